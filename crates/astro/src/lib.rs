@@ -1,0 +1,1 @@
+//! Positional astronomy and a bright-object catalog.

@@ -1,0 +1,3 @@
+//! skynode-sim: a SkyNode simulator speaking the SkyNet WebSocket protocol.
+
+pub mod preview;
