@@ -1,0 +1,315 @@
+//! Decoding that never gives up on a whole connection: JSON is parsed once
+//! into a value, camelCase keys are folded to snake_case, the tag picks the
+//! type, and a failure names the field it happened at.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// Why a frame could not be decoded. An unknown `kind`, command type or
+/// stream is not an error: it decodes to an `Unknown` value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The text is not JSON at all.
+    #[error("the frame is not valid JSON: {0}")]
+    NotJson(String),
+    /// The JSON is well formed but a known message is malformed.
+    #[error("{}", match field { Some(field) => format!("`{field}` {message}"), None => message.clone() })]
+    Invalid {
+        /// Dotted path of the offending field (`command.target.ra`), when known.
+        field: Option<String>,
+        /// What is wrong, in words.
+        message: String,
+    },
+}
+
+impl ProtocolError {
+    /// The dotted path of the offending field, when known.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => field.as_deref(),
+            Self::NotJson(_) => None,
+        }
+    }
+}
+
+impl From<DecodeError> for ProtocolError {
+    fn from(error: DecodeError) -> Self {
+        Self::Invalid {
+            field: error.path,
+            message: error.message,
+        }
+    }
+}
+
+/// A decoding failure inside the crate, with the path where it happened.
+/// Rendered as `path: message` so that it survives a trip through
+/// `serde::de::Error::custom` and can be read back one level up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl DecodeError {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: Some(path.into()),
+            message: message.into(),
+        }
+    }
+
+    /// Reads back a message produced by `Display`, or any serde message.
+    fn parse(message: &str) -> Self {
+        if let Some(field) = missing_field(message) {
+            return Self::at(field, "is required");
+        }
+        match message.split_once(": ") {
+            Some((path, rest)) if is_path(path) => Self::at(path, rest),
+            _ => Self {
+                path: None,
+                message: message.to_owned(),
+            },
+        }
+    }
+
+    fn within(self, parent: &str) -> Self {
+        Self::at(
+            match self.path {
+                Some(path) => format!("{parent}.{path}"),
+                None => parent.to_owned(),
+            },
+            self.message,
+        )
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, "{path}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+fn is_path(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(field, _)| field)
+}
+
+/// Parses a frame's text into a JSON value with its keys in snake_case.
+pub(crate) fn parse_frame(text: &str) -> Result<Value, ProtocolError> {
+    let mut value: Value =
+        serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))?;
+    snake_case_keys(&mut value);
+    Ok(value)
+}
+
+/// Reads the string discriminator `field` of an object.
+pub(crate) fn tag_of<'v>(value: &'v Value, field: &str) -> Result<&'v str, DecodeError> {
+    let Value::Object(map) = value else {
+        return Err(DecodeError {
+            path: None,
+            message: format!("must be a JSON object, found {}", json_type(value)),
+        });
+    };
+    match map.get(field) {
+        Some(Value::String(tag)) => Ok(tag),
+        Some(other) => Err(DecodeError::at(
+            field,
+            format!("must be a string, found {}", json_type(other)),
+        )),
+        None => Err(DecodeError::at(field, "is required")),
+    }
+}
+
+/// Decodes a struct from a value; on failure finds the field to blame.
+pub(crate) fn decode_struct<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
+    T::deserialize(value).map_err(|error| blame::<T>(value, &error.to_string()))
+}
+
+/// serde names a missing field but not a field of the wrong type, and a
+/// nested struct's missing field looks like one of ours. So unless the error
+/// is plainly one of `T`'s own fields missing, decode each present key alone:
+/// the key that fails other than by lacking another of `T`'s fields is the
+/// culprit, and its own error is read for the rest of the path. Only runs on
+/// the error path.
+fn blame<T: DeserializeOwned>(value: &Value, message: &str) -> DecodeError {
+    let fields = struct_fields::<T>();
+    let is_own_missing = |message: &str, present: &dyn Fn(&str) -> bool| {
+        missing_field(message).is_some_and(|field| fields.contains(&field) && !present(field))
+    };
+    let Value::Object(map) = value else {
+        return DecodeError::parse(message);
+    };
+    if is_own_missing(message, &|field| map.contains_key(field)) {
+        return DecodeError::parse(message);
+    }
+    for (key, field) in map {
+        let alone = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
+        if let Err(error) = T::deserialize(&alone) {
+            let inner = error.to_string();
+            if !is_own_missing(&inner, &|field| field == key) {
+                return DecodeError::parse(&inner).within(key);
+            }
+        }
+    }
+    DecodeError::parse(message)
+}
+
+/// The field names of a derived struct, read from what it asks of a
+/// deserializer; empty for anything that is not a struct.
+fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Error as _, Visitor};
+
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = serde::de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("probe"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(Self::Error::custom("probe"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map
+            enum identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
+/// Decodes `value[field]` with `decode`, prefixing errors with the field.
+pub(crate) fn decode_field<T>(
+    field: &str,
+    value: Value,
+    decode: impl FnOnce(Value) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    decode(value).map_err(|e| e.within(field))
+}
+
+/// Folds camelCase keys to snake_case, recursively, in place. The REST side
+/// of the API spells fields in camelCase; we always write snake_case.
+pub(crate) fn snake_case_keys(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map
+                .keys()
+                .any(|k| k.bytes().any(|b| b.is_ascii_uppercase()))
+            {
+                let entries = std::mem::take(map);
+                for (key, inner) in entries {
+                    let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+                        to_snake_case(&key)
+                    } else {
+                        key
+                    };
+                    // A snake_case spelling wins over its camelCase twin.
+                    if !map.contains_key(&key) {
+                        map.insert(key, inner);
+                    }
+                }
+            }
+            map.values_mut().for_each(snake_case_keys);
+        }
+        Value::Array(items) => items.iter_mut().for_each(snake_case_keys),
+        _ => {}
+    }
+}
+
+fn to_snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for (i, c) in key.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The JSON type of a value, for error messages.
+pub(crate) fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The id a reply to this frame should echo: its `command_id`, else its
+/// `subscription_id`, else its `id`. Works on frames that failed to decode.
+pub fn correlation_id(frame: &Value) -> Option<String> {
+    [
+        "command_id",
+        "commandId",
+        "subscription_id",
+        "subscriptionId",
+        "id",
+    ]
+    .iter()
+    .find_map(|key| frame.get(key).and_then(Value::as_str))
+    .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_keys_fold_to_snake_case() {
+        let mut value = serde_json::json!({"telescopeUid": "t", "options": {"includeExisting": false},
+            "list": [{"filterWheelPositionId": 1}], "command_id": "a", "commandId": "b"});
+        snake_case_keys(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"telescope_uid": "t", "options": {"include_existing": false},
+                "list": [{"filter_wheel_position_id": 1}], "command_id": "a"})
+        );
+    }
+
+    #[test]
+    fn blame_names_the_field_of_the_wrong_type() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Pair {
+            a: f64,
+            b: u32,
+        }
+        let error = decode_struct::<Pair>(&serde_json::json!({"a": 1.0, "b": "two"})).unwrap_err();
+        assert_eq!(error.path.as_deref(), Some("b"));
+        assert!(error.message.contains("invalid type"), "{}", error.message);
+        let error = decode_struct::<Pair>(&serde_json::json!({"b": 2})).unwrap_err();
+        assert_eq!(error, DecodeError::at("a", "is required"));
+    }
+}

@@ -1,0 +1,382 @@
+//! The four message enums: one per endpoint and direction, tagged by `kind`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::decode::parse_frame;
+use crate::{
+    Command, CommandId, CommandResult, CommandStreamName, DeviceSnapshot, DeviceType, DeviceUid,
+    ErrorBody, ErrorCode, InstrumentSnapshot, LeaseInfo, ObservatoryUid, ProtocolError, StreamName,
+    SubscriptionId, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
+};
+
+/// A message whose tag this version does not know, kept whole so it can be
+/// logged, counted and passed on unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    /// The unknown tag's value.
+    pub tag: String,
+    /// The whole object as received.
+    pub raw: Value,
+}
+
+impl Serialize for Unknown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(serializer)
+    }
+}
+
+/// `ping` and `pong`, both directions: liveness [published]; `id` is echoed [ours].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Liveness {
+    /// Echoed by the `pong`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// `ack`: acknowledges a request that has no other response [published].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Ack {
+    /// The `subscription_id` or `command_id` of the request acknowledged [ours].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// `error`, server to client [published]: `code`, `message`, `details`, `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorMessage {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// What went wrong, for people.
+    pub message: String,
+    /// Machine-readable context; for `invalid_message`, `{"field": ...}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+    /// The `command_id` or `subscription_id` of the message answered [ours].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl ErrorMessage {
+    /// The error as a result-style body (without the id).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code.clone(),
+            message: self.message.clone(),
+            details: self.details.clone(),
+        }
+    }
+}
+
+/// The filter of `subscribe_commands` [published].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CommandFilter {
+    /// Only this telescope's commands; every visible telescope when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telescope_uid: Option<TelescopeUid>,
+}
+
+/// `subscribe_commands` [published].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscribeCommands {
+    /// Client-chosen; every delivery carries it.
+    pub subscription_id: SubscriptionId,
+    /// Which telescope.
+    #[serde(default)]
+    pub filter: CommandFilter,
+    /// Which command streams; both `command` and `command_result` when absent [ours].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<Vec<CommandStreamName>>,
+}
+
+/// `unsubscribe_commands` [ours]: ends one command subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unsubscribe {
+    /// The subscription to end.
+    pub subscription_id: SubscriptionId,
+}
+
+/// The Origin record of a published command [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// `<app name>/<version>`.
+    pub client: String,
+    /// A uuid naming the browser tab (one per page load).
+    pub session_id: String,
+    /// The browser's user agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+/// `publish_command` [published].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishCommand {
+    /// The telescope to command.
+    pub telescope_uid: TelescopeUid,
+    /// Client-chosen uuid: the correlation key of the result.
+    pub command_id: CommandId,
+    /// What to do.
+    pub command: Command,
+    /// Who sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// `cancel_command` [published].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CancelCommand {
+    /// The command to cancel.
+    pub command_id: CommandId,
+}
+
+/// `event_command`: a command published by anyone, to `command` subscribers [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandEvent {
+    /// The subscription it is delivered on.
+    pub subscription_id: SubscriptionId,
+    /// The command's id.
+    pub command_id: CommandId,
+    /// The telescope commanded.
+    pub telescope_uid: TelescopeUid,
+    /// The command.
+    pub command: Command,
+    /// The sender's Origin record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    /// When the server accepted it.
+    pub published_at: Timestamp,
+    /// The sending account [ours].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+/// `event_command_result` [published].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandResultEvent {
+    /// The subscription it is delivered on.
+    pub subscription_id: SubscriptionId,
+    /// The result.
+    pub result: CommandResult,
+}
+
+/// The filter of `subscribe_stream` [published]; every key optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StreamFilter {
+    /// One telescope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telescope_uid: Option<TelescopeUid>,
+    /// One observatory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observatory_uid: Option<ObservatoryUid>,
+    /// One type of device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<DeviceType>,
+    /// One device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_uid: Option<DeviceUid>,
+}
+
+/// The options of `subscribe_stream` [published].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubscribeOptions {
+    /// Send the latest retained snapshot of each match at once; default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_existing: Option<bool>,
+}
+
+/// `subscribe_stream` [published].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscribeStream {
+    /// Client-chosen; every delivery carries it.
+    pub subscription_id: SubscriptionId,
+    /// The one stream of this subscription.
+    pub stream: StreamName,
+    /// What to match.
+    #[serde(default)]
+    pub filter: StreamFilter,
+    /// Options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<SubscribeOptions>,
+}
+
+impl SubscribeStream {
+    /// Whether retained snapshots are replayed first (default true).
+    pub fn include_existing(&self) -> bool {
+        self.options
+            .as_ref()
+            .and_then(|o| o.include_existing)
+            .unwrap_or(true)
+    }
+}
+
+/// A snapshot delivery: `event_<stream>` with `subscription_id`, `seq`, `snapshot` [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotEvent<T> {
+    /// The subscription it is delivered on.
+    pub subscription_id: SubscriptionId,
+    /// Increasing per socket.
+    pub seq: u64,
+    /// The snapshot.
+    pub snapshot: T,
+}
+
+/// `event_manual_control_lease` [ours]: a lease changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseEvent {
+    /// The subscription it is delivered on.
+    pub subscription_id: SubscriptionId,
+    /// Increasing per socket.
+    pub seq: u64,
+    /// The lease as it is now.
+    pub lease: LeaseInfo,
+}
+
+/// `event_telescope_log` [ours]: one log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEvent {
+    /// The subscription it is delivered on.
+    pub subscription_id: SubscriptionId,
+    /// Increasing per socket.
+    pub seq: u64,
+    /// The entry.
+    pub entry: TelescopeLogEntry,
+}
+
+tagged_enum! {
+    /// Client to server on `/v1/ws/commands`.
+    pub enum CommandsClientMessage (tag = "kind") {
+        /// Subscribe to commands and results.
+        "subscribe_commands" => SubscribeCommands(SubscribeCommands),
+        /// End a command subscription [ours].
+        "unsubscribe_commands" => UnsubscribeCommands(Unsubscribe),
+        /// Publish a command.
+        "publish_command" => PublishCommand(PublishCommand),
+        /// Ask for a command to be canceled.
+        "cancel_command" => CancelCommand(CancelCommand),
+        /// Liveness probe.
+        "ping" => Ping(Liveness),
+        /// Answer to the server's ping.
+        "pong" => Pong(Liveness),
+    }
+}
+
+tagged_enum! {
+    /// Server to client on `/v1/ws/commands`.
+    pub enum CommandsServerMessage (tag = "kind") {
+        /// A request was accepted.
+        "ack" => Ack(Ack),
+        /// A request failed.
+        "error" => Error(ErrorMessage),
+        /// A command was published (to `command` subscribers).
+        "event_command" => Command(CommandEvent),
+        /// A command finished.
+        "event_command_result" => CommandResult(CommandResultEvent),
+        /// Liveness probe.
+        "ping" => Ping(Liveness),
+        /// Answer to the client's ping.
+        "pong" => Pong(Liveness),
+    }
+}
+
+tagged_enum! {
+    /// Client to server on `/v1/ws/stream`.
+    pub enum StreamClientMessage (tag = "kind") {
+        /// Subscribe to one stream.
+        "subscribe_stream" => Subscribe(SubscribeStream),
+        /// End a subscription [ours].
+        "unsubscribe_stream" => Unsubscribe(Unsubscribe),
+        /// Liveness probe.
+        "ping" => Ping(Liveness),
+        /// Answer to the server's ping.
+        "pong" => Pong(Liveness),
+    }
+}
+
+tagged_enum! {
+    /// Server to client on `/v1/ws/stream`.
+    pub enum StreamServerMessage (tag = "kind") {
+        /// A request was accepted.
+        "ack" => Ack(Ack),
+        /// A request failed.
+        "error" => Error(ErrorMessage),
+        /// A device snapshot.
+        "event_device_snapshot" => DeviceSnapshot(SnapshotEvent<DeviceSnapshot>),
+        /// A telescope snapshot.
+        "event_telescope_snapshot" => TelescopeSnapshot(SnapshotEvent<TelescopeSnapshot>),
+        /// An instrument snapshot.
+        "event_instrument_snapshot" => InstrumentSnapshot(SnapshotEvent<InstrumentSnapshot>),
+        /// A lease changed.
+        "event_manual_control_lease" => ManualControlLease(LeaseEvent),
+        /// A telescope log entry.
+        "event_telescope_log" => TelescopeLog(LogEvent),
+        /// A constraint snapshot (shape not typed here).
+        "event_constraint_snapshot" => ConstraintSnapshot(SnapshotEvent<Value>),
+        /// A constraint status snapshot (shape not typed here).
+        "event_constraint_status_snapshot" => ConstraintStatusSnapshot(SnapshotEvent<Value>),
+        /// A shutdown interlock snapshot (shape not typed here).
+        "event_shutdown_interlock_snapshot" => ShutdownInterlockSnapshot(SnapshotEvent<Value>),
+        /// Liveness probe.
+        "ping" => Ping(Liveness),
+        /// Answer to the client's ping.
+        "pong" => Pong(Liveness),
+    }
+}
+
+/// Decoding from and encoding to a frame's text, shared by the four enums.
+pub trait Message: Sized + Serialize {
+    /// Decodes a frame. Unknown kinds give `Unknown`; camelCase keys are
+    /// accepted; `Err` only for text that is not JSON or a known kind that
+    /// is malformed (naming the field).
+    fn from_json(text: &str) -> Result<Self, ProtocolError> {
+        Self::from_value(parse_frame(text)?)
+    }
+
+    /// Decodes an already parsed frame (keys in any case).
+    fn from_value(value: Value) -> Result<Self, ProtocolError>;
+
+    /// Encodes to a frame's text (snake_case keys).
+    fn to_json(&self) -> String {
+        // Every type here encodes to JSON infallibly: string keys only.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+macro_rules! impl_message {
+    ($($name:ident),+) => {$(
+        impl Message for $name {
+            fn from_value(mut value: Value) -> Result<Self, ProtocolError> {
+                // An unknown kind is kept exactly as received.
+                let known = crate::decode::tag_of(&value, Self::TAG_FIELD)
+                    .is_ok_and(|tag| Self::KNOWN_TAGS.contains(&tag));
+                if known {
+                    crate::decode::snake_case_keys(&mut value);
+                }
+                Self::decode_value(value).map_err(ProtocolError::from)
+            }
+        }
+    )+};
+}
+
+impl_message!(
+    CommandsClientMessage,
+    CommandsServerMessage,
+    StreamClientMessage,
+    StreamServerMessage
+);
+
+impl StreamServerMessage {
+    /// The `seq` of a delivery, if this is one.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            Self::DeviceSnapshot(e) => Some(e.seq),
+            Self::TelescopeSnapshot(e) => Some(e.seq),
+            Self::InstrumentSnapshot(e) => Some(e.seq),
+            Self::ManualControlLease(e) => Some(e.seq),
+            Self::TelescopeLog(e) => Some(e.seq),
+            Self::ConstraintSnapshot(e)
+            | Self::ConstraintStatusSnapshot(e)
+            | Self::ShutdownInterlockSnapshot(e) => Some(e.seq),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! What the stream endpoint delivers: device, telescope and instrument
+//! snapshots, lease events and log entries.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::decode::{decode_field, decode_struct, DecodeError};
+use crate::{
+    AutofocusSample, AutofocusStrategy, CommandId, DeviceUid, LeaseId, ObservatoryUid,
+    OffsetPattern, TargetPosition, TelescopeUid, Timestamp,
+};
+
+string_enum! {
+    /// Streams of `/v1/ws/stream` (`StreamName`) [published].
+    pub enum StreamName {
+        /// Device snapshots (mount, focuser, camera, ...).
+        DeviceSnapshot = "device_snapshot",
+        /// Telescope summaries: authority, lease, devices, access.
+        TelescopeSnapshot = "telescope_snapshot",
+        /// Instrument state (the imager's autofocus progress).
+        InstrumentSnapshot = "instrument_snapshot",
+        /// The telescope's log.
+        TelescopeLog = "telescope_log",
+        /// Observing constraints.
+        ConstraintSnapshot = "constraint_snapshot",
+        /// Whether the constraints are met.
+        ConstraintStatusSnapshot = "constraint_status_snapshot",
+        /// Manual control lease changes.
+        ManualControlLease = "manual_control_lease",
+        /// Shutdown interlocks (weather, safety).
+        ShutdownInterlockSnapshot = "shutdown_interlock_snapshot",
+    }
+}
+
+string_enum! {
+    /// Streams of `/v1/ws/commands` (`CommandStreamName`) [published].
+    pub enum CommandStreamName {
+        /// Every published command.
+        Command = "command",
+        /// Every command result.
+        CommandResult = "command_result",
+    }
+}
+
+string_enum! {
+    /// Device types (`DeviceType`) [published].
+    pub enum DeviceType {
+        /// Dome or roll-off roof.
+        Enclosure = "enclosure",
+        /// Optical tube assembly.
+        Ota = "ota",
+        /// Camera.
+        Camera = "camera",
+        /// Focuser.
+        Focuser = "focuser",
+        /// Instrument rotator.
+        InstrumentRotator = "instrument_rotator",
+        /// Filter wheel.
+        FilterWheel = "filter_wheel",
+        /// Mount.
+        Mount = "mount",
+        /// Weather sensor.
+        WeatherSensor = "weather_sensor",
+        /// Radio antenna.
+        Antenna = "antenna",
+        /// Radio receiver.
+        Receiver = "receiver",
+        /// Radio backend.
+        RadioBackend = "radio_backend",
+    }
+}
+
+/// The latest state of one device [ours], in `event_device_snapshot`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceSnapshot {
+    /// The device.
+    pub device_uid: DeviceUid,
+    /// Its type, which decides the shape of `state`.
+    pub device_type: DeviceType,
+    /// The telescope it belongs to.
+    pub telescope_uid: TelescopeUid,
+    /// When the state was observed.
+    pub observed_at: Timestamp,
+    /// The state, per device type.
+    pub state: DeviceState,
+}
+
+/// The per-type state of a device snapshot. Encoded without a tag: the
+/// snapshot's `device_type` says which it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum DeviceState {
+    /// A mount.
+    Mount(MountState),
+    /// A focuser.
+    Focuser(FocuserState),
+    /// A camera.
+    Camera(CameraState),
+    /// A filter wheel.
+    FilterWheel(FilterWheelState),
+    /// An instrument rotator.
+    Rotator(RotatorState),
+    /// A device type without a typed state here, kept whole.
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for DeviceSnapshot {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            device_uid: DeviceUid,
+            device_type: DeviceType,
+            telescope_uid: TelescopeUid,
+            observed_at: Timestamp,
+            state: Value,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let state = decode_field("state", raw.state, |state| {
+            DeviceState::decode(&raw.device_type, state)
+        })
+        .map_err(serde::de::Error::custom)?;
+        Ok(Self {
+            device_uid: raw.device_uid,
+            device_type: raw.device_type,
+            telescope_uid: raw.telescope_uid,
+            observed_at: raw.observed_at,
+            state,
+        })
+    }
+}
+
+impl DeviceState {
+    fn decode(device_type: &DeviceType, state: Value) -> Result<Self, DecodeError> {
+        Ok(match device_type {
+            DeviceType::Mount => Self::Mount(decode_struct(&state)?),
+            DeviceType::Focuser => Self::Focuser(decode_struct(&state)?),
+            DeviceType::Camera => Self::Camera(decode_struct(&state)?),
+            DeviceType::FilterWheel => Self::FilterWheel(decode_struct(&state)?),
+            DeviceType::InstrumentRotator => Self::Rotator(decode_struct(&state)?),
+            _ => Self::Other(state),
+        })
+    }
+}
+
+/// Mount state [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MountState {
+    /// Right ascension of the pointing, degrees.
+    pub ra_deg: f64,
+    /// Declination of the pointing, degrees.
+    pub dec_deg: f64,
+    /// Altitude, degrees.
+    pub alt_deg: f64,
+    /// Azimuth from north through east, degrees.
+    pub az_deg: f64,
+    /// Moving to a target.
+    pub slewing: bool,
+    /// Following the sky.
+    pub tracking: bool,
+    /// At the park position.
+    pub parked: bool,
+    /// The current target, or null.
+    #[serde(default)]
+    pub target: Option<TargetPosition>,
+    /// The offset pattern being played, or null.
+    #[serde(default)]
+    pub offset_pattern: Option<OffsetPattern>,
+}
+
+/// Focuser state [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FocuserState {
+    /// Position, microns.
+    pub position_um: f64,
+    /// Moving.
+    pub moving: bool,
+    /// Temperature at the focuser, °C.
+    pub temperature_c: f64,
+}
+
+string_enum! {
+    /// What the camera is doing [ours].
+    pub enum ExposureState {
+        /// Ready.
+        Idle = "idle",
+        /// Shutter open.
+        Exposing = "exposing",
+        /// Reading the sensor out.
+        ReadingOut = "reading_out",
+    }
+}
+
+/// Camera state [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CameraState {
+    /// What the camera is doing.
+    pub exposure_state: ExposureState,
+    /// Progress of the current exposure, 0 to 1.
+    pub exposure_progress: f64,
+    /// Sensor temperature, °C.
+    pub temperature_c: f64,
+    /// Cooler running.
+    pub cooler_on: bool,
+}
+
+/// One slot of a filter wheel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterSlot {
+    /// The slot's id (pass it to `filter_wheel.set_option`).
+    pub filter_wheel_position_id: u32,
+    /// The filter's id (pass it as `filter_id`).
+    pub filter_id: String,
+    /// The filter's name for people.
+    pub name: String,
+}
+
+/// Filter wheel state [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilterWheelState {
+    /// The slot in the beam.
+    pub filter_wheel_position_id: u32,
+    /// Moving.
+    pub moving: bool,
+    /// Every slot of the wheel.
+    #[serde(default)]
+    pub slots: Vec<FilterSlot>,
+}
+
+impl FilterWheelState {
+    /// The slot in the beam, if the wheel lists it.
+    pub fn current(&self) -> Option<&FilterSlot> {
+        self.slots
+            .iter()
+            .find(|slot| slot.filter_wheel_position_id == self.filter_wheel_position_id)
+    }
+}
+
+/// Instrument rotator state [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RotatorState {
+    /// Angle, degrees.
+    pub angle_deg: f64,
+    /// Moving.
+    pub moving: bool,
+}
+
+string_enum! {
+    /// Who controls a telescope [published].
+    pub enum ControlAuthority {
+        /// The scheduler runs it.
+        Remote = "remote",
+        /// A lease holder drives it by hand.
+        Manual = "manual",
+    }
+}
+
+string_enum! {
+    /// The caller's access to a telescope [ours].
+    pub enum Access {
+        /// Owns it: may command, take leases and abort others' leases.
+        Owner = "owner",
+        /// Operates it: may command without a lease.
+        Operator = "operator",
+        /// May take a lease and command while holding it.
+        Astronomer = "astronomer",
+        /// May watch only.
+        Viewer = "viewer",
+    }
+}
+
+impl Access {
+    /// Commands without a lease (owner and operator).
+    pub fn has_standing_authority(&self) -> bool {
+        matches!(self, Self::Owner | Self::Operator)
+    }
+
+    /// May acquire a manual control lease.
+    pub fn may_lease(&self) -> bool {
+        matches!(self, Self::Owner | Self::Operator | Self::Astronomer)
+    }
+}
+
+string_enum! {
+    /// The state of a manual control lease [ours].
+    pub enum LeaseState {
+        /// Held.
+        Active = "active",
+        /// Given back by its holder.
+        Released = "released",
+        /// Lapsed at `expires_at`.
+        Expired = "expired",
+        /// Ended by the owner (`system.abort_manual_control`).
+        Revoked = "revoked",
+    }
+}
+
+/// A manual control lease [ours]: in telescope snapshots and lease events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseInfo {
+    /// The lease's id.
+    pub lease_id: LeaseId,
+    /// The telescope it covers.
+    pub telescope_uid: TelescopeUid,
+    /// The account holding it.
+    pub holder: String,
+    /// Its state.
+    pub state: LeaseState,
+    /// When it lapses unless renewed.
+    pub expires_at: Timestamp,
+    /// The holder's stated purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+/// The site of a telescope [ours].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// Geodetic latitude, degrees, north positive.
+    pub latitude_deg: f64,
+    /// Longitude, degrees, east positive.
+    pub longitude_deg: f64,
+    /// Height above sea level, metres.
+    pub elevation_m: f64,
+}
+
+/// A device as listed in a telescope snapshot [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSummary {
+    /// The device.
+    pub device_uid: DeviceUid,
+    /// Its type.
+    pub device_type: DeviceType,
+    /// Its name for people.
+    pub name: String,
+}
+
+/// A telescope as the caller sees it [ours], in `event_telescope_snapshot`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelescopeSnapshot {
+    /// The telescope.
+    pub telescope_uid: TelescopeUid,
+    /// Its name for people.
+    pub name: String,
+    /// The observatory it stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observatory_uid: Option<ObservatoryUid>,
+    /// Where it stands.
+    pub site: Site,
+    /// Who controls it now.
+    pub control_authority: ControlAuthority,
+    /// The active lease, or null.
+    #[serde(default)]
+    pub lease: Option<LeaseInfo>,
+    /// Its devices.
+    #[serde(default)]
+    pub devices: Vec<DeviceSummary>,
+    /// The caller's access.
+    pub access: Access,
+}
+
+impl TelescopeSnapshot {
+    /// The first device of a type.
+    pub fn device(&self, device_type: &DeviceType) -> Option<&DeviceSummary> {
+        self.devices.iter().find(|d| &d.device_type == device_type)
+    }
+}
+
+/// The optical-imaging instrument's state [ours], in `event_instrument_snapshot`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentSnapshot {
+    /// The instrument (the camera's device uid).
+    pub instrument_uid: DeviceUid,
+    /// The telescope it belongs to.
+    pub telescope_uid: TelescopeUid,
+    /// When the state was observed.
+    pub observed_at: Timestamp,
+    /// The running or last autofocus, or null.
+    #[serde(default)]
+    pub autofocus: Option<AutofocusProgress>,
+}
+
+/// An autofocus pass as it runs: a sample is appended as each is measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutofocusProgress {
+    /// The `imager.autofocus` command running the pass.
+    pub command_id: CommandId,
+    /// The filter focused through.
+    pub filter_id: String,
+    /// The strategy.
+    pub strategy: AutofocusStrategy,
+    /// Still sampling.
+    pub running: bool,
+    /// The samples so far.
+    pub samples: Vec<AutofocusSample>,
+    /// The fitted best focus, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_position_um: Option<f64>,
+}
+
+string_enum! {
+    /// Severity of a telescope log entry [ours].
+    pub enum LogLevel {
+        /// Detail.
+        Debug = "debug",
+        /// Normal operation.
+        Info = "info",
+        /// Worth a look.
+        Warning = "warning",
+        /// Something failed.
+        Error = "error",
+    }
+}
+
+/// One telescope log entry [ours], in `event_telescope_log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelescopeLogEntry {
+    /// The telescope.
+    pub telescope_uid: TelescopeUid,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Severity.
+    pub level: LogLevel,
+    /// What happened.
+    pub message: String,
+}
