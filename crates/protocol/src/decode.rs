@@ -220,17 +220,13 @@ pub(crate) fn snake_case_keys(value: &mut Value) {
                 .keys()
                 .any(|k| k.bytes().any(|b| b.is_ascii_uppercase()))
             {
-                let entries = std::mem::take(map);
-                for (key, inner) in entries {
-                    let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-                        to_snake_case(&key)
-                    } else {
-                        key
-                    };
-                    // A snake_case spelling wins over its camelCase twin.
-                    if !map.contains_key(&key) {
-                        map.insert(key, inner);
-                    }
+                let (camel, snake): (Vec<_>, Vec<_>) = std::mem::take(map)
+                    .into_iter()
+                    .partition(|(key, _)| key.bytes().any(|b| b.is_ascii_uppercase()));
+                map.extend(snake);
+                // A snake_case spelling wins over its camelCase twin.
+                for (key, inner) in camel {
+                    map.entry(to_snake_case(&key)).or_insert(inner);
                 }
             }
             map.values_mut().for_each(snake_case_keys);
