@@ -49,6 +49,8 @@ string_enum! {
         BelowHorizon = "below_horizon",
         /// The telescope cannot do this (no such device, target type, filter).
         Unsupported = "unsupported",
+        /// The device is already running another command (a result error).
+        Busy = "busy",
     }
 }
 
