@@ -106,12 +106,11 @@ fn missing_field(message: &str) -> Option<&str> {
         .map(|(field, _)| field)
 }
 
-/// Parses a frame's text into a JSON value with its keys in snake_case.
+/// Parses a frame's text into a JSON value, keys as sent: `from_value`
+/// folds them to snake_case only for a known kind, so that an unknown kind
+/// is kept exactly as received.
 pub(crate) fn parse_frame(text: &str) -> Result<Value, ProtocolError> {
-    let mut value: Value =
-        serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))?;
-    snake_case_keys(&mut value);
-    Ok(value)
+    serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))
 }
 
 /// Reads the string discriminator `field` of an object.
