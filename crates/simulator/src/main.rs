@@ -1,1 +1,97 @@
-fn main() {}
+//! `skynode-sim`: parses flags, builds the world and serves it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use skynode_sim::{app, Options, Simulator, World};
+
+/// A SkyNode simulator speaking the SkyNet WebSocket protocol.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:5001")]
+    listen: SocketAddr,
+    /// Folder of static files served at `/` [default: dist/ when it exists].
+    #[arg(long)]
+    serve: Option<PathBuf>,
+    /// World file (JSON) replacing the built-in world.
+    #[arg(long)]
+    world: Option<PathBuf>,
+    /// Run every duration this many times faster.
+    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    time_scale: f64,
+}
+
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "skynode_sim=info".into()),
+        )
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("skynode-sim: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let world = match &args.world {
+        Some(path) => World::load(path).map_err(|e| e.to_string())?,
+        None => World::builtin(),
+    };
+    let serve_dir = args
+        .serve
+        .or_else(|| Some(PathBuf::from("dist")).filter(|d| d.join("index.html").is_file()));
+    if let Some(dir) = &serve_dir {
+        if !dir.is_dir() {
+            return Err(format!("--serve {}: no such folder", dir.display()));
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let sim = Simulator::start(
+        world.clone(),
+        Options {
+            time_scale: args.time_scale,
+            serve_dir: serve_dir.clone(),
+        },
+    );
+    println!("skynode-sim listening on http://{addr}");
+    match &serve_dir {
+        Some(dir) => println!("  serving {} at http://{addr}/", dir.display()),
+        None => println!("  no site to serve (build one into dist/ or pass --serve DIR)"),
+    }
+    println!("  WebSockets: ws://{addr}/v1/ws/commands and ws://{addr}/v1/ws/stream (?token=...)");
+    if args.time_scale != 1.0 {
+        println!("  time runs {}x faster", args.time_scale);
+    }
+    println!("  development tokens:");
+    for account in &world.accounts {
+        println!("    {:<18} {}", account.account, account.token);
+    }
+    axum::serve(listener, app(sim))
+        .with_graceful_shutdown(async {
+            // Without a signal handler, run until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

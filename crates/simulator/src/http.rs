@@ -1,0 +1,114 @@
+//! The HTTP side: WebSocket upgrades with token checks, exposure previews,
+//! a health check and the static site.
+
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::sim::Simulator;
+use crate::ws::{serve_socket, Endpoint};
+
+/// The simulator's HTTP routes.
+pub fn app(sim: Simulator) -> Router {
+    let router = Router::new()
+        .route("/v1/ws/commands", get(commands))
+        .route("/v1/ws/stream", get(stream))
+        .route("/v1/previews/{file}", get(preview))
+        .route("/healthz", get(|| async { "ok" }));
+    let router = match &sim.options().serve_dir {
+        Some(dir) => router
+            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => router,
+    };
+    router.with_state(sim)
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The account of the request's token (`?token=` or `Authorization: Bearer`),
+/// or why it is refused.
+fn authenticate(
+    sim: &Simulator,
+    query: &TokenQuery,
+    headers: &HeaderMap,
+) -> Result<String, &'static str> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let token = query.token.as_deref().or(bearer);
+    match token {
+        None => Err("a token is required: ?token=<access token> or Authorization: Bearer"),
+        Some(token) => sim
+            .world()
+            .account_for_token(token)
+            .map(str::to_owned)
+            .ok_or("the token is not valid; sign in again"),
+    }
+}
+
+async fn commands(
+    State(sim): State<Simulator>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade_for(sim, query, headers, upgrade, Endpoint::Commands)
+}
+
+async fn stream(
+    State(sim): State<Simulator>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade_for(sim, query, headers, upgrade, Endpoint::Stream)
+}
+
+fn upgrade_for(
+    sim: Simulator,
+    query: TokenQuery,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+    endpoint: Endpoint,
+) -> Response {
+    match authenticate(&sim, &query, &headers) {
+        Ok(account) => upgrade
+            .max_message_size(1 << 20)
+            .on_upgrade(move |socket| serve_socket(socket, sim, account, endpoint)),
+        Err(why) => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            why,
+        )
+            .into_response(),
+    }
+}
+
+async fn preview(State(sim): State<Simulator>, Path(file): Path<String>) -> Response {
+    let id = file.strip_suffix(".png").unwrap_or(&file);
+    match sim.preview(id) {
+        Some(png) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+                // The app may draw the preview on a canvas to stretch it.
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            ],
+            png.as_ref().clone(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "no such preview (previews are kept for the latest 256 exposures)",
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,220 @@
+//! The simulated world: accounts, telescopes, sites and device parameters,
+//! read from JSON (`--world FILE`) or built in (`world.json`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use skynet_protocol::{Access, FilterSlot, ObservatoryUid, Site, TelescopeUid};
+
+/// Why a world file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// The file could not be read.
+    #[error("cannot read the world file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The JSON does not have the world's shape.
+    #[error("the world file is not valid: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// The JSON has the shape but contradicts itself.
+    #[error("the world file is not valid: {0}")]
+    Invalid(String),
+}
+
+/// The whole simulated world.
+#[derive(Debug, Clone, Deserialize)]
+pub struct World {
+    /// Who may connect, and with which token.
+    pub accounts: Vec<AccountConfig>,
+    /// The telescopes.
+    pub telescopes: Vec<TelescopeConfig>,
+}
+
+/// An account and its development token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountConfig {
+    /// The account name.
+    pub account: String,
+    /// The bearer token that signs in as it.
+    pub token: String,
+}
+
+/// One telescope and its devices.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelescopeConfig {
+    /// Its uid.
+    pub telescope_uid: TelescopeUid,
+    /// Its name for people.
+    pub name: String,
+    /// The observatory it stands in.
+    #[serde(default)]
+    pub observatory_uid: Option<ObservatoryUid>,
+    /// Where it stands.
+    pub site: Site,
+    /// Access per account; accounts not listed cannot see it.
+    pub access: BTreeMap<String, Access>,
+    /// Mount parameters.
+    pub mount: MountConfig,
+    /// Camera parameters.
+    pub camera: CameraConfig,
+    /// Focuser parameters.
+    pub focuser: FocuserConfig,
+    /// Filter wheel slots.
+    pub filters: Vec<FilterSlot>,
+    /// Rotator parameters.
+    pub rotator: RotatorConfig,
+}
+
+/// Mount parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MountConfig {
+    /// Slew speed on each axis, degrees per second.
+    pub slew_rate_deg_s: f64,
+    /// Targets below this altitude are refused.
+    pub min_altitude_deg: f64,
+}
+
+/// Camera parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CameraConfig {
+    /// Sensor width, pixels (unbinned).
+    pub width: u32,
+    /// Sensor height, pixels (unbinned).
+    pub height: u32,
+    /// Cooler set point, °C.
+    pub temperature_c: f64,
+}
+
+/// Focuser parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FocuserConfig {
+    /// Travel, microns (from 0).
+    pub max_um: f64,
+    /// Speed, microns per second.
+    pub speed_um_s: f64,
+    /// Position at start.
+    pub position_um: f64,
+    /// Best focus at 10 °C; it drifts with temperature.
+    pub best_focus_um: f64,
+}
+
+/// Rotator parameters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RotatorConfig {
+    /// Speed, degrees per second.
+    pub speed_deg_s: f64,
+}
+
+impl World {
+    /// The built-in world: two telescopes, four development accounts.
+    pub fn builtin() -> Self {
+        // The built-in file is checked by a unit test; it cannot fail here.
+        Self::from_json(include_str!("world.json"))
+            .unwrap_or_else(|e| panic!("built-in world: {e}"))
+    }
+
+    /// Reads a world file.
+    pub fn load(path: &Path) -> Result<Self, WorldError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json(&text)
+    }
+
+    /// Parses and checks a world.
+    pub fn from_json(text: &str) -> Result<Self, WorldError> {
+        let world: World = serde_json::from_str(text)?;
+        world.check()?;
+        Ok(world)
+    }
+
+    fn check(&self) -> Result<(), WorldError> {
+        let invalid = |m: String| Err(WorldError::Invalid(m));
+        let mut tokens = std::collections::HashSet::new();
+        for a in &self.accounts {
+            if !tokens.insert(a.token.as_str()) {
+                return invalid(format!("token of {} is used twice", a.account));
+            }
+        }
+        let mut uids = std::collections::HashSet::new();
+        for t in &self.telescopes {
+            let uid = &t.telescope_uid;
+            if !uids.insert(uid.as_str()) {
+                return invalid(format!("telescope {uid} is listed twice"));
+            }
+            if !(-90.0..=90.0).contains(&t.site.latitude_deg) {
+                return invalid(format!("{uid}: latitude out of range"));
+            }
+            if t.mount.slew_rate_deg_s <= 0.0
+                || t.focuser.speed_um_s <= 0.0
+                || t.rotator.speed_deg_s <= 0.0
+            {
+                return invalid(format!("{uid}: speeds must be positive"));
+            }
+            if t.filters.is_empty() {
+                return invalid(format!("{uid}: the filter wheel needs at least one slot"));
+            }
+            if !(0.0..=t.focuser.max_um).contains(&t.focuser.position_um) {
+                return invalid(format!("{uid}: focuser position outside its travel"));
+            }
+            for account in t.access.keys() {
+                if !self.accounts.iter().any(|a| &a.account == account) {
+                    return invalid(format!("{uid}: access names unknown account {account}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The account a token signs in as.
+    pub fn account_for_token(&self, token: &str) -> Option<&str> {
+        self.accounts
+            .iter()
+            .find(|a| a.token == token)
+            .map(|a| a.account.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_world_is_valid_and_has_the_documented_accounts() {
+        let world = World::builtin();
+        assert_eq!(world.telescopes.len(), 2);
+        for account in [
+            "dev-owner",
+            "dev-astronomer",
+            "dev-astronomer-2",
+            "dev-viewer",
+        ] {
+            assert_eq!(
+                world.account_for_token(&format!("{account}-token")),
+                Some(account)
+            );
+        }
+        for t in &world.telescopes {
+            let ids: Vec<&str> = t.filters.iter().map(|f| f.filter_id.as_str()).collect();
+            for f in ["L", "R", "G", "B", "Ha"] {
+                assert!(ids.contains(&f), "{} lacks {f}", t.telescope_uid);
+            }
+        }
+    }
+
+    #[test]
+    fn a_world_that_contradicts_itself_is_refused() {
+        let text = include_str!("world.json").replace("dev-viewer-token", "dev-owner-token");
+        assert!(matches!(
+            World::from_json(&text),
+            Err(WorldError::Invalid(_))
+        ));
+        assert!(matches!(World::from_json("{}"), Err(WorldError::Parse(_))));
+    }
+}

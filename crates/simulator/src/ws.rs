@@ -1,0 +1,626 @@
+//! The two WebSocket endpoints. Each socket has a reader loop that handles
+//! frames and bus events, and a writer task draining a bounded queue: a
+//! client that does not read is disconnected, never waited for.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use skynet_protocol::{
+    correlation_id, Ack, CommandEvent, CommandResultEvent, CommandStreamName,
+    CommandsClientMessage, CommandsServerMessage, DeviceSnapshot, ErrorCode, ErrorMessage,
+    LeaseEvent, Liveness, LogEvent, Message, ProtocolError, SnapshotEvent, StreamClientMessage,
+    StreamFilter, StreamName, StreamServerMessage, SubscribeCommands, SubscribeStream,
+    SubscriptionId, TelescopeUid,
+};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::sim::{Event, Simulator};
+
+/// Which endpoint a socket is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/v1/ws/commands`.
+    Commands,
+    /// `/v1/ws/stream`.
+    Stream,
+}
+
+impl Endpoint {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Commands => "/v1/ws/commands",
+            Self::Stream => "/v1/ws/stream",
+        }
+    }
+}
+
+/// Frames queued per socket before the client counts as too slow.
+const OUT_QUEUE: usize = 1024;
+/// Close code for a client that does not keep up [ours].
+const CLOSE_TOO_SLOW: u16 = 4008;
+/// Frames a client may send per second, and in one burst.
+const RATE_PER_S: f64 = 50.0;
+const RATE_BURST: f64 = 200.0;
+/// How often the server pings.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// Why a socket's loop ended.
+enum End {
+    /// The client closed or the connection dropped.
+    Gone,
+    /// The client did not read fast enough.
+    TooSlow,
+}
+
+/// A token bucket: frames past the rate are dropped and answered with one
+/// `rate_limited` error per second.
+struct RateLimit {
+    tokens: f64,
+    last: Instant,
+    warned: Option<Instant>,
+}
+
+impl RateLimit {
+    fn new() -> Self {
+        Self {
+            tokens: RATE_BURST,
+            last: Instant::now(),
+            warned: None,
+        }
+    }
+
+    /// `Ok(())` to handle the frame; `Err(warn)` to drop it, warning if due.
+    fn take(&mut self) -> Result<(), bool> {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * RATE_PER_S;
+        self.tokens = (self.tokens + refill).min(RATE_BURST);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Ok(());
+        }
+        let warn = self
+            .warned
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if warn {
+            self.warned = Some(now);
+        }
+        Err(warn)
+    }
+}
+
+/// One command subscription.
+struct CommandSub {
+    telescope: Option<TelescopeUid>,
+    commands: bool,
+    results: bool,
+}
+
+/// One socket's state.
+struct Conn {
+    sim: Simulator,
+    account: String,
+    endpoint: Endpoint,
+    out: mpsc::Sender<WsMessage>,
+    seq: u64,
+    command_subs: HashMap<SubscriptionId, CommandSub>,
+    stream_subs: HashMap<SubscriptionId, SubscribeStream>,
+    limit: RateLimit,
+}
+
+/// Serves one upgraded socket until it closes.
+pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, endpoint: Endpoint) {
+    let (mut sink, mut frames) = socket.split();
+    let (out, mut queue) = mpsc::channel::<WsMessage>(OUT_QUEUE);
+    let writer = tokio::spawn(async move {
+        while let Some(message) = queue.recv().await {
+            let closing = matches!(message, WsMessage::Close(_));
+            if sink.send(message).await.is_err() || closing {
+                break;
+            }
+        }
+    });
+    let mut events = sim.subscribe();
+    let mut conn = Conn {
+        sim,
+        account,
+        endpoint,
+        out,
+        seq: 0,
+        command_subs: HashMap::new(),
+        stream_subs: HashMap::new(),
+        limit: RateLimit::new(),
+    };
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut pings = 0u64;
+    let end = loop {
+        let step = tokio::select! {
+            frame = frames.next() => match frame {
+                Some(Ok(frame)) => conn.on_frame(frame),
+                _ => Err(End::Gone),
+            },
+            event = events.recv() => match event {
+                Ok(event) => conn.on_event(&event),
+                Err(broadcast::error::RecvError::Lagged(_)) => Err(End::TooSlow),
+                Err(broadcast::error::RecvError::Closed) => Err(End::Gone),
+            },
+            _ = ping.tick() => {
+                pings += 1;
+                let id = Some(format!("server-{pings}"));
+                match endpoint {
+                    Endpoint::Commands => conn.send(&CommandsServerMessage::Ping(Liveness { id })),
+                    Endpoint::Stream => conn.send(&StreamServerMessage::Ping(Liveness { id })),
+                }
+            }
+        };
+        if let Err(end) = step {
+            break end;
+        }
+    };
+    if let End::TooSlow = end {
+        tracing::info!(account = %conn.account, "closing a socket that does not keep up");
+        let close = WsMessage::Close(Some(CloseFrame {
+            code: CLOSE_TOO_SLOW,
+            reason: Utf8Bytes::from_static("client too slow"),
+        }));
+        // The queue is full: the close frame may not fit, and the writer may
+        // be stuck on a client that does not read. Do not wait for either.
+        if conn.out.try_send(close).is_err() {
+            writer.abort();
+        }
+    }
+    drop(conn);
+    if tokio::time::timeout(Duration::from_secs(2), &mut { writer })
+        .await
+        .is_err()
+    {
+        tracing::debug!("writer did not finish in time");
+    }
+}
+
+impl Conn {
+    fn send(&mut self, message: &impl Message) -> Result<(), End> {
+        let text = message.to_json();
+        match self.out.try_send(WsMessage::Text(text.into())) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(End::TooSlow),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(End::Gone),
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn send_error(&mut self, error: ErrorMessage) -> Result<(), End> {
+        match self.endpoint {
+            Endpoint::Commands => self.send(&CommandsServerMessage::Error(error)),
+            Endpoint::Stream => self.send(&StreamServerMessage::Error(error)),
+        }
+    }
+
+    fn send_ack(&mut self, id: String) -> Result<(), End> {
+        let ack = Ack { id: Some(id) };
+        match self.endpoint {
+            Endpoint::Commands => self.send(&CommandsServerMessage::Ack(ack)),
+            Endpoint::Stream => self.send(&StreamServerMessage::Ack(ack)),
+        }
+    }
+
+    fn on_frame(&mut self, frame: WsMessage) -> Result<(), End> {
+        let text = match frame {
+            WsMessage::Text(text) => text,
+            WsMessage::Binary(_) => {
+                if !self.admit()? {
+                    return Ok(());
+                }
+                return self.send_error(invalid(
+                    None,
+                    None,
+                    "binary frames are not accepted; send JSON text frames",
+                ));
+            }
+            WsMessage::Close(_) => return Err(End::Gone),
+            // Protocol-level pings are answered by the WebSocket layer.
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return Ok(()),
+        };
+        if !self.admit()? {
+            return Ok(());
+        }
+        match self.endpoint {
+            Endpoint::Commands => match decode::<CommandsClientMessage>(&text) {
+                Ok(message) => self.on_command_message(message),
+                Err(error) => self.send_error(error),
+            },
+            Endpoint::Stream => match decode::<StreamClientMessage>(&text) {
+                Ok(message) => self.on_stream_message(message),
+                Err(error) => self.send_error(error),
+            },
+        }
+    }
+
+    /// Applies the rate limit: `Ok(false)` drops the frame.
+    fn admit(&mut self) -> Result<bool, End> {
+        match self.limit.take() {
+            Ok(()) => Ok(true),
+            Err(warn) => {
+                if warn {
+                    self.send_error(ErrorMessage {
+                        code: ErrorCode::RateLimited,
+                        message: format!(
+                            "more than {RATE_PER_S} frames per second: frames are being dropped; slow down"
+                        ),
+                        details: None,
+                        id: None,
+                    })?;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    fn on_command_message(&mut self, message: CommandsClientMessage) -> Result<(), End> {
+        match message {
+            CommandsClientMessage::SubscribeCommands(sub) => self.subscribe_commands(sub),
+            CommandsClientMessage::UnsubscribeCommands(u) => {
+                let id = u.subscription_id;
+                if self.command_subs.remove(&id).is_some() {
+                    self.send_ack(id.0)
+                } else {
+                    self.send_error(not_found_subscription(&id))
+                }
+            }
+            CommandsClientMessage::PublishCommand(publish) => {
+                match self.sim.publish(&self.account, publish) {
+                    Ok(()) => Ok(()),
+                    Err(error) => self.send_error(error),
+                }
+            }
+            CommandsClientMessage::CancelCommand(cancel) => {
+                let id = cancel.command_id;
+                match self.sim.cancel(&self.account, id) {
+                    Ok(()) => self.send_ack(id.to_string()),
+                    Err(error) => self.send_error(error),
+                }
+            }
+            CommandsClientMessage::Ping(ping) => self.send(&CommandsServerMessage::Pong(ping)),
+            CommandsClientMessage::Pong(_) => Ok(()),
+            CommandsClientMessage::Unknown(unknown) => {
+                let error = unknown_kind(&unknown.tag, &unknown.raw, self.endpoint);
+                self.send_error(error)
+            }
+        }
+    }
+
+    fn subscribe_commands(&mut self, sub: SubscribeCommands) -> Result<(), End> {
+        let id = sub.subscription_id;
+        if let Some(telescope) = &sub.filter.telescope_uid {
+            if self.sim.access(&self.account, telescope).is_none() {
+                return self.send_error(unknown_telescope(telescope, &self.account, &id));
+            }
+        }
+        if self.command_subs.contains_key(&id) || id.0.is_empty() {
+            return self.send_error(invalid(
+                Some("subscription_id"),
+                Some(id.0.clone()),
+                "subscription_id must be non-empty and not already in use on this socket",
+            ));
+        }
+        let streams = sub
+            .streams
+            .unwrap_or_else(|| vec![CommandStreamName::Command, CommandStreamName::CommandResult]);
+        if let Some(other) = streams.iter().find(|s| !s.is_known()) {
+            return self.send_error(invalid(
+                Some("streams"),
+                Some(id.0.clone()),
+                &format!("unknown command stream `{other}`; use command or command_result"),
+            ));
+        }
+        self.command_subs.insert(
+            id.clone(),
+            CommandSub {
+                telescope: sub.filter.telescope_uid,
+                commands: streams.contains(&CommandStreamName::Command),
+                results: streams.contains(&CommandStreamName::CommandResult),
+            },
+        );
+        self.send_ack(id.0)
+    }
+
+    fn on_stream_message(&mut self, message: StreamClientMessage) -> Result<(), End> {
+        match message {
+            StreamClientMessage::Subscribe(sub) => self.subscribe_stream(sub),
+            StreamClientMessage::Unsubscribe(u) => {
+                let id = u.subscription_id;
+                if self.stream_subs.remove(&id).is_some() {
+                    self.send_ack(id.0)
+                } else {
+                    self.send_error(not_found_subscription(&id))
+                }
+            }
+            StreamClientMessage::Ping(ping) => self.send(&StreamServerMessage::Pong(ping)),
+            StreamClientMessage::Pong(_) => Ok(()),
+            StreamClientMessage::Unknown(unknown) => {
+                let error = unknown_kind(&unknown.tag, &unknown.raw, self.endpoint);
+                self.send_error(error)
+            }
+        }
+    }
+
+    fn subscribe_stream(&mut self, sub: SubscribeStream) -> Result<(), End> {
+        let id = sub.subscription_id.clone();
+        if !sub.stream.is_known() {
+            let known: Vec<&str> = StreamName::KNOWN.iter().map(StreamName::as_str).collect();
+            return self.send_error(invalid(
+                Some("stream"),
+                Some(id.0.clone()),
+                &format!(
+                    "unknown stream `{}`; streams are {}",
+                    sub.stream,
+                    known.join(", ")
+                ),
+            ));
+        }
+        if let Some(telescope) = &sub.filter.telescope_uid {
+            if self.sim.access(&self.account, telescope).is_none() {
+                return self.send_error(unknown_telescope(telescope, &self.account, &id));
+            }
+        }
+        if self.stream_subs.contains_key(&id) || id.0.is_empty() {
+            return self.send_error(invalid(
+                Some("subscription_id"),
+                Some(id.0.clone()),
+                "subscription_id must be non-empty and not already in use on this socket",
+            ));
+        }
+        self.send_ack(id.0.clone())?;
+        let replay = sub.include_existing();
+        self.stream_subs.insert(id.clone(), sub);
+        if replay {
+            self.replay(&id)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a new subscription the retained state of what it matches.
+    fn replay(&mut self, id: &SubscriptionId) -> Result<(), End> {
+        let telescopes: Vec<TelescopeUid> = self
+            .sim
+            .world()
+            .telescopes
+            .iter()
+            .map(|t| t.telescope_uid.clone())
+            .filter(|uid| self.sim.access(&self.account, uid).is_some())
+            .collect();
+        for uid in telescopes {
+            let retained = self.sim.retained(&uid);
+            let mut events = vec![Event::Telescope(uid.clone())];
+            events.extend(retained.devices.into_iter().map(Event::Device));
+            events.extend(retained.instrument.map(Event::Instrument));
+            events.extend(retained.lease.map(Event::Lease));
+            events.extend(retained.logs.into_iter().map(Event::Log));
+            for event in events {
+                self.deliver_stream(&event, Some(id))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_event(&mut self, event: &Event) -> Result<(), End> {
+        // Nothing of a telescope the account may not see.
+        let visible = event
+            .telescope_uid()
+            .is_some_and(|uid| self.sim.access(&self.account, uid).is_some());
+        if !visible {
+            return Ok(());
+        }
+        match self.endpoint {
+            Endpoint::Commands => self.deliver_command(event),
+            Endpoint::Stream => self.deliver_stream(event, None),
+        }
+    }
+
+    fn deliver_command(&mut self, event: &Event) -> Result<(), End> {
+        let Some(telescope) = event.telescope_uid() else {
+            return Ok(());
+        };
+        let targets: Vec<SubscriptionId> = self
+            .command_subs
+            .iter()
+            .filter(|(_, s)| s.telescope.as_ref().is_none_or(|t| t == telescope))
+            .filter(|(_, s)| match event {
+                Event::Command(_) => s.commands,
+                Event::Result(_) => s.results,
+                _ => false,
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for subscription_id in targets {
+            let message = match event {
+                Event::Command(c) => CommandsServerMessage::Command(CommandEvent {
+                    subscription_id,
+                    command_id: c.command_id,
+                    telescope_uid: c.telescope_uid.clone(),
+                    command: c.command.clone(),
+                    origin: c.origin.clone(),
+                    published_at: c.published_at.clone(),
+                    account: Some(c.account.clone()),
+                }),
+                Event::Result(r) => CommandsServerMessage::CommandResult(CommandResultEvent {
+                    subscription_id,
+                    result: (**r).clone(),
+                }),
+                _ => continue,
+            };
+            self.send(&message)?;
+        }
+        Ok(())
+    }
+
+    /// Delivers a stream event to the matching subscriptions (or only to
+    /// `only`, for a replay).
+    fn deliver_stream(&mut self, event: &Event, only: Option<&SubscriptionId>) -> Result<(), End> {
+        let Some(telescope) = event.telescope_uid().cloned() else {
+            return Ok(());
+        };
+        let stream = match event {
+            Event::Device(_) => StreamName::DeviceSnapshot,
+            Event::Telescope(_) => StreamName::TelescopeSnapshot,
+            Event::Instrument(_) => StreamName::InstrumentSnapshot,
+            Event::Lease(_) => StreamName::ManualControlLease,
+            Event::Log(_) => StreamName::TelescopeLog,
+            Event::Command(_) | Event::Result(_) => return Ok(()),
+        };
+        let device = match event {
+            Event::Device(s) => Some(&**s),
+            _ => None,
+        };
+        let observatory = self
+            .sim
+            .telescope_config(&telescope)
+            .and_then(|t| t.observatory_uid.clone());
+        let targets: Vec<SubscriptionId> = self
+            .stream_subs
+            .iter()
+            .filter(|(id, s)| only.is_none_or(|o| o == *id) && s.stream == stream)
+            .filter(|(_, s)| matches(&s.filter, &telescope, observatory.as_ref(), device))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        // A telescope snapshot is rendered for this account (its `access`).
+        let telescope_snapshot = match event {
+            Event::Telescope(uid) => match self.sim.telescope_snapshot(uid, &self.account) {
+                Some(s) => Some(s),
+                None => return Ok(()),
+            },
+            _ => None,
+        };
+        for subscription_id in targets {
+            let seq = self.next_seq();
+            let message = match event {
+                Event::Device(s) => StreamServerMessage::DeviceSnapshot(SnapshotEvent {
+                    subscription_id,
+                    seq,
+                    snapshot: (**s).clone(),
+                }),
+                Event::Telescope(_) => match &telescope_snapshot {
+                    Some(snapshot) => StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot: snapshot.clone(),
+                    }),
+                    None => continue,
+                },
+                Event::Instrument(s) => StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
+                    subscription_id,
+                    seq,
+                    snapshot: (**s).clone(),
+                }),
+                Event::Lease(l) => StreamServerMessage::ManualControlLease(LeaseEvent {
+                    subscription_id,
+                    seq,
+                    lease: (**l).clone(),
+                }),
+                Event::Log(e) => StreamServerMessage::TelescopeLog(LogEvent {
+                    subscription_id,
+                    seq,
+                    entry: (**e).clone(),
+                }),
+                Event::Command(_) | Event::Result(_) => continue,
+            };
+            self.send(&message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a resource matches a stream filter; the device keys apply to
+/// device snapshots only.
+fn matches(
+    filter: &StreamFilter,
+    telescope: &TelescopeUid,
+    observatory: Option<&skynet_protocol::ObservatoryUid>,
+    device: Option<&DeviceSnapshot>,
+) -> bool {
+    filter.telescope_uid.as_ref().is_none_or(|t| t == telescope)
+        && filter
+            .observatory_uid
+            .as_ref()
+            .is_none_or(|o| Some(o) == observatory)
+        && device.is_none_or(|d| {
+            filter
+                .device_type
+                .as_ref()
+                .is_none_or(|t| *t == d.device_type)
+                && filter
+                    .device_uid
+                    .as_ref()
+                    .is_none_or(|u| *u == d.device_uid)
+        })
+}
+
+/// Parses a frame, turning a failure into the `error` that answers it.
+fn decode<M: Message>(text: &str) -> Result<M, ErrorMessage> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        invalid(
+            None,
+            None,
+            &ProtocolError::NotJson(e.to_string()).to_string(),
+        )
+    })?;
+    let id = correlation_id(&value);
+    M::from_value(value).map_err(|e| invalid(e.field(), id, &e.to_string()))
+}
+
+fn invalid(field: Option<&str>, id: Option<String>, message: &str) -> ErrorMessage {
+    ErrorMessage {
+        code: ErrorCode::InvalidMessage,
+        message: message.to_owned(),
+        details: field.map(|f| json!({ "field": f })),
+        id,
+    }
+}
+
+fn unknown_kind(kind: &str, raw: &Value, endpoint: Endpoint) -> ErrorMessage {
+    let hint = match (endpoint, kind) {
+        (Endpoint::Stream, "subscribe_commands" | "publish_command" | "cancel_command") => {
+            "; it belongs on /v1/ws/commands"
+        }
+        (Endpoint::Commands, "subscribe_stream" | "unsubscribe_stream") => {
+            "; it belongs on /v1/ws/stream"
+        }
+        _ => "",
+    };
+    invalid(
+        Some("kind"),
+        correlation_id(raw),
+        &format!(
+            "`{kind}` is not a message {} accepts{hint}",
+            endpoint.path()
+        ),
+    )
+}
+
+fn unknown_telescope(telescope: &TelescopeUid, account: &str, id: &SubscriptionId) -> ErrorMessage {
+    ErrorMessage {
+        code: ErrorCode::UnknownTelescope,
+        message: format!("no telescope `{telescope}` is visible to {account}"),
+        details: None,
+        id: Some(id.0.clone()),
+    }
+}
+
+fn not_found_subscription(id: &SubscriptionId) -> ErrorMessage {
+    ErrorMessage {
+        code: ErrorCode::NotFound,
+        message: format!("no subscription `{id}` on this socket"),
+        details: None,
+        id: Some(id.0.clone()),
+    }
+}
