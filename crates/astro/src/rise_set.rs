@@ -6,6 +6,10 @@
 //! from the hour-angle solution and refined by iteration until it moves by
 //! less than 0.01 s; for a moving body (the Sun) the position is recomputed
 //! at every iteration.
+//!
+//! A fixed star's events recur every sidereal day (23h56m), so one of them
+//! can occur twice in a UT day (just after 0h and just before 24h); only one
+//! is returned. An event that falls outside the UT day is `None`.
 
 use crate::coords::{equatorial_to_horizontal, hour_angle_deg, Equatorial, Site};
 use crate::sun::sun_position;
