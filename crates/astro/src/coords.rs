@@ -1,4 +1,4 @@
-//! Equatorial, horizontal and galactic coordinates, and angle helpers.
+//! Equatorial, horizontal and galactic coordinates, precession, and angle helpers.
 //!
 //! The equatorial/horizontal conversions are the rotations of Meeus ch. 13,
 //! written with `atan2` on both outputs so that they are well conditioned
@@ -171,6 +171,30 @@ pub fn angular_separation_deg(a: Equatorial, b: Equatorial) -> f64 {
     num1.hypot(num2).atan2(den) * R2D
 }
 
+/// Precesses a mean equatorial position from the equinox of Julian date
+/// `jd_from` to that of `jd_to` (rigorous IAU 1976 method, Meeus 21.2 and
+/// 21.4). Catalog (J2000) positions need this before pointing a mount that
+/// works in the equinox of date ("JNow"): precession moves stars by about
+/// 50″ a year. Proper motion and nutation are not applied.
+pub fn precess(eq: Equatorial, jd_from: f64, jd_to: f64) -> Equatorial {
+    let big_t = (jd_from - crate::time::J2000_JD) / 36_525.0;
+    let t = (jd_to - jd_from) / 36_525.0;
+    let (t2, t3) = (t * t, t * t * t);
+    let base = 2_306.218_1 + 1.396_56 * big_t - 0.000_139 * big_t * big_t;
+    let zeta = base * t + (0.301_88 - 0.000_344 * big_t) * t2 + 0.017_998 * t3;
+    let z = base * t + (1.094_68 + 0.000_066 * big_t) * t2 + 0.018_203 * t3;
+    let theta = (2_004.310_9 - 0.853_30 * big_t - 0.000_217 * big_t * big_t) * t
+        - (0.426_65 + 0.000_217 * big_t) * t2
+        - 0.041_833 * t3;
+    let (zeta, z, theta) = (zeta / 3600.0 * D2R, z / 3600.0 * D2R, theta / 3600.0 * D2R);
+    let ra0 = eq.ra_deg * D2R + zeta;
+    let dec0 = eq.dec_deg * D2R;
+    let a = dec0.cos() * ra0.sin();
+    let b = theta.cos() * dec0.cos() * ra0.cos() - theta.sin() * dec0.sin();
+    let c = theta.sin() * dec0.cos() * ra0.cos() + theta.cos() * dec0.sin();
+    Equatorial::new((a.atan2(b) + z) * R2D, c.atan2(a.hypot(b)) * R2D)
+}
+
 /// Atmospheric refraction in degrees for an *apparent* altitude, by
 /// Bennett's formula (Meeus 16.4): about 0.57° at the horizon, 0 at the
 /// zenith; accurate to 0.07′ above 5° for standard pressure and temperature.
@@ -325,6 +349,26 @@ mod tests {
             32.7930,
             1e-4
         ));
+    }
+
+    #[test]
+    fn precession_matches_meeus_example_21b() {
+        // Meeus ex. 21.b: θ Persei, J2000 position with proper motion applied
+        // to the target date: α0 = 41.054063°, δ0 = +49.227750°; precessed to
+        // 2028 November 13.19 TD (JD 2462088.69): α = 41.547214°,
+        // δ = +49.348483°.
+        let eq = Equatorial::new(41.054_063, 49.227_750);
+        let p = precess(eq, crate::time::J2000_JD, 2_462_088.69);
+        assert!(close(p.ra_deg, 41.547_214, 2e-6), "{p:?}");
+        assert!(close(p.dec_deg, 49.348_483, 2e-6), "{p:?}");
+        // And back again, from a non-J2000 starting epoch.
+        let back = precess(p, 2_462_088.69, crate::time::J2000_JD);
+        assert!(angular_separation_deg(back, eq) < 1e-8, "{back:?}");
+        // Zero interval is the identity; 25 years move Vega about 0.2°.
+        assert_eq!(precess(eq, 2_451_545.0, 2_451_545.0), eq);
+        let vega = Equatorial::new(279.2347, 38.7837);
+        let moved = angular_separation_deg(vega, precess(vega, 2_451_545.0, 2_460_676.5));
+        assert!(moved > 0.1 && moved < 0.3, "{moved}");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //!
 //! Modules:
 //! - [`time`]: Julian dates and sidereal time.
-//! - [`coords`]: equatorial, horizontal and galactic coordinates.
+//! - [`coords`]: equatorial, horizontal and galactic coordinates, precession.
 //! - [`ecliptic`]: obliquity, nutation and ecliptic-to-equatorial conversion.
 //! - [`sun`] and [`moon`]: low-precision positions of the Sun and the Moon.
 //! - [`rise_set`]: rise, transit and set times.
