@@ -1,13 +1,12 @@
 //! The mount: an alt-az slew model kept consistent with RA/Dec through the
 //! site and sidereal time, tracking that follows the sky, and offset patterns.
+//! RA/Dec are J2000 (as catalogs and snapshots give them); alt/az are of date.
 
 use std::f64::consts::TAU;
 use std::time::Instant;
 
-use skydeck_astro::coords::{
-    equatorial_to_horizontal, horizontal_to_equatorial, normalize_deg, wrap_180, Equatorial,
-    Horizontal, Site,
-};
+use skydeck_astro::coords::{normalize_deg, precess, wrap_180, Equatorial, Horizontal, Site};
+use skydeck_astro::time::J2000_JD;
 use skynet_protocol::{MountState, OffsetAxis, OffsetPattern, TargetPosition};
 
 use crate::clock::{Clock, Now};
@@ -45,6 +44,21 @@ const PARK: Horizontal = Horizontal {
     alt_deg: 90.0,
     az_deg: 0.0,
 };
+
+/// J2000 RA/Dec to the alt/az of date: precessed to the equinox of date,
+/// as a real mount points.
+fn equatorial_to_horizontal(eq: Equatorial, site: Site, jd: f64) -> Horizontal {
+    skydeck_astro::coords::equatorial_to_horizontal(precess(eq, J2000_JD, jd), site, jd)
+}
+
+/// Alt/az of date to J2000 RA/Dec.
+fn horizontal_to_equatorial(h: Horizontal, site: Site, jd: f64) -> Equatorial {
+    precess(
+        skydeck_astro::coords::horizontal_to_equatorial(h, site, jd),
+        jd,
+        J2000_JD,
+    )
+}
 
 /// Shortest slew, simulated seconds (settling).
 const MIN_SLEW_S: f64 = 0.2;

@@ -1,10 +1,11 @@
 //! Resolving targets to sky positions, through skydeck-astro.
 
 use skydeck_astro::catalog;
-use skydeck_astro::coords::{galactic_to_equatorial, Equatorial};
+use skydeck_astro::coords::{galactic_to_equatorial, precess, Equatorial};
+use skydeck_astro::time::J2000_JD;
 use skynet_protocol::{ErrorBody, ErrorCode, Frame, TargetPosition};
 
-/// Where a target is now (J2000 RA/Dec, degrees), or why it cannot be pointed at.
+/// Where a target is (J2000 RA/Dec, degrees), or why it cannot be pointed at.
 pub fn resolve(target: &TargetPosition, jd: f64) -> Result<Equatorial, ErrorBody> {
     match target {
         TargetPosition::Fixed(fixed) => match (&fixed.frame, fixed.ra, fixed.dec, fixed.l, fixed.b) {
@@ -27,8 +28,9 @@ pub fn resolve(target: &TargetPosition, jd: f64) -> Result<Equatorial, ErrorBody
                 )
             }),
         TargetPosition::Ephemeral(body) => match body.body.to_ascii_lowercase().as_str() {
-            "sun" => Ok(skydeck_astro::sun::sun_position(jd)),
-            "moon" => Ok(skydeck_astro::moon::moon_position(jd)),
+            // Apparent positions of date, brought to J2000 like everything else.
+            "sun" => Ok(precess(skydeck_astro::sun::sun_position(jd), jd, J2000_JD)),
+            "moon" => Ok(precess(skydeck_astro::moon::moon_position(jd), jd, J2000_JD)),
             other => Err(ErrorBody::new(
                 ErrorCode::Unsupported,
                 format!("the simulator computes the sun and the moon only, not `{other}`"),
