@@ -1,0 +1,716 @@
+//! Tolerant reading: unknown kinds, fields and values are values, not
+//! errors; camelCase is accepted and snake_case written; a malformed known
+//! message is an error that names the field.
+
+mod common;
+
+use common::{cid, decode, fixture, invalid_field, roundtrip, Dir};
+use serde_json::{json, Value};
+use skynet_protocol::*;
+
+const CMD: &str = "6f1c1f52-8f0e-4f7c-9a3e-1b2c3d4e5f60";
+
+// ---- unknown kinds ----
+
+#[test]
+fn unknown_kinds_are_kept_exactly() {
+    let text = r#"{"kind":"event_weather_forecast","subscription_id":"w","seq":3,"forecast":{"cloudCover":0.2,"wind_m_s":[4,5.5]},"camelCaseKey":null}"#;
+    let raw: Value = serde_json::from_str(text).unwrap();
+    for dir in Dir::ALL {
+        let message = decode(dir, text).unwrap_or_else(|e| panic!("{dir:?}: {e}"));
+        assert!(message.is_unknown(), "{dir:?}");
+        assert_eq!(message.tag(), "event_weather_forecast");
+        let encoded: Value = serde_json::from_str(&message.to_json()).unwrap();
+        assert_eq!(encoded, raw, "{dir:?} re-encodes the frame unchanged");
+    }
+    let message = StreamServerMessage::from_json(text).unwrap();
+    let StreamServerMessage::Unknown(unknown) = &message else {
+        panic!()
+    };
+    assert_eq!(unknown.tag, "event_weather_forecast");
+    assert_eq!(unknown.raw, raw);
+    assert_eq!(message.seq(), None);
+}
+
+#[test]
+fn kinds_of_the_other_endpoint_or_direction_are_unknown() {
+    // A stream delivery read on the commands socket, a command read by a
+    // server: not errors, just unknown there.
+    let snapshot = fixture("stream_server/event_device_snapshot_focuser");
+    let message = CommandsServerMessage::from_json(&snapshot).unwrap();
+    assert!(matches!(message, CommandsServerMessage::Unknown(_)));
+    let publish = fixture("commands_client/publish_command");
+    let message = StreamClientMessage::from_json(&publish).unwrap();
+    assert!(matches!(message, StreamClientMessage::Unknown(_)));
+    let result = fixture("commands_server/event_command_result");
+    assert!(matches!(
+        CommandsClientMessage::from_json(&result).unwrap(),
+        CommandsClientMessage::Unknown(_)
+    ));
+}
+
+#[test]
+fn direct_request_kinds_decode_without_error() {
+    let frames = [
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"direct_request","request_id":"r-1","telescope_uid":"tel-lapalma","path":"/images/exp-9c41d2e07b","method":"GET"}"#,
+        ),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"direct_response_start","request_id":"r-1","status":200,"headers":{"content-type":"image/fits"}}"#,
+        ),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"direct_response_chunk","request_id":"r-1","seq":0,"data":"U0lNUExFICA9ICAgICAgICAgICAgICAgICAgICBU"}"#,
+        ),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"direct_response_end","request_id":"r-1"}"#,
+        ),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"direct_error","request_id":"r-1","code":"not_found","message":"no such image"}"#,
+        ),
+    ];
+    for (dir, text) in frames {
+        // Whichever enum reads them, they are unknown and kept.
+        for any in Dir::ALL {
+            let message = decode(any, text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(message.is_unknown(), "{text}");
+        }
+        let message = decode(dir, text).unwrap();
+        assert!(message.tag().starts_with("direct_"));
+        let encoded: Value = serde_json::from_str(&message.to_json()).unwrap();
+        assert_eq!(encoded, serde_json::from_str::<Value>(text).unwrap());
+    }
+}
+
+// ---- unknown fields ----
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let text = format!(
+        r#"{{"kind":"publish_command","telescope_uid":"tel-lapalma","command_id":"{CMD}","priority":5,
+            "command":{{"command_type":"camera.exposure.start","duration_s":30.0,"binning":2,"gain":100,"readout":{{"mode":"fast"}}}},
+            "origin":{{"client":"SkyDeck/0.1.0","session_id":"s","tab":3}},"trace":[1,2,3]}}"#
+    );
+    let message = CommandsClientMessage::from_json(&text).unwrap();
+    let CommandsClientMessage::PublishCommand(publish) = &message else {
+        panic!()
+    };
+    assert_eq!(
+        publish.command,
+        Command::CameraExposureStart(CameraExposureStart {
+            duration_s: 30.0,
+            binning: 2,
+            filter_id: None
+        })
+    );
+    // The unknown fields are not written back.
+    let encoded: Value = serde_json::from_str(&message.to_json()).unwrap();
+    assert_eq!(
+        encoded,
+        json!({"kind":"publish_command","telescope_uid":"tel-lapalma","command_id":CMD,
+               "command":{"command_type":"camera.exposure.start","duration_s":30.0,"binning":2},
+               "origin":{"client":"SkyDeck/0.1.0","session_id":"s"}})
+    );
+
+    // In snapshots, nested records, results and lifecycle messages too.
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"region":"eu",
+        "snapshot":{"device_uid":"tel-lapalma-focuser","device_type":"focuser","telescope_uid":"tel-lapalma",
+                    "observed_at":"2026-11-24T21:04:05.120Z","firmware":"2.1",
+                    "state":{"position_um":24600.0,"moving":false,"temperature_c":7.4,"backlash_um":12}}}"#;
+    let message = StreamServerMessage::from_json(text).unwrap();
+    let StreamServerMessage::DeviceSnapshot(event) = message else {
+        panic!()
+    };
+    assert_eq!(
+        event.snapshot.state,
+        DeviceState::Focuser(FocuserState {
+            position_um: 24600.0,
+            moving: false,
+            temperature_c: 7.4
+        })
+    );
+    let text = format!(
+        r#"{{"kind":"event_command_result","subscription_id":"s","shard":2,
+            "result":{{"command_id":"{CMD}","status":"ok","duration_ms":15,"error":{{"code":"busy","message":"m","retry_after_s":3}}}}}}"#
+    );
+    assert!(CommandsServerMessage::from_json(&text).is_ok());
+    assert!(CommandsServerMessage::from_json(r#"{"kind":"pong","id":"1","rtt_ms":12}"#).is_ok());
+    assert!(CommandsServerMessage::from_json(r#"{"kind":"ack","id":"1","at":"now"}"#).is_ok());
+}
+
+// ---- unknown values ----
+
+#[test]
+fn unknown_command_type_is_kept() {
+    let text = format!(
+        r#"{{"kind":"publish_command","telescope_uid":"tel-lapalma","command_id":"{CMD}",
+            "command":{{"command_type":"spectrograph.set_slit","slit_um":50.0,"mode":{{"x":1}}}}}}"#
+    );
+    let message: CommandsClientMessage = roundtrip(&text);
+    let CommandsClientMessage::PublishCommand(publish) = message else {
+        panic!()
+    };
+    let Command::Unknown(unknown) = &publish.command else {
+        panic!("{:?}", publish.command)
+    };
+    assert_eq!(unknown.tag, "spectrograph.set_slit");
+    assert_eq!(
+        unknown.raw,
+        json!({"command_type":"spectrograph.set_slit","slit_um":50.0,"mode":{"x":1}})
+    );
+    assert_eq!(publish.command.tag(), "spectrograph.set_slit");
+    assert_eq!(publish.command.summary(), "");
+    assert!(!publish.command.is_authority_command());
+}
+
+#[test]
+fn unknown_position_type_frame_and_pattern_are_kept() {
+    let command: Command = serde_json::from_value(json!({"command_type":"mount.point",
+        "target":{"position_type":"horizontal","alt":45.0,"az":180.0}}))
+    .unwrap();
+    let Command::MountPoint(point) = &command else {
+        panic!()
+    };
+    let TargetPosition::Unknown(unknown) = &point.target else {
+        panic!()
+    };
+    assert_eq!(unknown.tag, "horizontal");
+    assert_eq!(point.target.describe(), "horizontal target");
+    assert_eq!(
+        serde_json::to_value(&command).unwrap()["target"],
+        json!({"position_type":"horizontal","alt":45.0,"az":180.0})
+    );
+
+    let target: TargetPosition = serde_json::from_value(
+        json!({"position_type":"fixed","frame":"ecliptic","lon":10.0,"lat":1.0}),
+    )
+    .unwrap();
+    let TargetPosition::Fixed(fixed) = &target else {
+        panic!()
+    };
+    assert_eq!(fixed.frame, Frame::Other("ecliptic".into()));
+    assert!(!fixed.frame.is_known());
+
+    let command: Command = serde_json::from_value(json!({"command_type":"mount.track",
+        "target":{"position_type":"catalog","name":"M42"},
+        "offset_pattern":{"pattern_type":"spiral","turns":3}}))
+    .unwrap();
+    let Command::MountTrack(track) = &command else {
+        panic!()
+    };
+    let Some(OffsetPattern::Unknown(pattern)) = &track.offset_pattern else {
+        panic!()
+    };
+    assert_eq!(pattern.tag, "spiral");
+    assert_eq!(command.summary(), "M42 + spiral");
+}
+
+#[test]
+fn unknown_string_values_decode_to_other() {
+    // Stream names.
+    let message: StreamClientMessage = roundtrip(
+        r#"{"kind":"subscribe_stream","subscription_id":"s","stream":"weather_forecast","filter":{}}"#,
+    );
+    let StreamClientMessage::Subscribe(subscribe) = message else {
+        panic!()
+    };
+    assert_eq!(
+        subscribe.stream,
+        StreamName::Other("weather_forecast".into())
+    );
+    // Command stream names.
+    let message: CommandsClientMessage = roundtrip(
+        r#"{"kind":"subscribe_commands","subscription_id":"s","filter":{},"streams":["command","command_audit"]}"#,
+    );
+    let CommandsClientMessage::SubscribeCommands(subscribe) = message else {
+        panic!()
+    };
+    assert_eq!(
+        subscribe.streams,
+        Some(vec![
+            CommandStreamName::Command,
+            CommandStreamName::Other("command_audit".into())
+        ])
+    );
+    // Status values and error codes.
+    let message: CommandsServerMessage = roundtrip(&format!(
+        r#"{{"kind":"event_command_result","subscription_id":"s","result":{{"command_id":"{CMD}","status":"partially_ok","error":{{"code":"dome_closed","message":"the dome is closed"}}}}}}"#
+    ));
+    let CommandsServerMessage::CommandResult(event) = message else {
+        panic!()
+    };
+    assert_eq!(
+        event.result.status,
+        CommandStatus::Other("partially_ok".into())
+    );
+    assert_eq!(
+        event.result.error.unwrap().code,
+        ErrorCode::Other("dome_closed".into())
+    );
+    let message: StreamServerMessage =
+        roundtrip(r#"{"kind":"error","code":"maintenance","message":"back at 22:00"}"#);
+    let StreamServerMessage::Error(error) = message else {
+        panic!()
+    };
+    assert_eq!(error.code, ErrorCode::Other("maintenance".into()));
+    // Axis and strategy.
+    let command: Command = serde_json::from_value(
+        json!({"command_type":"mount.offset_relative","delta_arcsec":5.0,"axis":"pa"}),
+    )
+    .unwrap();
+    let Command::MountOffsetRelative(offset) = command else {
+        panic!()
+    };
+    assert_eq!(offset.axis, OffsetAxis::Other("pa".into()));
+    let command: Command = serde_json::from_value(
+        json!({"command_type":"imager.autofocus","filter_id":"L","strategy":"bahtinov"}),
+    )
+    .unwrap();
+    let Command::ImagerAutofocus(autofocus) = command else {
+        panic!()
+    };
+    assert_eq!(
+        autofocus.strategy,
+        AutofocusStrategy::Other("bahtinov".into())
+    );
+}
+
+#[test]
+fn unknown_values_in_snapshots_decode_to_other() {
+    let text = r#"{"kind":"event_telescope_snapshot","subscription_id":"t","seq":1,
+        "snapshot":{"telescope_uid":"tel-x","name":"X","site":{"latitude_deg":0.0,"longitude_deg":0.0,"elevation_m":0.0},
+                    "control_authority":"maintenance","lease":{"lease_id":"l","telescope_uid":"tel-x","holder":"h",
+                    "state":"suspended","expires_at":"2026-11-24T21:34:05.000Z"},
+                    "devices":[{"device_uid":"d","device_type":"spectrograph","name":"Spectrograph"}],
+                    "access":"guest"}}"#;
+    let message: StreamServerMessage = roundtrip(text);
+    let StreamServerMessage::TelescopeSnapshot(event) = message else {
+        panic!()
+    };
+    let snapshot = event.snapshot;
+    assert_eq!(
+        snapshot.control_authority,
+        ControlAuthority::Other("maintenance".into())
+    );
+    assert_eq!(
+        snapshot.lease.unwrap().state,
+        LeaseState::Other("suspended".into())
+    );
+    assert_eq!(
+        snapshot.devices[0].device_type,
+        DeviceType::Other("spectrograph".into())
+    );
+    assert_eq!(snapshot.access, Access::Other("guest".into()));
+    assert!(!snapshot.access.may_lease());
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":2,
+        "snapshot":{"device_uid":"c","device_type":"camera","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z",
+                    "state":{"exposure_state":"flushing","exposure_progress":0.0,"temperature_c":-10.0,"cooler_on":true}}}"#;
+    let message: StreamServerMessage = roundtrip(text);
+    let StreamServerMessage::DeviceSnapshot(event) = message else {
+        panic!()
+    };
+    let DeviceState::Camera(camera) = event.snapshot.state else {
+        panic!()
+    };
+    assert_eq!(
+        camera.exposure_state,
+        ExposureState::Other("flushing".into())
+    );
+    let text = r#"{"kind":"event_telescope_log","subscription_id":"l","seq":3,
+        "entry":{"telescope_uid":"t","at":"2026-11-24T21:04:05.120Z","level":"critical","message":"m"}}"#;
+    let message: StreamServerMessage = roundtrip(text);
+    let StreamServerMessage::TelescopeLog(event) = message else {
+        panic!()
+    };
+    assert_eq!(event.entry.level, LogLevel::Other("critical".into()));
+}
+
+// ---- camelCase ----
+
+#[test]
+fn camel_case_fields_are_accepted_and_written_in_snake_case() {
+    let message = CommandsClientMessage::from_json(&format!(
+        r#"{{"kind":"publish_command","telescopeUid":"tel-lapalma","commandId":"{CMD}",
+            "command":{{"commandType":"camera.exposure.start","durationS":30.0,"binning":2,"filterId":"R"}},
+            "origin":{{"client":"SkyDeck/0.1.0","sessionId":"s","userAgent":"UA"}}}}"#
+    ))
+    .unwrap();
+    let CommandsClientMessage::PublishCommand(publish) = &message else {
+        panic!()
+    };
+    assert_eq!(publish.telescope_uid.as_str(), "tel-lapalma");
+    assert_eq!(publish.command_id, cid(CMD));
+    assert_eq!(
+        publish.command,
+        Command::CameraExposureStart(CameraExposureStart {
+            duration_s: 30.0,
+            binning: 2,
+            filter_id: Some("R".into())
+        })
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&message.to_json()).unwrap(),
+        json!({"kind":"publish_command","telescope_uid":"tel-lapalma","command_id":CMD,
+               "command":{"command_type":"camera.exposure.start","duration_s":30.0,"binning":2,"filter_id":"R"},
+               "origin":{"client":"SkyDeck/0.1.0","session_id":"s","user_agent":"UA"}})
+    );
+
+    let message = StreamClientMessage::from_json(
+        r#"{"kind":"subscribe_stream","subscriptionId":"s","stream":"device_snapshot",
+            "filter":{"telescopeUid":"tel-lapalma","deviceType":"mount","deviceUid":"tel-lapalma-mount","observatoryUid":"obs-roque"},
+            "options":{"includeExisting":false}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&message.to_json()).unwrap(),
+        json!({"kind":"subscribe_stream","subscription_id":"s","stream":"device_snapshot",
+               "filter":{"telescope_uid":"tel-lapalma","device_type":"mount","device_uid":"tel-lapalma-mount","observatory_uid":"obs-roque"},
+               "options":{"include_existing":false}})
+    );
+    let StreamClientMessage::Subscribe(subscribe) = message else {
+        panic!()
+    };
+    assert!(!subscribe.include_existing());
+
+    let message = CommandsClientMessage::from_json(&format!(
+        r#"{{"kind":"cancel_command","commandId":"{CMD}"}}"#
+    ))
+    .unwrap();
+    assert_eq!(
+        message,
+        CommandsClientMessage::CancelCommand(CancelCommand {
+            command_id: cid(CMD)
+        })
+    );
+
+    // Deep inside snapshots and results, too.
+    let message = StreamServerMessage::from_json(
+        r#"{"kind":"event_device_snapshot","subscriptionId":"s","seq":1,
+            "snapshot":{"deviceUid":"w","deviceType":"filter_wheel","telescopeUid":"t","observedAt":"2026-11-24T21:04:05.120Z",
+                        "state":{"filterWheelPositionId":1,"moving":false,
+                                 "slots":[{"filterWheelPositionId":1,"filterId":"R","name":"Red"}]}}}"#,
+    )
+    .unwrap();
+    let StreamServerMessage::DeviceSnapshot(event) = &message else {
+        panic!()
+    };
+    let DeviceState::FilterWheel(wheel) = &event.snapshot.state else {
+        panic!()
+    };
+    assert_eq!(wheel.current().map(|s| s.filter_id.as_str()), Some("R"));
+    assert!(message
+        .to_json()
+        .contains(r#""filter_wheel_position_id":1"#));
+    assert!(!message.to_json().contains("filterWheelPositionId"));
+}
+
+#[test]
+fn snake_case_wins_over_its_camel_case_twin() {
+    for text in [
+        format!(r#"{{"kind":"cancel_command","command_id":"{CMD}","commandId":"not-a-uuid"}}"#),
+        format!(r#"{{"kind":"cancel_command","commandId":"not-a-uuid","command_id":"{CMD}"}}"#),
+    ] {
+        assert_eq!(
+            CommandsClientMessage::from_json(&text).unwrap(),
+            CommandsClientMessage::CancelCommand(CancelCommand {
+                command_id: cid(CMD)
+            })
+        );
+    }
+}
+
+// ---- errors name the field ----
+
+fn field_of(dir: Dir, text: &str) -> String {
+    invalid_field(decode(dir, text)).unwrap_or_else(|| panic!("no field named for {text}"))
+}
+
+#[test]
+fn malformed_commands_name_the_field() {
+    let publish = |command: &str| {
+        format!(
+            r#"{{"kind":"publish_command","telescope_uid":"tel-lapalma","command_id":"{CMD}","command":{command}}}"#
+        )
+    };
+    let cases = [
+        (
+            r#"{"command_type":"camera.exposure.start","duration_s":30.0,"binning":"2x2"}"#,
+            "command.binning",
+        ),
+        (
+            r#"{"command_type":"camera.exposure.start","duration_s":30.0,"binning":-1}"#,
+            "command.binning",
+        ),
+        (
+            r#"{"command_type":"camera.exposure.start","duration_s":30.0,"binning":1.5}"#,
+            "command.binning",
+        ),
+        (
+            r#"{"command_type":"camera.exposure.start","duration_s":30.0}"#,
+            "command.binning",
+        ),
+        (
+            r#"{"command_type":"camera.exposure.start","duration_s":"30s","binning":1}"#,
+            "command.duration_s",
+        ),
+        (
+            r#"{"command_type":"mount.point","target":{"position_type":"fixed","frame":"equatorial","ra":"13h29m","dec":47.2}}"#,
+            "command.target.ra",
+        ),
+        (
+            r#"{"command_type":"mount.point","target":{"position_type":"fixed","ra":202.0,"dec":47.2}}"#,
+            "command.target.frame",
+        ),
+        (
+            r#"{"command_type":"mount.point","target":{"frame":"equatorial","ra":202.0,"dec":47.2}}"#,
+            "command.target.position_type",
+        ),
+        (
+            r#"{"command_type":"mount.point","target":{"position_type":7}}"#,
+            "command.target.position_type",
+        ),
+        (r#"{"command_type":"mount.point"}"#, "command.target"),
+        (
+            r#"{"command_type":"mount.point","target":"M51"}"#,
+            "command.target",
+        ),
+        (
+            r#"{"command_type":"mount.point","target":{"position_type":"catalog"}}"#,
+            "command.target.name",
+        ),
+        (
+            r#"{"command_type":"mount.track","target":{"position_type":"catalog","name":"M42"},"offset_pattern":{"pattern_type":"raster","step_arcsec":30.0,"rows":"three","columns":4,"dwell_s":10.0}}"#,
+            "command.offset_pattern.rows",
+        ),
+        (
+            r#"{"command_type":"mount.track","target":{"position_type":"catalog","name":"M42"},"offset_pattern":{"pattern_type":"daisy","radius_arcsec":120.0,"petals":6}}"#,
+            "command.offset_pattern.period_s",
+        ),
+        (
+            r#"{"command_type":"mount.offset_relative","delta_arcsec":5.0,"axis":3}"#,
+            "command.axis",
+        ),
+        (
+            r#"{"command_type":"filter_wheel.set_option","filter_wheel_position_id":"Ha"}"#,
+            "command.filter_wheel_position_id",
+        ),
+        (
+            r#"{"command_type":"manual_control_lease.renew","duration_s":60.0}"#,
+            "command.lease_id",
+        ),
+        (
+            r#"{"command_type":"focus.move_relative","delta_um":null}"#,
+            "command.delta_um",
+        ),
+        (r#"{"duration_s":30.0}"#, "command.command_type"),
+        (r#"{"command_type":null}"#, "command.command_type"),
+        (r#""mount.point""#, "command"),
+    ];
+    for (command, field) in cases {
+        assert_eq!(
+            field_of(Dir::CommandsClient, &publish(command)),
+            field,
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn malformed_envelopes_name_the_field() {
+    let cases = [
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"cancel_command","command_id":"not-a-uuid"}"#,
+            "command_id",
+        ),
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"cancel_command","command_id":42}"#,
+            "command_id",
+        ),
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"cancel_command"}"#,
+            "command_id",
+        ),
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"publish_command","command_id":"6f1c1f52-8f0e-4f7c-9a3e-1b2c3d4e5f60","command":{"command_type":"mount.point","target":{"position_type":"catalog","name":"M1"}}}"#,
+            "telescope_uid",
+        ),
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"publish_command","telescope_uid":"t","command_id":"6f1c1f52-8f0e-4f7c-9a3e-1b2c3d4e5f60","command":{"command_type":"mount.point","target":{"position_type":"catalog","name":"M1"}},"origin":{"session_id":"s"}}"#,
+            "origin.client",
+        ),
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"subscribe_commands","filter":{"telescope_uid":"t"}}"#,
+            "subscription_id",
+        ),
+        (
+            Dir::CommandsClient,
+            r#"{"kind":"subscribe_commands","subscription_id":"s","streams":"command"}"#,
+            "streams",
+        ),
+        (
+            Dir::StreamClient,
+            r#"{"kind":"subscribe_stream","subscription_id":"s"}"#,
+            "stream",
+        ),
+        (
+            Dir::StreamClient,
+            r#"{"kind":"subscribe_stream","subscription_id":"s","stream":"device_snapshot","options":{"include_existing":"yes"}}"#,
+            "options",
+        ),
+        (Dir::StreamClient, r#"{"kind":5}"#, "kind"),
+        (Dir::StreamClient, r#"{"subscription_id":"s"}"#, "kind"),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"error","message":"m"}"#,
+            "code",
+        ),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"event_command_result","subscription_id":"s","result":{"command_id":"6f1c1f52-8f0e-4f7c-9a3e-1b2c3d4e5f60"}}"#,
+            "result.status",
+        ),
+        // A value of the wrong type inside a nested record (not a command,
+        // target, pattern or device state) is blamed on the record's field.
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"event_command_result","subscription_id":"s","result":{"command_id":"x","status":"ok"}}"#,
+            "result",
+        ),
+        // A missing field inside one is named in full.
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"event_command_result","subscription_id":"s","result":{"status":"ok"}}"#,
+            "result.command_id",
+        ),
+        (
+            Dir::CommandsServer,
+            r#"{"kind":"event_command","subscription_id":"s","command_id":"6f1c1f52-8f0e-4f7c-9a3e-1b2c3d4e5f60","telescope_uid":"t","command":{"command_type":"camera.exposure.start","duration_s":1.0,"binning":9999999999},"published_at":"2026-11-24T21:04:05.012Z"}"#,
+            "command.binning",
+        ),
+        (
+            Dir::StreamServer,
+            r#"{"kind":"event_device_snapshot","subscription_id":"s","snapshot":{"device_uid":"f","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"position_um":1.0,"moving":false,"temperature_c":5.0}}}"#,
+            "seq",
+        ),
+    ];
+    for (dir, text, field) in cases {
+        assert_eq!(field_of(dir, text), field, "{text}");
+    }
+}
+
+#[test]
+fn malformed_snapshots_name_the_field() {
+    let mount = |state: &str| {
+        format!(
+            r#"{{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"snapshot":{{"device_uid":"m","device_type":"mount","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{state}}}}}"#
+        )
+    };
+    let full = r#"{"ra_deg":1.0,"dec_deg":2.0,"alt_deg":3.0,"az_deg":4.0,"slewing":false,"tracking":"yes","parked":false}"#;
+    assert_eq!(
+        field_of(Dir::StreamServer, &mount(full)),
+        "snapshot.state.tracking"
+    );
+    let missing =
+        r#"{"ra_deg":1.0,"dec_deg":2.0,"alt_deg":3.0,"az_deg":4.0,"slewing":false,"parked":false}"#;
+    assert_eq!(
+        field_of(Dir::StreamServer, &mount(missing)),
+        "snapshot.state.tracking"
+    );
+    let target = r#"{"ra_deg":1.0,"dec_deg":2.0,"alt_deg":3.0,"az_deg":4.0,"slewing":false,"tracking":true,"parked":false,"target":{"position_type":"fixed","frame":"equatorial","ra":"x"}}"#;
+    assert_eq!(
+        field_of(Dir::StreamServer, &mount(target)),
+        "snapshot.state.target.ra"
+    );
+    assert_eq!(field_of(Dir::StreamServer, &mount("[]")), "snapshot.state");
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"snapshot":{"device_uid":"m","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z"}}"#;
+    assert_eq!(field_of(Dir::StreamServer, text), "snapshot.state");
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"snapshot":{"device_uid":"m","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"position_um":1.0,"moving":false}}}"#;
+    assert_eq!(
+        field_of(Dir::StreamServer, text),
+        "snapshot.state.temperature_c"
+    );
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":-1,"snapshot":{"device_uid":"f","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"position_um":1.0,"moving":false,"temperature_c":5.0}}}"#;
+    assert_eq!(field_of(Dir::StreamServer, text), "seq");
+    let text = r#"{"kind":"event_manual_control_lease","subscription_id":"s","seq":1,"lease":{"lease_id":"l","telescope_uid":"t","holder":"h","state":"active"}}"#;
+    assert_eq!(field_of(Dir::StreamServer, text), "lease.expires_at");
+    let text = r#"{"kind":"event_telescope_log","subscription_id":"s","seq":1,"entry":{"telescope_uid":"t","at":"2026-11-24T21:04:05.120Z","level":"info"}}"#;
+    assert_eq!(field_of(Dir::StreamServer, text), "entry.message");
+    let text = r#"{"kind":"event_instrument_snapshot","subscription_id":"s","seq":1,"snapshot":{"instrument_uid":"c","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","autofocus":{"command_id":"nope","filter_id":"L","strategy":"v_curve","running":true,"samples":[]}}}"#;
+    assert!(
+        field_of(Dir::StreamServer, text).starts_with("snapshot"),
+        "{text}"
+    );
+}
+
+#[test]
+fn text_that_is_not_json_is_not_json() {
+    for text in [
+        "",
+        "hello",
+        "{",
+        r#"{"kind":"ping""#,
+        "{'kind':'ping'}",
+        r#"{"kind":"ping"} trailing"#,
+        "\u{0}",
+    ] {
+        for dir in Dir::ALL {
+            match decode(dir, text) {
+                Err(ProtocolError::NotJson(_)) => {}
+                other => panic!("{dir:?} {text:?}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn json_that_is_not_an_object_is_invalid() {
+    for text in [
+        "null",
+        "true",
+        "42",
+        r#""ping""#,
+        "[]",
+        r#"[{"kind":"ping"}]"#,
+    ] {
+        for dir in Dir::ALL {
+            match decode(dir, text) {
+                Err(ProtocolError::Invalid { .. }) => {}
+                other => panic!("{dir:?} {text:?}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn errors_display_the_field() {
+    let error = CommandsClientMessage::from_json(r#"{"kind":"cancel_command","command_id":"x"}"#)
+        .unwrap_err();
+    assert!(error.to_string().starts_with("`command_id` "), "{error}");
+}
+
+#[test]
+fn correlation_id_of_frames() {
+    assert_eq!(
+        correlation_id(&json!({"kind":"cancel_command","command_id":"c"})),
+        Some("c".into())
+    );
+    assert_eq!(
+        correlation_id(&json!({"kind":"subscribe_stream","subscriptionId":"s","stream":7})),
+        Some("s".into())
+    );
+    assert_eq!(
+        correlation_id(&json!({"kind":"ping","id":"p"})),
+        Some("p".into())
+    );
+    assert_eq!(correlation_id(&json!({"kind":"ping"})), None);
+}
