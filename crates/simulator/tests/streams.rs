@@ -1,0 +1,374 @@
+//! The stream endpoint: fan-out to many clients, include_existing, filters
+//! and unsubscribe.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use common::*;
+use futures_util::future::join_all;
+use skynet_protocol::{
+    Command, DeviceState, DeviceType, DeviceUid, MountPoint, MountResultData, MountState,
+    RotatorMoveRelative, StreamClientMessage, StreamFilter, StreamName, StreamServerMessage,
+    SubscriptionId, TargetPosition, TelescopeUid, Unsubscribe,
+};
+use tokio::time::Instant;
+
+/// The type each device uid suffix has.
+fn expected_type(uid: &DeviceUid) -> DeviceType {
+    let uid = uid.as_str();
+    if uid.ends_with("-mount") {
+        DeviceType::Mount
+    } else if uid.ends_with("-camera") {
+        DeviceType::Camera
+    } else if uid.ends_with("-focuser") {
+        DeviceType::Focuser
+    } else if uid.ends_with("-filter-wheel") {
+        DeviceType::FilterWheel
+    } else if uid.ends_with("-rotator") {
+        DeviceType::InstrumentRotator
+    } else {
+        panic!("a device uid of the built-in world: {uid}")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_clients_see_the_same_slew() {
+    // Time scale 5: a slew of 50° or more lasts about 2.5 s or more.
+    let sim = start_sim(5.0).await;
+    let addr = sim.addr;
+    let mount = device_uid(LAPALMA, "mount");
+
+    let clients = join_all((0..50).map(|i| {
+        let mount = mount.clone();
+        async move {
+            let mut client = StreamClient::connect(addr, VIEWER).await;
+            client
+                .subscribe(
+                    &format!("mount-{i}"),
+                    StreamName::DeviceSnapshot,
+                    device_filter(&mount),
+                    None,
+                )
+                .await;
+            client
+        }
+    }))
+    .await;
+
+    // Each client reads on its own until it has seen the slew and its end.
+    let watchers: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut client)| {
+            tokio::spawn(async move {
+                let sub = format!("mount-{i}");
+                let mut seen: Vec<(u64, MountState)> = Vec::new();
+                let mut slewed = false;
+                loop {
+                    let message = client
+                        .next_matching("a mount snapshot", Duration::from_secs(30), |m| {
+                            device_snapshot(m, &sub).is_some()
+                        })
+                        .await;
+                    let (seq, snapshot) = device_snapshot(&message, &sub).expect("matched");
+                    let state = mount_state(snapshot).expect("a mount state").clone();
+                    let done = slewed && !state.slewing;
+                    slewed |= state.slewing;
+                    seen.push((seq, state));
+                    if done {
+                        return seen;
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let mut commands = CommandsClient::connect(addr, OWNER).await;
+    commands.subscribe_results(LAPALMA).await;
+    let result = commands
+        .run_ok(
+            LAPALMA,
+            Command::MountPoint(MountPoint {
+                target: TargetPosition::equatorial(75.0, 80.0),
+            }),
+        )
+        .await;
+    let end: MountResultData = data_of(&result);
+
+    let mut slewing_counts = Vec::new();
+    for (i, watcher) in watchers.into_iter().enumerate() {
+        let seen = tokio::time::timeout(Duration::from_secs(40), watcher)
+            .await
+            .unwrap_or_else(|_| panic!("client {i} saw the slew end within 40 s"))
+            .unwrap_or_else(|e| panic!("client {i}'s watcher failed: {e}"));
+        assert!(
+            seen.windows(2).all(|w| w[1].0 > w[0].0),
+            "client {i}: seq strictly increases: {:?}",
+            seen.iter().map(|(seq, _)| seq).collect::<Vec<_>>()
+        );
+        let (_, last) = seen.last().expect("at least the final snapshot");
+        let off = separation_deg(last.az_deg, last.alt_deg, end.az_deg, end.alt_deg);
+        assert!(
+            off < 0.1,
+            "client {i}: the first snapshot after the slew is at the final position \
+             (off by {off}°): {last:?} vs {end:?}"
+        );
+        slewing_counts.push(seen.iter().filter(|(_, s)| s.slewing).count());
+    }
+    assert!(
+        slewing_counts.iter().all(|&n| n >= 2),
+        "every client saw the slew in progress: {slewing_counts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_existing_replays_the_retained_snapshots() {
+    let sim = start_sim(20.0).await;
+    let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
+
+    // With include_existing (the default): every device of the telescope at once.
+    stream
+        .subscribe(
+            "all",
+            StreamName::DeviceSnapshot,
+            telescope_filter(LAPALMA),
+            None,
+        )
+        .await;
+    let expected: BTreeSet<DeviceUid> = all_device_uids(LAPALMA).into_iter().collect();
+    let mut seen = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while seen.len() < expected.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(message) = stream
+            .try_next_matching(left, |m| device_snapshot(m, "all").is_some())
+            .await
+        else {
+            panic!("the retained snapshots of all five devices at once, saw only {seen:?}");
+        };
+        let (_, snapshot) = device_snapshot(&message, "all").expect("matched");
+        assert_eq!(snapshot.telescope_uid.as_str(), LAPALMA);
+        assert_eq!(
+            snapshot.device_type,
+            expected_type(&snapshot.device_uid),
+            "{snapshot:?}"
+        );
+        assert!(
+            !matches!(snapshot.state, DeviceState::Other(_)),
+            "a typed state: {snapshot:?}"
+        );
+        seen.insert(snapshot.device_uid.clone());
+    }
+    assert_eq!(seen, expected);
+
+    // Without: nothing until the device changes.
+    let rotator = device_uid(LAPALMA, "rotator");
+    stream
+        .send(&subscribe_message(
+            "rotator",
+            StreamName::DeviceSnapshot,
+            device_filter(&rotator),
+            Some(false),
+        ))
+        .await;
+    stream
+        .send(&StreamClientMessage::Ping(Default::default()))
+        .await;
+    stream.expect_ack("rotator").await;
+    stream.clear_backlog();
+    let pong = stream
+        .next_matching("the pong", WAIT, |m| {
+            matches!(m, StreamServerMessage::Pong(_))
+        })
+        .await;
+    assert!(matches!(pong, StreamServerMessage::Pong(_)));
+    assert!(
+        !stream
+            .backlog()
+            .iter()
+            .any(|m| device_snapshot(m, "rotator").is_some()),
+        "include_existing false replays nothing: {:?}",
+        stream.backlog()
+    );
+
+    let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
+    commands.subscribe_results(LAPALMA).await;
+    let move_id = commands
+        .publish(
+            LAPALMA,
+            Command::RotatorMoveRelative(RotatorMoveRelative { delta_deg: 90.0 }),
+        )
+        .await;
+    let (_, moving) = stream
+        .next_device_snapshot(
+            "the rotator moving",
+            "rotator",
+            WAIT,
+            |s| matches!(&s.state, DeviceState::Rotator(r) if r.moving),
+        )
+        .await;
+    assert_eq!(moving.device_uid, rotator);
+    assert_ok(
+        &commands.wait_for_result(move_id).await,
+        "rotator.move_relative",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_select_devices() {
+    let sim = start_sim(20.0).await;
+    let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
+    let subs: Vec<(&str, StreamFilter)> = vec![
+        (
+            "focusers",
+            StreamFilter {
+                device_type: Some(DeviceType::Focuser),
+                ..Default::default()
+            },
+        ),
+        (
+            "lapalma-camera",
+            StreamFilter {
+                telescope_uid: Some(TelescopeUid::from(LAPALMA)),
+                device_type: Some(DeviceType::Camera),
+                ..Default::default()
+            },
+        ),
+        (
+            "one-rotator",
+            device_filter(&device_uid(SIDINGSPRING, "rotator")),
+        ),
+        ("sidingspring", telescope_filter(SIDINGSPRING)),
+    ];
+    for (id, filter) in &subs {
+        stream
+            .subscribe(id, StreamName::DeviceSnapshot, filter.clone(), None)
+            .await;
+    }
+
+    let mut uids: BTreeMap<&str, BTreeSet<DeviceUid>> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let deadline = Instant::now() + WAIT;
+    // Two deliveries or more on each, and every match seen.
+    let enough = |counts: &BTreeMap<&str, usize>, uids: &BTreeMap<&str, BTreeSet<DeviceUid>>| {
+        subs.iter()
+            .all(|(id, _)| counts.get(id).copied().unwrap_or(0) >= 2)
+            && uids.get("focusers").map_or(0, |u| u.len()) == 2
+            && uids.get("sidingspring").map_or(0, |u| u.len()) == 5
+    };
+    while !enough(&counts, &uids) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = stream
+            .next_message(left)
+            .await
+            .unwrap_or_else(|| panic!("deliveries on every filter; so far {uids:?}"));
+        let StreamServerMessage::DeviceSnapshot(event) = message else {
+            continue;
+        };
+        let snapshot = &event.snapshot;
+        let (id, filter) = subs
+            .iter()
+            .find(|(id, _)| *id == event.subscription_id.as_str())
+            .unwrap_or_else(|| panic!("a delivery on a subscription of ours: {event:?}"));
+        if let Some(telescope) = &filter.telescope_uid {
+            assert_eq!(&snapshot.telescope_uid, telescope, "{id}: {snapshot:?}");
+        }
+        if let Some(device_type) = &filter.device_type {
+            assert_eq!(&snapshot.device_type, device_type, "{id}: {snapshot:?}");
+        }
+        if let Some(device) = &filter.device_uid {
+            assert_eq!(&snapshot.device_uid, device, "{id}: {snapshot:?}");
+        }
+        *counts.entry(*id).or_default() += 1;
+        uids.entry(*id)
+            .or_default()
+            .insert(snapshot.device_uid.clone());
+    }
+    assert_eq!(
+        uids["focusers"],
+        [
+            device_uid(LAPALMA, "focuser"),
+            device_uid(SIDINGSPRING, "focuser")
+        ]
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+    );
+    assert_eq!(
+        uids["sidingspring"],
+        all_device_uids(SIDINGSPRING)
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsubscribe_stops_deliveries() {
+    let sim = start_sim(20.0).await;
+    let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
+    let mount = device_uid(LAPALMA, "mount");
+    for id in ["kept", "dropped"] {
+        stream
+            .subscribe(id, StreamName::DeviceSnapshot, device_filter(&mount), None)
+            .await;
+    }
+    stream
+        .next_device_snapshot(
+            "a delivery on the subscription to drop",
+            "dropped",
+            WAIT,
+            |_| true,
+        )
+        .await;
+
+    stream
+        .send(&StreamClientMessage::Unsubscribe(Unsubscribe {
+            subscription_id: SubscriptionId::from("dropped"),
+        }))
+        .await;
+    stream.expect_ack("dropped").await;
+    // Everything before the ack may still carry it; nothing after.
+    stream.clear_backlog();
+
+    // Keep the mount busy so that deliveries flow.
+    let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
+    commands.subscribe_results(LAPALMA).await;
+    let slew = commands
+        .publish(
+            LAPALMA,
+            Command::MountPoint(MountPoint {
+                target: TargetPosition::equatorial(310.0, 80.0),
+            }),
+        )
+        .await;
+
+    let mut kept = 0;
+    while kept < 5 {
+        let message = stream
+            .next_message(WAIT)
+            .await
+            .expect("deliveries on the kept subscription");
+        assert!(
+            device_snapshot(&message, "dropped").is_none(),
+            "a delivery after unsubscribe_stream was acked: {message:?}"
+        );
+        if device_snapshot(&message, "kept").is_some() {
+            kept += 1;
+        }
+    }
+    assert_ok(&commands.wait_for_result(slew).await, "mount.point");
+
+    // Unsubscribing an unknown subscription is an error naming it.
+    stream
+        .send(&StreamClientMessage::Unsubscribe(Unsubscribe {
+            subscription_id: SubscriptionId::from("never-was"),
+        }))
+        .await;
+    let error = stream.expect_error("never-was").await;
+    assert_eq!(
+        error.code,
+        skynet_protocol::ErrorCode::NotFound,
+        "{error:?}"
+    );
+}
