@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Install the tools that build (and, with --browser, test) the SkyDeck web app.
+#
+# Idempotent: each tool is installed only when it is missing or at the wrong
+# version; what is already there is skipped and said so. Facts behind the choices
+# (versions, flags, pitfalls) are in shared/toolchain.md.
+#
+#   scripts/install-tools.sh            wasm target, trunk, wasm-bindgen CLI, wasm-opt
+#   scripts/install-tools.sh --browser  also chromium, chromium-driver, wasm-pack
+#
+# Needs rustup and cargo; wasm-opt comes from npm (Node.js), Chromium from Debian (apt).
+set -euo pipefail
+
+TRUNK_VERSION=0.21.14 # trunk 0.22 needs a newer rustc than ours
+WASM_OPT_MIN=132 # oldest wasm-opt checked to keep wasm-bindgen's externref table intact
+BINARYEN_NPM_VERSION=132.0.0
+
+browser=false
+for arg in "$@"; do
+    case "$arg" in
+        --browser) browser=true ;;
+        -h | --help)
+            sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "install-tools: unknown option '$arg' (try --help)" >&2
+            exit 2
+            ;;
+    esac
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+say() { echo "install-tools: $*"; }
+
+# --- apt, as root or through sudo; `apt-get update` at most once per run ---
+apt_prefix=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        apt_prefix=(sudo)
+    else
+        echo "install-tools: not root and no sudo: cannot install Debian packages" >&2
+        exit 1
+    fi
+fi
+apt_updated=false
+apt_install() {
+    if [ "$apt_updated" = false ]; then
+        say "apt-get update"
+        "${apt_prefix[@]}" apt-get update -qq
+        apt_updated=true
+    fi
+    say "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive "${apt_prefix[@]}" apt-get install -y -qq "$@"
+}
+
+# --- wasm target ---
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "skip: rust target wasm32-unknown-unknown already installed"
+else
+    rustup target add wasm32-unknown-unknown
+fi
+
+# --- trunk, exactly $TRUNK_VERSION ---
+have_trunk="$(trunk --version 2>/dev/null | awk '{print $2}' || true)"
+if [ "$have_trunk" = "$TRUNK_VERSION" ]; then
+    say "skip: trunk $TRUNK_VERSION already installed"
+else
+    say "installing trunk $TRUNK_VERSION (found: ${have_trunk:-none}; takes ~9 min)"
+    cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# --- wasm-bindgen CLI, exactly the wasm-bindgen version in Cargo.lock ---
+lock="$root/Cargo.lock"
+if [ ! -f "$lock" ]; then
+    say "no Cargo.lock yet: generating it (cargo generate-lockfile)"
+    cargo generate-lockfile --manifest-path "$root/Cargo.toml"
+fi
+wb_version="$(awk '
+    /^\[\[package\]\]/ { name = "" }
+    /^name = / { name = $3; gsub(/"/, "", name) }
+    /^version = / && name == "wasm-bindgen" { v = $3; gsub(/"/, "", v); print v; exit }
+' "$lock")"
+if [ -z "$wb_version" ]; then
+    echo "install-tools: no wasm-bindgen package in $lock" >&2
+    exit 1
+fi
+have_wb="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)"
+if [ "$have_wb" = "$wb_version" ] && [ "$have_runner" = "$wb_version" ]; then
+    say "skip: wasm-bindgen CLI $wb_version already installed"
+else
+    # Not --locked: the CLI's own lock pins a webpki-roots release the registry
+    # does not serve (toolchain.md).
+    say "installing wasm-bindgen-cli $wb_version (found: ${have_wb:-none}; takes ~3 min)"
+    cargo install wasm-bindgen-cli --version "=$wb_version" --force
+fi
+
+# --- wasm-opt (binaryen) ---
+# Debian's binaryen (wasm-opt 108) corrupts wasm-bindgen 0.2.130's output: even with
+# no passes it rewrites the `__wbindgen_externrefs` table export to point at the
+# funcref table, and the page dies at start-up with "WebAssembly.Table.set():
+# Argument 1 is invalid for table". The npm package `binaryen` carries a current
+# wasm-opt (a Node.js build): install it into a tools folder and link it into cargo's
+# bin folder, which comes before /usr/bin on PATH, so trunk finds it there.
+wasm_opt_version_of() { # prints N for "wasm-opt version N (...)", or nothing
+    "$1" --version 2>/dev/null | awk '$2 == "version" && $3 ~ /^[0-9]+$/ { print $3 }' || true
+}
+have_wasm_opt="$(command -v wasm-opt >/dev/null 2>&1 && wasm_opt_version_of wasm-opt || true)"
+if [ -n "$have_wasm_opt" ] && [ "$have_wasm_opt" -ge "$WASM_OPT_MIN" ]; then
+    say "skip: wasm-opt $have_wasm_opt already installed ($(command -v wasm-opt))"
+else
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    tools_dir="${XDG_DATA_HOME:-$HOME/.local/share}/skydeck-tools/binaryen-$BINARYEN_NPM_VERSION"
+    say "installing wasm-opt from npm binaryen@$BINARYEN_NPM_VERSION into $tools_dir" \
+        "(found: ${have_wasm_opt:-none})"
+    mkdir -p "$tools_dir"
+    npm install --prefix "$tools_dir" --no-audit --no-fund --loglevel=error \
+        "binaryen@$BINARYEN_NPM_VERSION"
+    cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    mkdir -p "$cargo_bin"
+    ln -sf "$tools_dir/node_modules/binaryen/bin/wasm-opt" "$cargo_bin/wasm-opt"
+    hash -r
+    have_wasm_opt="$(wasm_opt_version_of wasm-opt)"
+    if [ -z "$have_wasm_opt" ] || [ "$have_wasm_opt" -lt "$WASM_OPT_MIN" ]; then
+        echo "install-tools: 'wasm-opt' on PATH is $(command -v wasm-opt) (version" \
+            "${have_wasm_opt:-unknown}), not $cargo_bin/wasm-opt: put $cargo_bin first on PATH" >&2
+        exit 1
+    fi
+fi
+
+# --- browser tests: chromium, chromedriver, wasm-pack ---
+if [ "$browser" = true ]; then
+    missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        say "skip: chromium and chromedriver already installed"
+    else
+        apt_install "${missing[@]}"
+    fi
+    if command -v wasm-pack >/dev/null 2>&1; then
+        say "skip: wasm-pack already installed ($(wasm-pack --version))"
+    else
+        say "installing wasm-pack (takes ~2.5 min)"
+        cargo install --locked wasm-pack
+    fi
+fi
+
+# --- summary ---
+summary="trunk $(trunk --version | awk '{print $2}')"
+summary+=", wasm-bindgen $(wasm-bindgen --version | awk '{print $2}')"
+summary+=", wasm-opt $(wasm-opt --version | awk '{print $3}')"
+if [ "$browser" = true ]; then
+    summary+=", wasm-pack $(wasm-pack --version | awk '{print $2}')"
+    summary+=", chromium $(chromium --version 2>/dev/null | awk '{print $2}')"
+    summary+=", chromedriver $(chromedriver --version | awk '{print $2}')"
+fi
+say "ready: $summary"

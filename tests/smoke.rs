@@ -1,0 +1,73 @@
+//! Browser smoke test: the app mounts and shows the connection settings.
+//!
+//! Runs in headless Chromium: `wasm-pack test --headless --chrome --mode no-install
+//! --chromedriver /usr/bin/chromedriver` (tools: `scripts/install-tools.sh --browser`).
+//! On the host this file compiles to nothing.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::mount::mount_to;
+use leptos::prelude::document;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::{HtmlElement, HtmlInputElement};
+use skydeck::{App, DEFAULT_API_URL};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A new, empty element appended to the body, to mount the app into.
+fn fresh_root() -> HtmlElement {
+    let document = document();
+    let root: HtmlElement = document
+        .create_element("div")
+        .expect("create a div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("the test page has a body")
+        .append_child(&root)
+        .expect("append the root");
+    root
+}
+
+/// The element with `data-testid="{id}"` inside `root`, as an input.
+fn input(root: &HtmlElement, id: &str) -> HtmlInputElement {
+    root.query_selector(&format!("[data-testid=\"{id}\"]"))
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("data-testid={id} is not an input"))
+}
+
+/// The text of the `<label for=...>` that names `input`.
+fn label_text(root: &HtmlElement, input: &HtmlInputElement) -> String {
+    root.query_selector(&format!("label[for=\"{}\"]", input.id()))
+        .expect("a valid selector")
+        .and_then(|label| label.text_content())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn api_url_input_defaults_to_the_local_simulator() {
+    let root = fresh_root();
+    let _app = mount_to(root.clone(), App);
+
+    let url = input(&root, "api-url");
+    assert_eq!(url.value(), DEFAULT_API_URL);
+    assert_eq!(url.value(), "ws://127.0.0.1:5001");
+    assert_eq!(label_text(&root, &url), "API base URL");
+}
+
+#[wasm_bindgen_test]
+fn token_input_starts_empty_and_is_masked() {
+    let root = fresh_root();
+    let _app = mount_to(root.clone(), App);
+
+    let token = input(&root, "api-token");
+    assert_eq!(token.value(), "");
+    assert_eq!(token.type_(), "password");
+    assert_eq!(label_text(&root, &token), "Access token");
+    assert!(
+        root.text_content().unwrap_or_default().contains("SkyDeck"),
+        "the title is shown"
+    );
+}
