@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs SkyDeck: builds the release site into dist/ and starts skynode-sim
+# serving it (and the SkyNet API) on http://127.0.0.1:5001.
+#
+#   scripts/run.sh [skynode-sim flags...]    e.g. --time-scale 5
+#
+# Installs what the build needs first (scripts/install-tools.sh), skipping
+# what is already there.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+"$root/scripts/install-tools.sh"
+trunk build --release
+cargo build --release -p skynode-sim
+echo
+echo "Open http://127.0.0.1:5001/ and sign in with a development token printed below."
+exec "$root/target/release/skynode-sim" --serve "$root/dist" "$@"
