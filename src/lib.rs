@@ -3,6 +3,8 @@
 //! For now the app is a placeholder: the title, what the console is for, and the
 //! connection settings it will use. Nothing here talks to a server yet.
 
+pub mod state;
+
 use leptos::prelude::*;
 
 /// The API base URL the connection form starts with: a local SkyNode simulator.

@@ -177,8 +177,8 @@ fn check_fragment(name: &str, block: &Block) -> String {
 #[test]
 fn every_json_block_of_the_protocol_doc_decodes() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/protocol.md");
-    let markdown = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let markdown =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let blocks = json_blocks(&markdown);
     assert!(blocks.len() > 40, "only {} blocks found", blocks.len());
 

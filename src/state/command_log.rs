@@ -1,0 +1,728 @@
+//! Every command of the session: those published from this tab and those seen
+//! on the `command` stream, each resolved by the result with its `command_id`
+//! (async-lsp's map of outgoing requests by id). Nothing here ever re-sends.
+
+use skynet_protocol::{
+    AutofocusData, Command, CommandEvent, CommandId, CommandResult, CommandStatus, ErrorBody,
+    ErrorCode, ErrorMessage, ExposureData, FilterWheelResultData, FocuserResultData, LeaseData,
+    MountResultData, RotatorResultData, TelescopeUid,
+};
+
+use super::time::{parse_rfc3339, Millis};
+
+/// Where a command is. `Sending` and `Sent` are running; the rest are final,
+/// except `Unknown`, which a late result still resolves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandState {
+    /// Handed to the socket; not yet written.
+    Sending,
+    /// Written to the socket (or seen published by another client).
+    Sent,
+    /// Finished as asked.
+    Ok,
+    /// Refused or failed, with the server's (or the transport's) reason.
+    Error(ErrorBody),
+    /// Stopped by a cancel or an owner abort.
+    Canceled,
+    /// The socket dropped before a result came: it may or may not have run.
+    Unknown,
+}
+
+impl CommandState {
+    /// Still running as far as this tab knows.
+    pub fn is_running(&self) -> bool {
+        matches!(self, Self::Sending | Self::Sent)
+    }
+
+    /// A word for the state column.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Sent => "running",
+            Self::Ok => "ok",
+            Self::Error(_) => "error",
+            Self::Canceled => "canceled",
+            Self::Unknown => "outcome unknown",
+        }
+    }
+}
+
+/// Who published a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    /// This tab.
+    ThisTab,
+    /// Another client; the account when the server says it.
+    Other {
+        /// The sending account, if known.
+        account: Option<String>,
+        /// The sender's `Origin.client`, if any.
+        client: Option<String>,
+    },
+}
+
+impl Sender {
+    /// For the sender column.
+    pub fn label(&self) -> String {
+        match self {
+            Self::ThisTab => "this tab".into(),
+            Self::Other {
+                account: Some(account),
+                ..
+            } => account.clone(),
+            Self::Other {
+                client: Some(client),
+                ..
+            } => client.clone(),
+            Self::Other { .. } => "another client".into(),
+        }
+    }
+}
+
+/// One command of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandEntry {
+    /// The correlation key.
+    pub command_id: CommandId,
+    /// The telescope commanded, when known.
+    pub telescope_uid: Option<TelescopeUid>,
+    /// The command, when known (a result for an unseen command has none).
+    pub command: Option<Command>,
+    /// Who sent it.
+    pub sender: Sender,
+    /// When this tab sent or first saw it.
+    pub sent_at: Millis,
+    /// When its result arrived.
+    pub finished_at: Option<Millis>,
+    /// Where it is.
+    pub state: CommandState,
+    /// The result, once it came.
+    pub result: Option<CommandResult>,
+    /// A cancel was asked for.
+    pub cancel_requested: bool,
+}
+
+impl CommandEntry {
+    /// The command type string, `mount.track`, or `?` when unknown.
+    pub fn command_type(&self) -> String {
+        self.command
+            .as_ref()
+            .map(|c| c.tag().to_owned())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    /// The payload in one line.
+    pub fn summary(&self) -> String {
+        self.command
+            .as_ref()
+            .map(Command::summary)
+            .unwrap_or_default()
+    }
+
+    /// Time from sending to the result (or to `now` while running).
+    pub fn elapsed_ms(&self, now: Millis) -> Millis {
+        (self.finished_at.unwrap_or(now) - self.sent_at).max(0.0)
+    }
+
+    /// The result data, typed by the command's type.
+    pub fn outcome(&self) -> Outcome {
+        let Some(result) = &self.result else {
+            return Outcome::None;
+        };
+        if result.status != CommandStatus::Ok {
+            return Outcome::None;
+        }
+        fn typed<T: serde::de::DeserializeOwned>(
+            result: &CommandResult,
+            wrap: fn(T) -> Outcome,
+        ) -> Outcome {
+            match result.data_as::<T>() {
+                Some(Ok(data)) => wrap(data),
+                Some(Err(e)) => Outcome::Unreadable(e.to_string()),
+                None => Outcome::None,
+            }
+        }
+        match &self.command {
+            Some(
+                Command::MountPoint(_) | Command::MountTrack(_) | Command::MountOffsetRelative(_),
+            ) => typed(result, Outcome::Mount),
+            Some(Command::CameraExposureStart(_)) => typed(result, Outcome::Exposure),
+            Some(Command::ImagerAutofocus(_)) => typed(result, Outcome::Autofocus),
+            Some(Command::LeaseAcquire(_) | Command::LeaseRenew(_)) => {
+                typed(result, Outcome::Lease)
+            }
+            Some(
+                Command::FocuserMoveAbsolute(_)
+                | Command::FocuserMoveRelative(_)
+                | Command::FocusMoveAbsolute(_)
+                | Command::FocusMoveRelative(_),
+            ) => typed(result, Outcome::Focuser),
+            Some(Command::RotatorMoveAbsolute(_) | Command::RotatorMoveRelative(_)) => {
+                typed(result, Outcome::Rotator)
+            }
+            Some(Command::FilterWheelSetOption(_)) => typed(result, Outcome::FilterWheel),
+            _ => Outcome::None,
+        }
+    }
+
+    /// What the user should do about an error, in words.
+    pub fn advice(&self) -> Option<String> {
+        let CommandState::Error(body) = &self.state else {
+            return None;
+        };
+        Some(advice_for(body))
+    }
+}
+
+/// What to do about an error body.
+pub fn advice_for(body: &ErrorBody) -> String {
+    let detail = |key: &str| {
+        body.details
+            .as_ref()
+            .and_then(|d| d.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    match &body.code {
+        ErrorCode::Forbidden => {
+            "You have no authority on this telescope: acquire a manual control lease first.".into()
+        }
+        ErrorCode::LeaseHeld => match detail("holder") {
+            Some(holder) => format!(
+                "{holder} holds the lease{}. Wait for it to be released or to expire.",
+                detail("expires_at")
+                    .and_then(|at| parse_rfc3339(&at).map(super::time::format_clock))
+                    .map(|at| format!(" until {at} UTC"))
+                    .unwrap_or_default()
+            ),
+            None => "Another account holds the lease. Wait for it to be released.".into(),
+        },
+        ErrorCode::Unauthorized => "The token was rejected: sign in again.".into(),
+        ErrorCode::InvalidMessage => match body.field() {
+            Some(field) => format!("The server refused the value of `{field}`: correct it."),
+            None => "The server could not read the command.".into(),
+        },
+        ErrorCode::Busy => "The device is busy with another command: wait or cancel it.".into(),
+        ErrorCode::BelowHorizon => "The target is too low: choose one that is up.".into(),
+        ErrorCode::UnknownTarget => {
+            "The catalog does not know that name: check the spelling or give coordinates.".into()
+        }
+        ErrorCode::LeaseNotFound => "That lease is no longer yours or no longer active.".into(),
+        ErrorCode::RateLimited => "Too many messages: slow down.".into(),
+        ErrorCode::DuplicateCommandId => "A command with this id was already sent.".into(),
+        ErrorCode::UnknownTelescope => "This account cannot see that telescope.".into(),
+        ErrorCode::Unsupported => "This telescope cannot do that.".into(),
+        ErrorCode::NotCancelable => "It can no longer be canceled.".into(),
+        ErrorCode::NotFound => "The server does not know that command.".into(),
+        ErrorCode::Internal => "The server failed: try again later.".into(),
+        ErrorCode::Other(_) => body.message.clone(),
+    }
+}
+
+/// A successful result's data, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// No data (not finished, not ok, or a type without data).
+    None,
+    /// The final commanded position.
+    Mount(MountResultData),
+    /// Exposure metadata with the preview path.
+    Exposure(ExposureData),
+    /// The autofocus best position and samples.
+    Autofocus(AutofocusData),
+    /// A lease granted or renewed.
+    Lease(LeaseData),
+    /// The focuser's final position.
+    Focuser(FocuserResultData),
+    /// The rotator's final angle.
+    Rotator(RotatorResultData),
+    /// The filter wheel's final slot.
+    FilterWheel(FilterWheelResultData),
+    /// Data was there but not in the expected shape.
+    Unreadable(String),
+}
+
+/// The log: entries in the order first seen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommandLog {
+    entries: Vec<CommandEntry>,
+}
+
+impl CommandLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> &[CommandEntry] {
+        &self.entries
+    }
+
+    /// The entry with that id.
+    pub fn get(&self, id: CommandId) -> Option<&CommandEntry> {
+        self.entries.iter().find(|e| e.command_id == id)
+    }
+
+    fn get_mut(&mut self, id: CommandId) -> Option<&mut CommandEntry> {
+        self.entries.iter_mut().find(|e| e.command_id == id)
+    }
+
+    /// Commands of this tab still running.
+    pub fn running_mine(&self) -> impl Iterator<Item = &CommandEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.sender == Sender::ThisTab && e.state.is_running())
+    }
+
+    /// Records a command this tab is about to send: inserted before the frame
+    /// goes out, so its result can never arrive first.
+    pub fn begin(
+        &mut self,
+        command_id: CommandId,
+        telescope_uid: TelescopeUid,
+        command: Command,
+        now: Millis,
+    ) {
+        self.entries.push(CommandEntry {
+            command_id,
+            telescope_uid: Some(telescope_uid),
+            command: Some(command),
+            sender: Sender::ThisTab,
+            sent_at: now,
+            finished_at: None,
+            state: CommandState::Sending,
+            result: None,
+            cancel_requested: false,
+        });
+    }
+
+    /// The frame was written to the socket.
+    pub fn sent(&mut self, id: CommandId) {
+        if let Some(entry) = self.get_mut(id) {
+            if entry.state == CommandState::Sending {
+                entry.state = CommandState::Sent;
+            }
+        }
+    }
+
+    /// The frame could not be sent (socket not open): the command did not leave.
+    pub fn not_sent(&mut self, id: CommandId, reason: &str, now: Millis) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.state = CommandState::Error(ErrorBody::new(
+                ErrorCode::Other("not_sent".into()),
+                format!("not sent: {reason}"),
+            ));
+            entry.finished_at = Some(now);
+        }
+    }
+
+    /// An `error` message answering a publish (`forbidden`, `invalid_message`,
+    /// `duplicate_command_id`, ...): the command did not run. Returns whether
+    /// it matched a command of the log. An error answering a cancel
+    /// (`not_cancelable`, `not_found`) only clears the cancel request.
+    pub fn on_error(&mut self, error: &ErrorMessage, now: Millis) -> bool {
+        let Some(id) = error
+            .id
+            .as_deref()
+            .and_then(|id| id.parse::<CommandId>().ok())
+        else {
+            return false;
+        };
+        let Some(entry) = self.get_mut(id) else {
+            return false;
+        };
+        match error.code {
+            ErrorCode::NotCancelable | ErrorCode::NotFound if entry.cancel_requested => {
+                entry.cancel_requested = false;
+            }
+            // A duplicate id means the first publish stands: this one says
+            // nothing of its outcome.
+            ErrorCode::DuplicateCommandId if !entry.state.is_running() => {}
+            _ => {
+                entry.state = CommandState::Error(error.body());
+                entry.finished_at = Some(now);
+            }
+        }
+        true
+    }
+
+    /// A command seen on the `command` stream: this tab's own (now known to be
+    /// accepted) or another client's (added). `is_mine` tells them apart by
+    /// the Origin's session id.
+    pub fn on_command_event(&mut self, event: &CommandEvent, is_mine: bool, now: Millis) {
+        if let Some(entry) = self.get_mut(event.command_id) {
+            if entry.state == CommandState::Sending {
+                entry.state = CommandState::Sent;
+            }
+            return;
+        }
+        self.entries.push(CommandEntry {
+            command_id: event.command_id,
+            telescope_uid: Some(event.telescope_uid.clone()),
+            command: Some(event.command.clone()),
+            sender: if is_mine {
+                Sender::ThisTab
+            } else {
+                Sender::Other {
+                    account: event.account.clone(),
+                    client: event.origin.as_ref().map(|o| o.client.clone()),
+                }
+            },
+            sent_at: parse_rfc3339(event.published_at.as_str()).unwrap_or(now),
+            finished_at: None,
+            state: CommandState::Sent,
+            result: None,
+            cancel_requested: false,
+        });
+    }
+
+    /// A result: resolves the entry with its id, even one marked unknown. A
+    /// result for an id never seen is kept as another client's.
+    pub fn on_result(&mut self, result: &CommandResult, now: Millis) {
+        let state = match result.status {
+            CommandStatus::Ok => CommandState::Ok,
+            CommandStatus::Canceled => CommandState::Canceled,
+            CommandStatus::Error => {
+                CommandState::Error(result.error.clone().unwrap_or_else(|| {
+                    ErrorBody::new(ErrorCode::Other("error".into()), "failed without a reason")
+                }))
+            }
+            CommandStatus::Other(ref other) => CommandState::Error(ErrorBody::new(
+                ErrorCode::Other(other.clone()),
+                format!("ended with status `{other}`"),
+            )),
+        };
+        if self.get(result.command_id).is_none() {
+            self.entries.push(CommandEntry {
+                command_id: result.command_id,
+                telescope_uid: result.telescope_uid.clone(),
+                command: None,
+                sender: Sender::Other {
+                    account: None,
+                    client: None,
+                },
+                sent_at: now,
+                finished_at: None,
+                state: CommandState::Sent,
+                result: None,
+                cancel_requested: false,
+            });
+        }
+        if let Some(entry) = self.get_mut(result.command_id) {
+            entry.state = state;
+            entry.finished_at = Some(now);
+            entry.result = Some(result.clone());
+            entry.cancel_requested = false;
+        }
+    }
+
+    /// The commands socket dropped: every command of this tab that was running
+    /// now has an unknown outcome. Nothing is re-sent.
+    pub fn on_disconnect(&mut self) -> usize {
+        let mut marked = 0;
+        for entry in &mut self.entries {
+            if entry.state.is_running() {
+                entry.state = CommandState::Unknown;
+                marked += 1;
+            }
+        }
+        marked
+    }
+
+    /// A cancel was sent for `id`.
+    pub fn cancel_requested(&mut self, id: CommandId) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.cancel_requested = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use skynet_protocol::{
+        LeaseAcquire, MountTrack, Origin, SubscriptionId, TargetPosition, Timestamp,
+    };
+
+    fn telescope() -> TelescopeUid {
+        TelescopeUid("tel-lapalma".into())
+    }
+
+    fn track() -> Command {
+        Command::MountTrack(MountTrack {
+            target: TargetPosition::catalog("M42"),
+            offset_pattern: None,
+        })
+    }
+
+    fn result(id: CommandId, status: CommandStatus, data: serde_json::Value) -> CommandResult {
+        CommandResult {
+            command_id: id,
+            status,
+            data: Some(data),
+            error: None,
+            telescope_uid: Some(telescope()),
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn a_published_command_goes_sending_sent_ok_with_typed_data() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 1_000.0);
+        assert_eq!(log.get(id).unwrap().state, CommandState::Sending);
+        log.sent(id);
+        assert_eq!(log.get(id).unwrap().state, CommandState::Sent);
+        assert_eq!(log.running_mine().count(), 1);
+
+        let data = json!({"ra_deg": 83.8, "dec_deg": -5.39, "alt_deg": 40.0, "az_deg": 120.0});
+        log.on_result(&result(id, CommandStatus::Ok, data), 4_500.0);
+        let entry = log.get(id).unwrap();
+        assert_eq!(entry.state, CommandState::Ok);
+        assert_eq!(entry.elapsed_ms(99_999.0), 3_500.0);
+        assert_eq!(entry.command_type(), "mount.track");
+        assert_eq!(entry.summary(), "M42");
+        match entry.outcome() {
+            Outcome::Mount(m) => assert_eq!((m.ra_deg, m.dec_deg), (83.8, -5.39)),
+            other => panic!("expected mount data, got {other:?}"),
+        }
+        assert_eq!(log.running_mine().count(), 0);
+    }
+
+    #[test]
+    fn results_match_by_command_id_only() {
+        let mut log = CommandLog::new();
+        let (a, b) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(a, telescope(), track(), 0.0);
+        log.begin(b, telescope(), track(), 0.0);
+        log.on_result(&result(b, CommandStatus::Canceled, json!({})), 10.0);
+        assert_eq!(log.get(a).unwrap().state, CommandState::Sending);
+        assert_eq!(log.get(b).unwrap().state, CommandState::Canceled);
+    }
+
+    #[test]
+    fn a_result_for_an_unseen_id_is_kept_as_another_clients() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.on_result(&result(id, CommandStatus::Ok, json!({})), 10.0);
+        let entry = log.get(id).unwrap();
+        assert_eq!(entry.state, CommandState::Ok);
+        assert!(matches!(entry.sender, Sender::Other { .. }));
+        assert_eq!(entry.command_type(), "?");
+        assert_eq!(log.running_mine().count(), 0);
+    }
+
+    #[test]
+    fn an_error_result_keeps_its_code_and_says_what_to_do() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(
+            id,
+            telescope(),
+            Command::LeaseAcquire(LeaseAcquire {
+                duration_s: 600.0,
+                purpose: None,
+            }),
+            0.0,
+        );
+        let mut r = result(id, CommandStatus::Error, json!(null));
+        r.data = None;
+        r.error = Some(
+            ErrorBody::new(ErrorCode::LeaseHeld, "held").with_details(json!({
+                "holder": "dev-astronomer-2",
+                "expires_at": "2026-11-24T21:04:05.120Z"
+            })),
+        );
+        log.on_result(&r, 5.0);
+        let entry = log.get(id).unwrap();
+        assert!(matches!(&entry.state, CommandState::Error(b) if b.code == ErrorCode::LeaseHeld));
+        let advice = entry.advice().unwrap();
+        assert!(
+            advice.contains("dev-astronomer-2 holds the lease until 21:04:05 UTC"),
+            "{advice}"
+        );
+    }
+
+    #[test]
+    fn forbidden_error_message_resolves_the_publish_and_advises_a_lease() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.sent(id);
+        let matched = log.on_error(
+            &ErrorMessage {
+                code: ErrorCode::Forbidden,
+                message: "no authority".into(),
+                details: None,
+                id: Some(id.to_string()),
+            },
+            20.0,
+        );
+        assert!(matched);
+        let entry = log.get(id).unwrap();
+        assert_eq!(entry.state.label(), "error");
+        assert!(entry
+            .advice()
+            .unwrap()
+            .contains("acquire a manual control lease"));
+        // An error naming no command of the log matches nothing.
+        assert!(!log.on_error(
+            &ErrorMessage {
+                code: ErrorCode::InvalidMessage,
+                message: "bad".into(),
+                details: None,
+                id: Some("sub-1".into()),
+            },
+            30.0
+        ));
+    }
+
+    #[test]
+    fn a_refused_cancel_leaves_the_command_running() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.sent(id);
+        log.cancel_requested(id);
+        assert!(log.get(id).unwrap().cancel_requested);
+        log.on_error(
+            &ErrorMessage {
+                code: ErrorCode::NotCancelable,
+                message: "finished".into(),
+                details: None,
+                id: Some(id.to_string()),
+            },
+            1.0,
+        );
+        let entry = log.get(id).unwrap();
+        assert_eq!(entry.state, CommandState::Sent);
+        assert!(!entry.cancel_requested);
+    }
+
+    #[test]
+    fn a_disconnect_makes_running_commands_unknown_until_their_result() {
+        let mut log = CommandLog::new();
+        let (running, done) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(running, telescope(), track(), 0.0);
+        log.sent(running);
+        log.begin(done, telescope(), track(), 0.0);
+        log.on_result(&result(done, CommandStatus::Ok, json!({})), 1.0);
+
+        assert_eq!(log.on_disconnect(), 1);
+        assert_eq!(log.get(running).unwrap().state, CommandState::Unknown);
+        assert_eq!(log.get(running).unwrap().state.label(), "outcome unknown");
+        assert_eq!(log.get(done).unwrap().state, CommandState::Ok);
+        assert_eq!(
+            log.running_mine().count(),
+            0,
+            "an unknown command is not re-sent"
+        );
+
+        log.on_result(&result(running, CommandStatus::Ok, json!({})), 9.0);
+        assert_eq!(log.get(running).unwrap().state, CommandState::Ok);
+    }
+
+    #[test]
+    fn commands_of_other_clients_are_added_from_the_command_stream() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        let event = CommandEvent {
+            subscription_id: SubscriptionId("cmd".into()),
+            command_id: id,
+            telescope_uid: telescope(),
+            command: track(),
+            origin: Some(Origin {
+                client: "skydeck/0.1.0".into(),
+                session_id: "other-tab".into(),
+                user_agent: None,
+            }),
+            published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+            account: Some("dev-astronomer-2".into()),
+        };
+        log.on_command_event(&event, false, 5_000.0);
+        let entry = log.get(id).unwrap();
+        assert_eq!(entry.sender.label(), "dev-astronomer-2");
+        assert_eq!(entry.sent_at, 2_000.0);
+        assert_eq!(entry.state, CommandState::Sent);
+
+        // Our own command seen on the stream confirms it was accepted.
+        let mine = CommandId::new_v4();
+        log.begin(mine, telescope(), track(), 0.0);
+        log.on_command_event(
+            &CommandEvent {
+                command_id: mine,
+                ..event
+            },
+            true,
+            1.0,
+        );
+        assert_eq!(log.get(mine).unwrap().state, CommandState::Sent);
+        assert_eq!(log.get(mine).unwrap().sender, Sender::ThisTab);
+        assert_eq!(log.entries().len(), 2);
+    }
+
+    #[test]
+    fn a_command_that_could_not_be_sent_is_an_error_not_a_retry() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.not_sent(id, "the commands socket is reconnecting", 3.0);
+        let entry = log.get(id).unwrap();
+        assert!(
+            matches!(&entry.state, CommandState::Error(b) if b.message.contains("reconnecting"))
+        );
+        assert_eq!(log.on_disconnect(), 0);
+    }
+
+    #[test]
+    fn exposure_and_autofocus_data_are_typed() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(
+            id,
+            telescope(),
+            Command::CameraExposureStart(skynet_protocol::CameraExposureStart {
+                duration_s: 5.0,
+                binning: 2,
+                filter_id: None,
+            }),
+            0.0,
+        );
+        log.on_result(
+            &result(
+                id,
+                CommandStatus::Ok,
+                json!({"exposure_id": "e1", "started_at": "2026-11-24T21:04:05Z",
+                       "duration_s": 5.0, "binning": 2, "width": 2048, "height": 2048,
+                       "previewUrl": "/v1/previews/e1.png"}),
+            ),
+            1.0,
+        );
+        match log.get(id).unwrap().outcome() {
+            Outcome::Exposure(e) => assert_eq!(e.preview_url, "/v1/previews/e1.png"),
+            other => panic!("{other:?}"),
+        }
+
+        let af = CommandId::new_v4();
+        log.begin(
+            af,
+            telescope(),
+            Command::ImagerAutofocus(skynet_protocol::ImagerAutofocus {
+                filter_id: "L".into(),
+                strategy: skynet_protocol::AutofocusStrategy::VCurve,
+            }),
+            0.0,
+        );
+        log.on_result(
+            &result(af, CommandStatus::Ok, json!({"best_position_um": "far"})),
+            1.0,
+        );
+        assert!(matches!(
+            log.get(af).unwrap().outcome(),
+            Outcome::Unreadable(_)
+        ));
+    }
+}

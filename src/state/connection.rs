@@ -1,0 +1,226 @@
+//! The state of one WebSocket as the user sees it, and the reconnect schedule.
+
+use super::time::Millis;
+
+/// Which of the two SkyNet sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `/v1/ws/commands`: publish, cancel, results.
+    Commands,
+    /// `/v1/ws/stream`: snapshots and events.
+    Stream,
+}
+
+impl Endpoint {
+    /// The endpoint's path on the API.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Commands => "/v1/ws/commands",
+            Self::Stream => "/v1/ws/stream",
+        }
+    }
+
+    /// A short name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Commands => "Commands",
+            Self::Stream => "Stream",
+        }
+    }
+}
+
+/// Where a socket is in its life.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SocketState {
+    /// Not asked to connect.
+    Idle,
+    /// Opening (attempt 1 is the first).
+    Connecting {
+        /// Which attempt this is since the last open socket.
+        attempt: u32,
+    },
+    /// Open and answering.
+    Open,
+    /// Lost; the next attempt starts at `retry_at`.
+    Reconnecting {
+        /// When the next attempt starts.
+        retry_at: Millis,
+        /// Why the last connection ended.
+        reason: String,
+    },
+    /// Closed for good: by the user, or because the token was rejected.
+    Closed {
+        /// Why, for people.
+        reason: String,
+        /// The server refused the token: sign in again, do not retry.
+        token_rejected: bool,
+    },
+}
+
+impl SocketState {
+    /// True while frames can be sent.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Self::Open)
+    }
+
+    /// What to show next to the socket's name; `now` counts the retry down.
+    pub fn describe(&self, now: Millis) -> String {
+        match self {
+            Self::Idle => "not connected".into(),
+            Self::Connecting { attempt: 1 } => "connecting".into(),
+            Self::Connecting { attempt } => format!("connecting (attempt {attempt})"),
+            Self::Open => "open".into(),
+            Self::Reconnecting { retry_at, reason } => {
+                let seconds = ((retry_at - now) / 1000.0).ceil().max(0.0);
+                format!("reconnecting in {seconds} s ({reason})")
+            }
+            Self::Closed { reason, .. } => format!("closed: {reason}"),
+        }
+    }
+
+    /// A one-word class for styling: `idle`, `connecting`, `open`, `reconnecting`, `closed`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Connecting { .. } => "connecting",
+            Self::Open => "open",
+            Self::Reconnecting { .. } => "reconnecting",
+            Self::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// Capped exponential backoff with equal jitter: attempt n waits between half
+/// and all of `min(cap, base * 2^n)`, so a fleet of tabs that lost the same
+/// server does not come back in lock-step, and none waits less than half.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backoff {
+    /// The first delay before jitter, milliseconds.
+    pub base_ms: f64,
+    /// The largest delay, milliseconds.
+    pub cap_ms: f64,
+    failures: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self::new(500.0, 30_000.0)
+    }
+}
+
+impl Backoff {
+    /// A schedule starting at `base_ms` and never above `cap_ms`.
+    pub fn new(base_ms: f64, cap_ms: f64) -> Self {
+        Self {
+            base_ms,
+            cap_ms,
+            failures: 0,
+        }
+    }
+
+    /// Failures since the last success.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// The ceiling of the next delay, before jitter.
+    pub fn ceiling_ms(&self) -> f64 {
+        let exponent = self.failures.min(30) as i32;
+        (self.base_ms * 2f64.powi(exponent)).min(self.cap_ms)
+    }
+
+    /// Records a failure and returns how long to wait before the next attempt.
+    /// `random` is uniform in `[0, 1)` (`Math.random()` in the browser).
+    pub fn next_delay_ms(&mut self, random: f64) -> f64 {
+        let ceiling = self.ceiling_ms();
+        self.failures = self.failures.saturating_add(1);
+        let random = if random.is_finite() {
+            random.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        ceiling / 2.0 + random * ceiling / 2.0
+    }
+
+    /// A connection opened: start again from the base delay.
+    pub fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_double_up_to_the_cap() {
+        let mut backoff = Backoff::new(500.0, 30_000.0);
+        let ceilings: Vec<f64> = (0..9)
+            .map(|_| {
+                let ceiling = backoff.ceiling_ms();
+                backoff.next_delay_ms(0.999_999);
+                ceiling
+            })
+            .collect();
+        assert_eq!(
+            ceilings,
+            [500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 30000.0, 30000.0, 30000.0]
+        );
+    }
+
+    #[test]
+    fn jitter_stays_between_half_and_all_of_the_ceiling() {
+        let mut low = Backoff::new(1000.0, 8000.0);
+        let mut high = low.clone();
+        for _ in 0..6 {
+            let ceiling = low.ceiling_ms();
+            assert_eq!(low.next_delay_ms(0.0), ceiling / 2.0);
+            let d = high.next_delay_ms(0.999);
+            assert!(d > ceiling * 0.99 && d <= ceiling, "{d} vs {ceiling}");
+        }
+    }
+
+    #[test]
+    fn bad_randomness_never_gives_a_bad_delay() {
+        let mut backoff = Backoff::default();
+        for random in [f64::NAN, -3.0, 7.0, f64::INFINITY] {
+            let d = backoff.next_delay_ms(random);
+            assert!(
+                d.is_finite() && d >= 250.0 && d <= 30_000.0,
+                "{random}: {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn reset_starts_over() {
+        let mut backoff = Backoff::new(500.0, 30_000.0);
+        for _ in 0..5 {
+            backoff.next_delay_ms(0.5);
+        }
+        assert_eq!(backoff.failures(), 5);
+        backoff.reset();
+        assert_eq!(backoff.ceiling_ms(), 500.0);
+    }
+
+    #[test]
+    fn describes_a_retry_countdown() {
+        let state = SocketState::Reconnecting {
+            retry_at: 10_000.0,
+            reason: "connection lost".into(),
+        };
+        assert_eq!(
+            state.describe(7_200.0),
+            "reconnecting in 3 s (connection lost)"
+        );
+        assert_eq!(
+            state.describe(20_000.0),
+            "reconnecting in 0 s (connection lost)"
+        );
+        assert!(!state.is_open());
+        assert_eq!(
+            SocketState::Connecting { attempt: 3 }.describe(0.0),
+            "connecting (attempt 3)"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! App state as plain Rust types with methods, tested on the host. Views
+//! wrap them in signals; nothing here touches the DOM or a socket.
+
+pub mod command_log;
+pub mod connection;
+pub mod forms;
+pub mod telemetry;
+pub mod telescopes;
+pub mod time;

@@ -1,0 +1,152 @@
+//! Live device snapshots per telescope, each stamped with when it arrived so
+//! a view can show its age and grey it out when stale.
+
+use std::collections::HashMap;
+
+use skynet_protocol::{
+    AutofocusProgress, CameraState, DeviceSnapshot, DeviceState, FilterWheelState, FocuserState,
+    InstrumentSnapshot, MountState, RotatorState, TelescopeUid,
+};
+
+use super::time::Millis;
+
+/// A snapshot is stale when nothing newer came for this long.
+pub const STALE_AFTER_MS: Millis = 10_000.0;
+
+/// A value and when this tab received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamped<T> {
+    /// The latest value.
+    pub value: T,
+    /// When it arrived.
+    pub received_at: Millis,
+}
+
+impl<T> Stamped<T> {
+    /// How old the value is at `now`.
+    pub fn age_ms(&self, now: Millis) -> Millis {
+        (now - self.received_at).max(0.0)
+    }
+
+    /// Stale: too old, or its socket is down (so no update could come).
+    pub fn is_stale(&self, now: Millis, socket_open: bool) -> bool {
+        !socket_open || self.age_ms(now) > STALE_AFTER_MS
+    }
+}
+
+/// Everything live about one telescope's devices.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceSet {
+    /// The mount.
+    pub mount: Option<Stamped<MountState>>,
+    /// The focuser.
+    pub focuser: Option<Stamped<FocuserState>>,
+    /// The camera.
+    pub camera: Option<Stamped<CameraState>>,
+    /// The filter wheel.
+    pub filter_wheel: Option<Stamped<FilterWheelState>>,
+    /// The instrument rotator.
+    pub rotator: Option<Stamped<RotatorState>>,
+    /// The imaging instrument's autofocus, running or last.
+    pub autofocus: Option<Stamped<AutofocusProgress>>,
+}
+
+/// Device snapshots of every telescope seen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Telemetry {
+    telescopes: HashMap<TelescopeUid, DeviceSet>,
+    /// Snapshots whose state this version could not type (other device types).
+    pub untyped: u64,
+}
+
+impl Telemetry {
+    /// No snapshots yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The devices of one telescope (empty when none seen).
+    pub fn devices(&self, telescope: &TelescopeUid) -> DeviceSet {
+        self.telescopes.get(telescope).cloned().unwrap_or_default()
+    }
+
+    /// Takes a device snapshot.
+    pub fn on_device(&mut self, snapshot: DeviceSnapshot, now: Millis) {
+        let set = self
+            .telescopes
+            .entry(snapshot.telescope_uid.clone())
+            .or_default();
+        fn stamp<T>(value: T, now: Millis) -> Option<Stamped<T>> {
+            Some(Stamped {
+                value,
+                received_at: now,
+            })
+        }
+        match snapshot.state {
+            DeviceState::Mount(s) => set.mount = stamp(s, now),
+            DeviceState::Focuser(s) => set.focuser = stamp(s, now),
+            DeviceState::Camera(s) => set.camera = stamp(s, now),
+            DeviceState::FilterWheel(s) => set.filter_wheel = stamp(s, now),
+            DeviceState::Rotator(s) => set.rotator = stamp(s, now),
+            DeviceState::Other(_) => self.untyped += 1,
+        }
+    }
+
+    /// Takes an instrument snapshot (autofocus progress).
+    pub fn on_instrument(&mut self, snapshot: InstrumentSnapshot, now: Millis) {
+        let set = self.telescopes.entry(snapshot.telescope_uid).or_default();
+        if let Some(autofocus) = snapshot.autofocus {
+            set.autofocus = Some(Stamped {
+                value: autofocus,
+                received_at: now,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skynet_protocol::{DeviceType, DeviceUid, Timestamp};
+
+    fn focuser(position_um: f64) -> DeviceSnapshot {
+        DeviceSnapshot {
+            device_uid: DeviceUid("tel-a-focuser".into()),
+            device_type: DeviceType::Focuser,
+            telescope_uid: TelescopeUid("tel-a".into()),
+            observed_at: Timestamp("2026-11-24T21:04:05Z".into()),
+            state: DeviceState::Focuser(FocuserState {
+                position_um,
+                moving: false,
+                temperature_c: 4.0,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_goes_stale_after_ten_seconds_or_when_its_socket_drops() {
+        let mut t = Telemetry::new();
+        t.on_device(focuser(24_000.0), 1_000.0);
+        let f = t.devices(&TelescopeUid("tel-a".into())).focuser.unwrap();
+        assert_eq!(f.value.position_um, 24_000.0);
+        assert!(!f.is_stale(11_000.0, true));
+        assert!(f.is_stale(11_001.0, true));
+        assert!(f.is_stale(1_500.0, false));
+        assert_eq!(f.age_ms(500.0), 0.0);
+    }
+
+    #[test]
+    fn newer_snapshots_replace_older_and_telescopes_are_kept_apart() {
+        let mut t = Telemetry::new();
+        t.on_device(focuser(1.0), 0.0);
+        t.on_device(focuser(2.0), 5.0);
+        let a = t.devices(&TelescopeUid("tel-a".into()));
+        assert_eq!(a.focuser.unwrap().value.position_um, 2.0);
+        assert!(t.devices(&TelescopeUid("tel-b".into())).focuser.is_none());
+        let mut other = focuser(0.0);
+        other.device_type = DeviceType::WeatherSensor;
+        other.state = DeviceState::Other(serde_json::json!({"wind": 3}));
+        t.on_device(other, 6.0);
+        assert_eq!(t.untyped, 1);
+    }
+}
