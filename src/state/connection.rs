@@ -186,7 +186,7 @@ mod tests {
         for random in [f64::NAN, -3.0, 7.0, f64::INFINITY] {
             let d = backoff.next_delay_ms(random);
             assert!(
-                d.is_finite() && d >= 250.0 && d <= 30_000.0,
+                d.is_finite() && (250.0..=30_000.0).contains(&d),
                 "{random}: {d}"
             );
         }
