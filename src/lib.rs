@@ -4,6 +4,7 @@
 //! connection settings it will use. Nothing here talks to a server yet.
 
 pub mod state;
+pub mod transport;
 
 use leptos::prelude::*;
 

@@ -148,9 +148,88 @@ impl Backoff {
     }
 }
 
+/// The WebSocket URL of `endpoint` under the API base `base`, with the token
+/// as `?token=` (the only way a browser can pass it). `http(s)` bases become
+/// `ws(s)`; a trailing slash or sub-path is kept.
+pub fn socket_url(base: &str, endpoint: Endpoint, token: &str) -> Result<String, String> {
+    let base = base.trim().trim_end_matches('/');
+    let rest = if let Some(rest) = base.strip_prefix("ws://") {
+        ("ws://", rest)
+    } else if let Some(rest) = base.strip_prefix("wss://") {
+        ("wss://", rest)
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        ("ws://", rest)
+    } else if let Some(rest) = base.strip_prefix("https://") {
+        ("wss://", rest)
+    } else {
+        return Err(format!(
+            "`{base}` is not an API address: start it with ws://, wss://, http:// or https://"
+        ));
+    };
+    let (scheme, host_and_path) = rest;
+    if host_and_path.is_empty() || host_and_path.contains(['?', '#', ' ']) {
+        return Err(format!("`{base}` is not an API address: give e.g. wss://api.skynetgo.org"));
+    }
+    if token.trim().is_empty() {
+        return Err("enter an access token".into());
+    }
+    Ok(format!(
+        "{scheme}{host_and_path}{}?token={}",
+        endpoint.path(),
+        percent_encode(token.trim())
+    ))
+}
+
+/// The same endpoint over HTTP(S), to ask the server why a socket was refused.
+pub fn probe_url(socket_url: &str) -> String {
+    if let Some(rest) = socket_url.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else if let Some(rest) = socket_url.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else {
+        socket_url.to_owned()
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_urls_carry_the_path_and_the_encoded_token() {
+        assert_eq!(
+            socket_url("ws://127.0.0.1:5001", Endpoint::Commands, "dev-owner-token"),
+            Ok("ws://127.0.0.1:5001/v1/ws/commands?token=dev-owner-token".into())
+        );
+        assert_eq!(
+            socket_url(" https://api.skynetgo.org/ ", Endpoint::Stream, "a b&c=d/é"),
+            Ok("wss://api.skynetgo.org/v1/ws/stream?token=a%20b%26c%3Dd%2F%C3%A9".into())
+        );
+        assert_eq!(
+            socket_url("http://host:8080/skynet", Endpoint::Stream, "t"),
+            Ok("ws://host:8080/skynet/v1/ws/stream?token=t".into())
+        );
+        assert!(socket_url("127.0.0.1:5001", Endpoint::Stream, "t").unwrap_err().contains("ws://"));
+        assert!(socket_url("ws://", Endpoint::Stream, "t").is_err());
+        assert!(socket_url("ws://h", Endpoint::Stream, "  ").unwrap_err().contains("token"));
+        assert_eq!(
+            probe_url("wss://api.skynetgo.org/v1/ws/stream?token=t"),
+            "https://api.skynetgo.org/v1/ws/stream?token=t"
+        );
+    }
 
     #[test]
     fn delays_double_up_to_the_cap() {

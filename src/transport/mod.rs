@@ -1,0 +1,98 @@
+//! The only code that touches the network: the two SkyNet WebSockets (gloo-net)
+//! and the HTTP probe that tells a refused token from a dead server.
+//!
+//! A socket lives inside a `spawn_local` task; the rest of the app talks to it
+//! through a [`SocketHandle`] and hears from it through callbacks with typed
+//! messages. It reconnects on its own (capped exponential backoff with
+//! jitter) but never re-sends a frame: what was queued when the link died is
+//! gone, and the app marks those commands' outcomes unknown.
+
+mod socket;
+mod timer;
+
+pub use socket::{spawn_socket, SocketCallbacks, SocketHandle, SocketOptions, TransportError};
+pub use timer::sleep_ms;
+
+use skynet_protocol::{
+    CommandsClientMessage, CommandsServerMessage, Liveness, Message, StreamClientMessage,
+    StreamServerMessage,
+};
+
+/// The messages of one endpoint, and how liveness is spoken on it.
+pub trait Protocol: 'static {
+    /// What the server sends.
+    type Incoming: Message + 'static;
+    /// What the client sends.
+    type Outgoing: Message + 'static;
+
+    /// A `ping` to send.
+    fn ping(id: String) -> Self::Outgoing;
+    /// The `pong` answering a server's ping.
+    fn pong(id: Option<String>) -> Self::Outgoing;
+    /// `Some(id)` when the message is a server's `ping`.
+    fn as_ping(message: &Self::Incoming) -> Option<Option<String>>;
+    /// True when the message says the token is no longer accepted.
+    fn is_unauthorized(message: &Self::Incoming) -> bool;
+}
+
+/// `/v1/ws/commands`.
+pub struct CommandsProtocol;
+
+impl Protocol for CommandsProtocol {
+    type Incoming = CommandsServerMessage;
+    type Outgoing = CommandsClientMessage;
+
+    fn ping(id: String) -> Self::Outgoing {
+        CommandsClientMessage::Ping(Liveness { id: Some(id) })
+    }
+    fn pong(id: Option<String>) -> Self::Outgoing {
+        CommandsClientMessage::Pong(Liveness { id })
+    }
+    fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
+        match message {
+            CommandsServerMessage::Ping(l) => Some(l.id.clone()),
+            _ => None,
+        }
+    }
+    fn is_unauthorized(message: &Self::Incoming) -> bool {
+        matches!(message, CommandsServerMessage::Error(e)
+            if e.code == skynet_protocol::ErrorCode::Unauthorized)
+    }
+}
+
+/// `/v1/ws/stream`.
+pub struct StreamProtocol;
+
+impl Protocol for StreamProtocol {
+    type Incoming = StreamServerMessage;
+    type Outgoing = StreamClientMessage;
+
+    fn ping(id: String) -> Self::Outgoing {
+        StreamClientMessage::Ping(Liveness { id: Some(id) })
+    }
+    fn pong(id: Option<String>) -> Self::Outgoing {
+        StreamClientMessage::Pong(Liveness { id })
+    }
+    fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
+        match message {
+            StreamServerMessage::Ping(l) => Some(l.id.clone()),
+            _ => None,
+        }
+    }
+    fn is_unauthorized(message: &Self::Incoming) -> bool {
+        matches!(message, StreamServerMessage::Error(e)
+            if e.code == skynet_protocol::ErrorCode::Unauthorized)
+    }
+}
+
+/// The HTTP status of a GET to `url` (no body read), or `None` when the server
+/// cannot be reached or does not let this page read the answer.
+pub async fn probe_status(url: &str) -> Option<u16> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+        .await
+        .ok()?;
+    let response: web_sys::Response = response.dyn_into().ok()?;
+    Some(response.status())
+}

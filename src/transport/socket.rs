@@ -1,0 +1,388 @@
+//! One WebSocket with reconnection and a heartbeat, inside a `spawn_local` task.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures::{future, pin_mut, select, FutureExt, SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message as Frame, State, WebSocketError};
+use skynet_protocol::Message;
+
+use super::{probe_status, sleep_ms, Protocol};
+use crate::state::connection::{probe_url, Backoff, SocketState};
+use crate::state::time::now_ms;
+
+/// Close code the API uses when a token expires on an open socket [ours].
+const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// Why a frame could not be handed to the socket.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The socket is not open (connecting, reconnecting or closed).
+    #[error("the {0} socket is not open")]
+    NotOpen(&'static str),
+}
+
+/// How a socket connects and watches its link.
+#[derive(Debug, Clone)]
+pub struct SocketOptions {
+    /// Delays between attempts.
+    pub backoff: Backoff,
+    /// With no frame for this long a `ping` is sent; with none for twice as
+    /// long the link is declared dead and reconnected.
+    pub heartbeat_ms: f64,
+    /// An attempt that has not opened after this long is abandoned.
+    pub connect_timeout_ms: f64,
+    /// A name for messages (`commands`, `stream`).
+    pub name: &'static str,
+}
+
+impl SocketOptions {
+    /// Defaults: backoff 0.5 s doubling to 30 s, heartbeat 10 s, 10 s to open.
+    pub fn named(name: &'static str) -> Self {
+        Self {
+            backoff: Backoff::default(),
+            heartbeat_ms: 10_000.0,
+            connect_timeout_ms: 10_000.0,
+            name,
+        }
+    }
+}
+
+/// What the socket tells the app.
+pub struct SocketCallbacks<P: Protocol> {
+    /// Every state change (called with `Open` once frames can be sent).
+    pub on_state: Rc<dyn Fn(SocketState)>,
+    /// Every decoded message but the server's pings, which are answered here.
+    pub on_message: Rc<dyn Fn(P::Incoming)>,
+    /// A frame that could not be decoded, with why; the socket stays up.
+    pub on_malformed: Rc<dyn Fn(String)>,
+}
+
+enum Control<P: Protocol> {
+    Send(P::Outgoing),
+    Close,
+}
+
+/// The app's end of a socket task. Dropping every clone ends the task.
+pub struct SocketHandle<P: Protocol> {
+    tx: UnboundedSender<Control<P>>,
+    open: Rc<Cell<bool>>,
+    name: &'static str,
+}
+
+impl<P: Protocol> Clone for SocketHandle<P> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            open: self.open.clone(),
+            name: self.name,
+        }
+    }
+}
+
+impl<P: Protocol> SocketHandle<P> {
+    /// Hands a message to the open socket. Unlike a silent drop, a socket that
+    /// is not open is an error the caller shows: nothing is queued for later.
+    pub fn send(&self, message: P::Outgoing) -> Result<(), TransportError> {
+        if !self.open.get() {
+            return Err(TransportError::NotOpen(self.name));
+        }
+        self.tx
+            .unbounded_send(Control::Send(message))
+            .map_err(|_| TransportError::NotOpen(self.name))
+    }
+
+    /// True while frames can be sent.
+    pub fn is_open(&self) -> bool {
+        self.open.get()
+    }
+
+    /// Closes the socket (code 1000) and stops reconnecting.
+    pub fn close(&self) {
+        let _ = self.tx.unbounded_send(Control::Close);
+    }
+}
+
+/// Opens `url` in a new task and keeps it open until closed.
+pub fn spawn_socket<P: Protocol>(
+    url: String,
+    options: SocketOptions,
+    callbacks: SocketCallbacks<P>,
+) -> SocketHandle<P> {
+    let (tx, rx) = unbounded();
+    let open = Rc::new(Cell::new(false));
+    let handle = SocketHandle {
+        tx,
+        open: open.clone(),
+        name: options.name,
+    };
+    leptos::task::spawn_local(run::<P>(url, options, callbacks, rx, open));
+    handle
+}
+
+/// How one connection ended.
+enum Ended {
+    /// The app closed it.
+    ByClient,
+    /// The token was refused: do not retry.
+    Unauthorized(String),
+    /// The link failed; `was_open` tells whether it ever opened.
+    Lost { reason: String, was_open: bool },
+}
+
+async fn run<P: Protocol>(
+    url: String,
+    options: SocketOptions,
+    callbacks: SocketCallbacks<P>,
+    mut rx: UnboundedReceiver<Control<P>>,
+    open: Rc<Cell<bool>>,
+) {
+    let mut backoff = options.backoff.clone();
+    let mut attempt = 1;
+    loop {
+        (callbacks.on_state)(SocketState::Connecting { attempt });
+        let ended = connect_once::<P>(&url, &options, &callbacks, &mut rx, &open, &mut backoff).await;
+        open.set(false);
+        let (reason, was_open) = match ended {
+            Ended::ByClient => {
+                (callbacks.on_state)(SocketState::Closed {
+                    reason: "disconnected".into(),
+                    token_rejected: false,
+                });
+                return;
+            }
+            Ended::Unauthorized(reason) => {
+                (callbacks.on_state)(SocketState::Closed {
+                    reason,
+                    token_rejected: true,
+                });
+                return;
+            }
+            Ended::Lost { reason, was_open } => (reason, was_open),
+        };
+        if !was_open {
+            // A browser hides why an upgrade failed: ask the endpoint over HTTP.
+            if let Some(status @ (401 | 403)) = probe_status(&probe_url(&url)).await {
+                (callbacks.on_state)(SocketState::Closed {
+                    reason: format!("the server rejected the token (HTTP {status}): sign in again"),
+                    token_rejected: true,
+                });
+                return;
+            }
+        }
+        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        (callbacks.on_state)(SocketState::Reconnecting {
+            retry_at: now_ms() + delay,
+            reason,
+        });
+        attempt = if was_open { 1 } else { attempt + 1 };
+        // Wait out the delay; a close request ends the task at once. Frames
+        // queued while the link died are dropped here, never re-sent.
+        let wait = sleep_ms(delay).fuse();
+        pin_mut!(wait);
+        loop {
+            select! {
+                () = wait => break,
+                control = rx.next() => match control {
+                    Some(Control::Send(_)) => continue,
+                    Some(Control::Close) | None => {
+                        (callbacks.on_state)(SocketState::Closed {
+                            reason: "disconnected".into(),
+                            token_rejected: false,
+                        });
+                        return;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// What happened while waiting for the socket to open.
+enum Opening {
+    Ready,
+    TimedOut,
+    Closed,
+}
+
+/// What woke the open socket's loop.
+enum Event<P: Protocol> {
+    Frame(Option<Result<Frame, WebSocketError>>),
+    Control(Option<Control<P>>),
+    Tick,
+}
+
+async fn connect_once<P: Protocol>(
+    url: &str,
+    options: &SocketOptions,
+    callbacks: &SocketCallbacks<P>,
+    rx: &mut UnboundedReceiver<Control<P>>,
+    open: &Rc<Cell<bool>>,
+    backoff: &mut Backoff,
+) -> Ended {
+    let mut ws = match WebSocket::open(url) {
+        Ok(ws) => ws,
+        Err(e) => {
+            return Ended::Lost {
+                reason: e.to_string(),
+                was_open: false,
+            }
+        }
+    };
+    let opening = {
+        let ready = future::poll_fn(|cx| futures::Sink::poll_ready(std::pin::Pin::new(&mut ws), cx)).fuse();
+        let timeout = sleep_ms(options.connect_timeout_ms).fuse();
+        pin_mut!(ready, timeout);
+        loop {
+            select! {
+                _ = ready => break Opening::Ready,
+                () = timeout => break Opening::TimedOut,
+                control = rx.next() => match control {
+                    Some(Control::Send(_)) => continue,
+                    Some(Control::Close) | None => break Opening::Closed,
+                },
+            }
+        }
+    };
+    match opening {
+        Opening::Closed => {
+            let _ = ws.close(Some(1000), Some("client closed"));
+            return Ended::ByClient;
+        }
+        Opening::TimedOut => {
+            let _ = ws.close(Some(1000), Some("took too long to open"));
+            return Ended::Lost {
+                reason: format!("no answer within {} s", options.connect_timeout_ms / 1000.0),
+                was_open: false,
+            };
+        }
+        Opening::Ready if !matches!(ws.state(), State::Open) => {
+            return Ended::Lost {
+                reason: "could not connect".into(),
+                was_open: false,
+            };
+        }
+        Opening::Ready => {}
+    }
+
+    open.set(true);
+    backoff.reset();
+    (callbacks.on_state)(SocketState::Open);
+
+    let mut ping_seq = 0u64;
+    let mut heard_since_tick = true;
+    let mut awaiting_pong = false;
+    let tick = sleep_ms(options.heartbeat_ms).fuse();
+    let mut tick = Box::pin(tick);
+    loop {
+        let event = {
+            let mut frame = ws.next().fuse();
+            let mut control = rx.next();
+            select! {
+                frame = frame => Event::<P>::Frame(frame),
+                control = control => Event::Control(control),
+                () = tick.as_mut() => Event::Tick,
+            }
+        };
+        match event {
+            Event::Tick => {
+                tick = Box::pin(sleep_ms(options.heartbeat_ms).fuse());
+                if heard_since_tick {
+                    heard_since_tick = false;
+                    awaiting_pong = false;
+                } else if awaiting_pong {
+                    let _ = ws.close(Some(4000), Some("no answer to ping"));
+                    return Ended::Lost {
+                        reason: "no answer to ping".into(),
+                        was_open: true,
+                    };
+                } else {
+                    ping_seq += 1;
+                    let ping = P::ping(format!("heartbeat-{ping_seq}"));
+                    if ws.send(Frame::Text(ping.to_json())).await.is_err() {
+                        return Ended::Lost {
+                            reason: "the link failed".into(),
+                            was_open: true,
+                        };
+                    }
+                    awaiting_pong = true;
+                }
+            }
+            Event::Control(Some(Control::Send(message))) => {
+                if ws.send(Frame::Text(message.to_json())).await.is_err() {
+                    return Ended::Lost {
+                        reason: "the link failed while sending".into(),
+                        was_open: true,
+                    };
+                }
+            }
+            Event::Control(Some(Control::Close) | None) => {
+                let _ = ws.close(Some(1000), Some("client closed"));
+                return Ended::ByClient;
+            }
+            Event::Frame(Some(Ok(Frame::Text(text)))) => {
+                heard_since_tick = true;
+                awaiting_pong = false;
+                match P::Incoming::from_json(&text) {
+                    Ok(message) => {
+                        if let Some(id) = P::as_ping(&message) {
+                            let _ = ws.send(Frame::Text(P::pong(id).to_json())).await;
+                        } else if P::is_unauthorized(&message) {
+                            (callbacks.on_message)(message);
+                            let _ = ws.close(Some(1000), Some("token rejected"));
+                            return Ended::Unauthorized(
+                                "the server no longer accepts the token: sign in again".into(),
+                            );
+                        } else {
+                            (callbacks.on_message)(message);
+                        }
+                    }
+                    Err(e) => (callbacks.on_malformed)(format!("{}: {e}", options.name)),
+                }
+            }
+            Event::Frame(Some(Ok(Frame::Bytes(bytes)))) => {
+                heard_since_tick = true;
+                (callbacks.on_malformed)(format!(
+                    "{}: a binary frame of {} bytes was ignored",
+                    options.name,
+                    bytes.len()
+                ));
+            }
+            // An error event is followed by the close event: wait for it.
+            Event::Frame(Some(Err(WebSocketError::ConnectionError))) => {}
+            Event::Frame(Some(Err(WebSocketError::ConnectionClose(close)))) => {
+                if close.code == CLOSE_UNAUTHORIZED {
+                    return Ended::Unauthorized(
+                        "the server no longer accepts the token: sign in again".into(),
+                    );
+                }
+                return Ended::Lost {
+                    reason: close_reason(close.code, &close.reason),
+                    was_open: true,
+                };
+            }
+            Event::Frame(Some(Err(e))) => {
+                return Ended::Lost {
+                    reason: e.to_string(),
+                    was_open: true,
+                }
+            }
+            Event::Frame(None) => {
+                return Ended::Lost {
+                    reason: "connection closed".into(),
+                    was_open: true,
+                }
+            }
+        }
+    }
+}
+
+/// A close event in words.
+fn close_reason(code: u16, reason: &str) -> String {
+    match (code, reason) {
+        (1006, _) => "connection lost".into(),
+        (_, "") => format!("closed by the server (code {code})"),
+        (_, reason) => format!("closed by the server: {reason} (code {code})"),
+    }
+}
