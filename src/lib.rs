@@ -1,61 +1,78 @@
 //! SkyDeck: a browser console for SkyNet robotic telescopes.
 //!
-//! For now the app is a placeholder: the title, what the console is for, and the
-//! connection settings it will use. Nothing here talks to a server yet.
+//! - [`state`]: the app's logic on plain types, tested on the host.
+//! - [`transport`]: the two WebSockets; the only code that touches the network.
+//! - [`console`]: state in signals, wired to the sockets.
+//! - [`components`]: one per area of the screen.
 
+pub mod components;
+pub mod console;
 pub mod state;
+pub mod storage;
 pub mod transport;
 
 use leptos::prelude::*;
 
-/// The API base URL the connection form starts with: a local SkyNode simulator.
+use components::connection::ConnectionPanel;
+use components::controls::Controls;
+use components::lease::LeasePanel;
+use components::log::CommandLogView;
+use components::notices::Notices;
+use components::snapshots::Snapshots;
+use components::telescopes::TelescopePicker;
+use console::{Console, Settings};
+
+/// The API base URL used when the page's own origin does not serve the API.
 pub const DEFAULT_API_URL: &str = "ws://127.0.0.1:5001";
 
-/// The whole page: a header and the connection settings.
+/// The whole console, connecting with the remembered settings.
 #[component]
 pub fn App() -> impl IntoView {
+    let settings = Settings {
+        api_base: storage::api_base().unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
+        token: storage::token().unwrap_or_default(),
+    };
+    view! { <ConsoleView console=Console::new(settings) /> }
+}
+
+/// The console around a given [`Console`] (tests build their own).
+#[component]
+pub fn ConsoleView(
+    /// The state to show and drive.
+    console: Console,
+) -> impl IntoView {
+    provide_context(console);
+    // The clock for ages and countdowns.
+    let tick = set_interval_with_handle(
+        move || console.now.set(state::time::now_ms()),
+        std::time::Duration::from_millis(500),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(tick) = tick {
+            tick.clear();
+        }
+        console.disconnect();
+    });
     view! {
         <header class="app-header">
             <h1>"SkyDeck"</h1>
             <p class="tagline">"Drive a SkyNet robotic telescope from your browser."</p>
         </header>
-        <main>
-            <ConnectionSettings />
+        <Notices />
+        <main class="layout">
+            <div class="column">
+                <ConnectionPanel />
+                <TelescopePicker />
+                <LeasePanel />
+            </div>
+            <div class="column wide">
+                <Controls />
+                <CommandLogView />
+            </div>
+            <div class="column">
+                <Snapshots />
+            </div>
         </main>
-    }
-}
-
-/// The API base URL and access token the console will connect with.
-///
-/// Only the fields for now: there is no connect action until the transport exists.
-#[component]
-pub fn ConnectionSettings() -> impl IntoView {
-    view! {
-        <section class="panel" aria-labelledby="connection-heading">
-            <h2 id="connection-heading">"Connection"</h2>
-            <div class="field">
-                <label for="api-url">"API base URL"</label>
-                <input
-                    id="api-url"
-                    data-testid="api-url"
-                    type="url"
-                    name="api-url"
-                    value=DEFAULT_API_URL
-                    spellcheck="false"
-                    autocomplete="url"
-                />
-            </div>
-            <div class="field">
-                <label for="api-token">"Access token"</label>
-                <input
-                    id="api-token"
-                    data-testid="api-token"
-                    type="password"
-                    name="api-token"
-                    autocomplete="off"
-                    spellcheck="false"
-                />
-            </div>
-        </section>
     }
 }

@@ -168,7 +168,9 @@ pub fn socket_url(base: &str, endpoint: Endpoint, token: &str) -> Result<String,
     };
     let (scheme, host_and_path) = rest;
     if host_and_path.is_empty() || host_and_path.contains(['?', '#', ' ']) {
-        return Err(format!("`{base}` is not an API address: give e.g. wss://api.skynetgo.org"));
+        return Err(format!(
+            "`{base}` is not an API address: give e.g. wss://api.skynetgo.org"
+        ));
     }
     if token.trim().is_empty() {
         return Err("enter an access token".into());
@@ -204,9 +206,40 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
+/// The HTTP address of `path` (a server-relative path such as an exposure's
+/// `preview_url`) on the API's origin; an absolute URL is kept as it is.
+pub fn http_url(api_base: &str, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return path.to_owned();
+    }
+    let base = probe_url(api_base.trim());
+    let origin_end = base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|j| start + j))
+        .unwrap_or(base.len());
+    format!("{}/{}", &base[..origin_end], path.trim_start_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preview_paths_resolve_against_the_api_origin() {
+        assert_eq!(
+            http_url("ws://127.0.0.1:5001", "/v1/previews/e1.png"),
+            "http://127.0.0.1:5001/v1/previews/e1.png"
+        );
+        assert_eq!(
+            http_url("wss://api.skynetgo.org/skynet/", "/v1/previews/e1.png"),
+            "https://api.skynetgo.org/v1/previews/e1.png"
+        );
+        assert_eq!(
+            http_url("ws://h", "https://cdn.example/e1.png"),
+            "https://cdn.example/e1.png"
+        );
+    }
 
     #[test]
     fn socket_urls_carry_the_path_and_the_encoded_token() {
@@ -222,9 +255,13 @@ mod tests {
             socket_url("http://host:8080/skynet", Endpoint::Stream, "t"),
             Ok("ws://host:8080/skynet/v1/ws/stream?token=t".into())
         );
-        assert!(socket_url("127.0.0.1:5001", Endpoint::Stream, "t").unwrap_err().contains("ws://"));
+        assert!(socket_url("127.0.0.1:5001", Endpoint::Stream, "t")
+            .unwrap_err()
+            .contains("ws://"));
         assert!(socket_url("ws://", Endpoint::Stream, "t").is_err());
-        assert!(socket_url("ws://h", Endpoint::Stream, "  ").unwrap_err().contains("token"));
+        assert!(socket_url("ws://h", Endpoint::Stream, "  ")
+            .unwrap_err()
+            .contains("token"));
         assert_eq!(
             probe_url("wss://api.skynetgo.org/v1/ws/stream?token=t"),
             "https://api.skynetgo.org/v1/ws/stream?token=t"

@@ -142,7 +142,8 @@ async fn run<P: Protocol>(
     let mut attempt = 1;
     loop {
         (callbacks.on_state)(SocketState::Connecting { attempt });
-        let ended = connect_once::<P>(&url, &options, &callbacks, &mut rx, &open, &mut backoff).await;
+        let ended =
+            connect_once::<P>(&url, &options, &callbacks, &mut rx, &open, &mut backoff).await;
         open.set(false);
         let (reason, was_open) = match ended {
             Ended::ByClient => {
@@ -231,7 +232,8 @@ async fn connect_once<P: Protocol>(
         }
     };
     let opening = {
-        let ready = future::poll_fn(|cx| futures::Sink::poll_ready(std::pin::Pin::new(&mut ws), cx)).fuse();
+        let ready =
+            future::poll_fn(|cx| futures::Sink::poll_ready(std::pin::Pin::new(&mut ws), cx)).fuse();
         let timeout = sleep_ms(options.connect_timeout_ms).fuse();
         pin_mut!(ready, timeout);
         loop {

@@ -1,0 +1,188 @@
+//! The manual control lease of the selected telescope: who holds it, and for
+//! your own a countdown, renew, release, auto-renew and an expiry warning.
+
+use leptos::prelude::*;
+use skynet_protocol::{AbortManualControl, Command, LeaseRelease, LeaseRenew};
+
+use crate::components::fields::{submit, TextField};
+use crate::console::use_console;
+use crate::state::forms::{self, FormErrors};
+use crate::state::telescopes::{may_abort, may_lease, LeaseView};
+use crate::state::time::format_duration;
+
+/// Lease duration asked for by default, seconds.
+const DEFAULT_LEASE_S: &str = "1800";
+
+/// The lease panel.
+#[component]
+pub fn LeasePanel() -> impl IntoView {
+    let console = use_console();
+    let duration = RwSignal::new(DEFAULT_LEASE_S.to_owned());
+    let purpose = RwSignal::new(String::new());
+    let errors = RwSignal::new(FormErrors::new());
+    let auto_renew = RwSignal::new(false);
+
+    let view_of = move || {
+        let telescope = console.telescope()?;
+        let me = console.identity.get();
+        Some(LeaseView::of(&telescope, &me, console.now.get()))
+    };
+    let can_lease = move || console.telescope().is_some_and(|t| may_lease(&t));
+    let is_owner = move || console.telescope().is_some_and(|t| may_abort(&t));
+
+    let acquire = move |_| {
+        submit(console, errors, |ctx| {
+            forms::lease_acquire(&duration.get_untracked(), &purpose.get_untracked(), ctx)
+        })
+    };
+    let renew = move || {
+        let Some(LeaseView::Mine { lease, .. }) = view_of() else {
+            return;
+        };
+        submit(console, errors, |ctx| {
+            let mut errs = FormErrors::new();
+            match forms::lease_acquire(&duration.get_untracked(), "", ctx) {
+                Ok(Command::LeaseAcquire(a)) => Ok(Command::LeaseRenew(LeaseRenew {
+                    lease_id: lease.lease_id,
+                    duration_s: a.duration_s,
+                })),
+                Ok(_) => Err(errs),
+                Err(e) => {
+                    errs.extend(e);
+                    Err(errs)
+                }
+            }
+        })
+    };
+    let release = move |_| {
+        if let Some(LeaseView::Mine { lease, .. }) = view_of() {
+            if let Err(e) = console.publish(Command::LeaseRelease(LeaseRelease {
+                lease_id: lease.lease_id,
+            })) {
+                console.notify(format!("not sent: {e}"));
+            }
+        }
+    };
+    let abort = move |_| {
+        if let Some(LeaseView::Theirs { lease, .. } | LeaseView::Mine { lease, .. }) = view_of() {
+            if let Err(e) = console.publish(Command::AbortManualControl(AbortManualControl {
+                lease_id: lease.lease_id,
+            })) {
+                console.notify(format!("not sent: {e}"));
+            }
+        }
+    };
+
+    // Auto-renew: with under a minute left and the tab visible, renew once;
+    // the renewed expiry moves the countdown back above the threshold.
+    let renewing_for = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        if !auto_renew.get() {
+            return;
+        }
+        let Some(LeaseView::Mine {
+            lease,
+            remaining_ms: Some(ms),
+        }) = view_of()
+        else {
+            return;
+        };
+        let visible = web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+        let key = format!("{}@{}", lease.lease_id, lease.expires_at);
+        if ms < crate::state::telescopes::LEASE_WARNING_MS
+            && visible
+            && renewing_for.get_value().as_deref() != Some(key.as_str())
+        {
+            renewing_for.set_value(Some(key));
+            renew();
+        }
+    });
+
+    let status = move || match view_of() {
+        None => "Pick a telescope.".to_owned(),
+        Some(LeaseView::Free) => {
+            "Nobody holds a lease: the telescope runs under remote control.".into()
+        }
+        Some(LeaseView::Mine { remaining_ms, .. }) => format!(
+            "You hold the lease{}.",
+            remaining_ms
+                .map(|ms| format!(": {} left", format_duration(ms)))
+                .unwrap_or_default()
+        ),
+        Some(LeaseView::Theirs {
+            lease,
+            remaining_ms,
+        }) => format!(
+            "{} holds the lease{}{}.",
+            lease.holder,
+            lease.purpose.map(|p| format!(" ({p})")).unwrap_or_default(),
+            remaining_ms
+                .map(|ms| format!(" for {} more", format_duration(ms)))
+                .unwrap_or_default()
+        ),
+    };
+    let mine = move || matches!(view_of(), Some(LeaseView::Mine { .. }));
+    let held = move || {
+        matches!(
+            view_of(),
+            Some(LeaseView::Mine { .. } | LeaseView::Theirs { .. })
+        )
+    };
+
+    view! {
+        <section class="panel lease" aria-labelledby="lease-heading">
+            <h2 id="lease-heading">"Manual control lease"</h2>
+            <p data-testid="lease-status" class="lease-status">{status}</p>
+            <p
+                class="warning"
+                role="alert"
+                data-testid="lease-warning"
+                hidden=move || !view_of().is_some_and(|v| v.expiring_soon())
+            >
+                "Your lease expires in under a minute: renew it or your commands will be canceled."
+            </p>
+            <div class="row">
+                <TextField id="lease-duration" label="Duration (s)" value=duration errors=errors field="duration_s" inputmode="decimal" />
+                <TextField id="lease-purpose" label="Purpose (optional)" value=purpose errors=errors field="purpose" />
+            </div>
+            <div class="actions">
+                <button
+                    type="button"
+                    data-testid="lease-acquire"
+                    disabled=move || !can_lease()
+                    title=move || (!can_lease()).then_some("Your access does not allow a lease")
+                    on:click=acquire
+                >
+                    "Acquire"
+                </button>
+                <button type="button" data-testid="lease-renew" disabled=move || !mine() on:click=move |_| renew()>
+                    "Renew"
+                </button>
+                <button type="button" data-testid="lease-release" disabled=move || !mine() on:click=release>
+                    "Release"
+                </button>
+                <label class="checkbox">
+                    <input
+                        type="checkbox"
+                        data-testid="lease-auto-renew"
+                        prop:checked=move || auto_renew.get()
+                        on:change=move |ev| auto_renew.set(event_target_checked(&ev))
+                    />
+                    "Auto-renew while this tab is visible"
+                </label>
+                <button
+                    type="button"
+                    class="danger"
+                    data-testid="lease-abort"
+                    hidden=move || !is_owner()
+                    disabled=move || !held()
+                    on:click=abort
+                >
+                    "Abort lease (owner)"
+                </button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,213 @@
+//! The command log: every command of the session with its state, resolved by
+//! the result with the same `command_id`, and a Cancel on each one running.
+
+use leptos::prelude::*;
+use skynet_protocol::CommandId;
+
+use crate::console::use_console;
+use crate::state::command_log::{CommandEntry, CommandState, Outcome};
+use crate::state::connection::http_url;
+use crate::state::time::{format_clock, format_duration};
+
+/// The log, newest first.
+#[component]
+pub fn CommandLogView() -> impl IntoView {
+    let console = use_console();
+    let ids = move || {
+        console.log.with(|log| {
+            log.entries()
+                .iter()
+                .rev()
+                .map(|e| e.command_id)
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="panel command-log" aria-labelledby="log-heading">
+            <h2 id="log-heading">"Command log"</h2>
+            <p class="empty" hidden=move || !ids().is_empty()>"No commands yet."</p>
+            <ol class="log-entries" data-testid="command-log">
+                <For each=ids key=|id| *id let:id>
+                    <LogEntry id=id />
+                </For>
+            </ol>
+        </section>
+    }
+}
+
+/// One command of the log.
+#[component]
+fn LogEntry(
+    /// The command.
+    id: CommandId,
+) -> impl IntoView {
+    let console = use_console();
+    let entry = move || console.log.with(|log| log.get(id).cloned());
+    let field =
+        move |f: fn(&CommandEntry) -> String| move || entry().map(|e| f(&e)).unwrap_or_default();
+    let state_class = move || entry().map(|e| state_class(&e.state)).unwrap_or("unknown");
+    let running = move || entry().is_some_and(|e| e.state.is_running());
+    let cancel_pending = move || entry().is_some_and(|e| e.cancel_requested);
+    let cancel = move |_| {
+        if let Err(e) = console.cancel(id) {
+            console.notify(format!("cancel not sent: {e}"));
+        }
+    };
+    view! {
+        <li
+            class=move || format!("log-entry {}", state_class())
+            data-testid=format!("command-{id}")
+            data-command-id=id.to_string()
+            data-state=state_class
+        >
+            <div class="log-head">
+                <span class="log-type">{field(|e| e.command_type())}</span>
+                <span class="log-summary">{field(|e| e.summary())}</span>
+                <span class="log-state" data-testid="command-state">
+                    {field(|e| {
+                        let mut label = e.state.label().to_owned();
+                        if e.cancel_requested {
+                            label.push_str(" (cancel asked)");
+                        }
+                        label
+                    })}
+                </span>
+            </div>
+            <div class="log-meta">
+                <span class="log-sender">{field(|e| e.sender.label())}</span>
+                <span class="log-time">{field(|e| format!("{} UTC", format_clock(e.sent_at)))}</span>
+                <span class="log-elapsed">
+                    {move || entry().map(|e| format_duration(e.elapsed_ms(console.now.get()))).unwrap_or_default()}
+                </span>
+                <code class="log-id" title="command_id">{id.to_string()}</code>
+                <button
+                    type="button"
+                    class="cancel"
+                    data-testid="command-cancel"
+                    aria-label=format!("Cancel command {id}")
+                    hidden=move || !running()
+                    disabled=cancel_pending
+                    on:click=cancel
+                >
+                    "Cancel"
+                </button>
+            </div>
+            <p class="log-error" data-testid="command-error" hidden=move || entry().and_then(|e| e.advice()).is_none()>
+                {move || {
+                    entry()
+                        .and_then(|e| match &e.state {
+                            CommandState::Error(body) => Some(format!(
+                                "{}: {} — {}",
+                                body.code,
+                                body.message,
+                                e.advice().unwrap_or_default()
+                            )),
+                            _ => None,
+                        })
+                        .unwrap_or_default()
+                }}
+            </p>
+            {move || entry().map(|e| view! { <OutcomeView outcome=e.outcome() /> })}
+        </li>
+    }
+}
+
+/// The CSS class and `data-state` of a command state.
+fn state_class(state: &CommandState) -> &'static str {
+    match state {
+        CommandState::Sending => "sending",
+        CommandState::Sent => "running",
+        CommandState::Ok => "ok",
+        CommandState::Error(_) => "error",
+        CommandState::Canceled => "canceled",
+        CommandState::Unknown => "unknown",
+    }
+}
+
+/// A successful result's data, per command type.
+#[component]
+fn OutcomeView(
+    /// The typed result data.
+    outcome: Outcome,
+) -> impl IntoView {
+    use skydeck_astro::sexagesimal::{format_dec_dms, format_ra_hms};
+    let console = use_console();
+    match outcome {
+        Outcome::None => ().into_any(),
+        Outcome::Mount(m) => view! {
+            <p class="outcome" data-testid="outcome-mount">
+                {format!(
+                    "At RA {} Dec {} (alt {:.1}°, az {:.1}°)",
+                    format_ra_hms(m.ra_deg, 1),
+                    format_dec_dms(m.dec_deg, 0),
+                    m.alt_deg,
+                    m.az_deg
+                )}
+            </p>
+        }
+        .into_any(),
+        Outcome::Exposure(e) => {
+            let src = http_url(&console.settings.get_untracked().api_base, &e.preview_url);
+            view! {
+                <figure class="outcome exposure" data-testid="outcome-exposure">
+                    <img
+                        data-testid="exposure-preview"
+                        src=src
+                        alt=format!("Preview of exposure {}", e.exposure_id)
+                        width="256"
+                        height="256"
+                        loading="lazy"
+                    />
+                    <figcaption>
+                        {format!(
+                            "{} · {} s · bin {} · {}{} · {}×{}",
+                            e.exposure_id,
+                            e.duration_s,
+                            e.binning,
+                            e.filter_id.as_deref().unwrap_or("no filter"),
+                            "",
+                            e.width,
+                            e.height
+                        )}
+                    </figcaption>
+                </figure>
+            }
+            .into_any()
+        }
+        Outcome::Autofocus(a) => view! {
+            <p class="outcome" data-testid="outcome-autofocus">
+                {format!(
+                    "Best focus {:.0} µm (HFR {:.2} px) from {} samples",
+                    a.best_position_um,
+                    a.best_hfr_px,
+                    a.samples.len()
+                )}
+            </p>
+        }
+        .into_any(),
+        Outcome::Lease(l) => view! {
+            <p class="outcome" data-testid="outcome-lease">
+                {format!("Lease {} granted for {} s", l.lease_id, l.duration_s)}
+            </p>
+        }
+        .into_any(),
+        Outcome::Focuser(f) => view! {
+            <p class="outcome" data-testid="outcome-focuser">{format!("Focuser at {:.0} µm", f.position_um)}</p>
+        }
+        .into_any(),
+        Outcome::Rotator(r) => view! {
+            <p class="outcome" data-testid="outcome-rotator">{format!("Rotator at {:.1}°", r.angle_deg)}</p>
+        }
+        .into_any(),
+        Outcome::FilterWheel(w) => view! {
+            <p class="outcome" data-testid="outcome-filter">
+                {format!("Slot {}: {}", w.filter_wheel_position_id, w.filter_id)}
+            </p>
+        }
+        .into_any(),
+        Outcome::Unreadable(why) => view! {
+            <p class="outcome unreadable">{format!("Result data not understood: {why}")}</p>
+        }
+        .into_any(),
+    }
+}

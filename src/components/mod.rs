@@ -1,0 +1,13 @@
+//! One component per area of the screen. Components read the [`Console`]
+//! from context, render state and call its methods; none parses JSON.
+//!
+//! [`Console`]: crate::console::Console
+
+pub mod connection;
+pub mod controls;
+pub mod fields;
+pub mod lease;
+pub mod log;
+pub mod notices;
+pub mod snapshots;
+pub mod telescopes;

@@ -1,0 +1,194 @@
+//! Live device snapshots of the selected telescope, each with its age, greyed
+//! out when stale (no update for 10 s, or the stream socket down).
+
+use leptos::prelude::*;
+use skydeck_astro::sexagesimal::{format_dec_dms, format_ra_hms};
+
+use crate::console::use_console;
+use crate::state::telemetry::{DeviceSet, Stamped};
+use crate::state::time::format_duration;
+
+/// All the device cards.
+#[component]
+pub fn Snapshots() -> impl IntoView {
+    view! {
+        <section class="panel snapshots" aria-labelledby="snapshots-heading">
+            <h2 id="snapshots-heading">"Live"</h2>
+            <MountCard />
+            <FocuserCard />
+            <CameraCard />
+            <FilterWheelCard />
+            <RotatorCard />
+        </section>
+    }
+}
+
+/// The selected telescope's devices (tracked).
+fn devices() -> DeviceSet {
+    let console = use_console();
+    match console.selected.get() {
+        Some(uid) => console.telemetry.with(|t| t.devices(&uid)),
+        None => DeviceSet::default(),
+    }
+}
+
+/// A card frame: title, age, stale state; `body` renders the value.
+#[component]
+fn Card<T, F, V>(
+    /// The card's title.
+    title: &'static str,
+    /// The `data-testid`.
+    testid: &'static str,
+    /// Picks this card's snapshot from the device set.
+    pick: F,
+    /// Renders a snapshot.
+    body: fn(&T) -> V,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(&DeviceSet) -> Option<Stamped<T>> + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let console = use_console();
+    let snapshot = move || pick(&devices());
+    let stale = move || {
+        snapshot()
+            .is_none_or(|s| s.is_stale(console.now.get(), console.stream_state.get().is_open()))
+    };
+    let age = move || {
+        snapshot()
+            .map(|s| format!("{} ago", format_duration(s.age_ms(console.now.get()))))
+            .unwrap_or_else(|| "no data".into())
+    };
+    view! {
+        <article class="card snapshot" class:stale=stale data-testid=testid data-stale=move || stale().to_string()>
+            <header>
+                <h3>{title}</h3>
+                <span class="age">{age}</span>
+            </header>
+            {move || snapshot().map(|s| body(&s.value))}
+        </article>
+    }
+}
+
+/// A term and its value.
+fn row(term: &'static str, value: String, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="kv">
+            <dt>{term}</dt>
+            <dd data-testid=testid>{value}</dd>
+        </div>
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+#[component]
+fn MountCard() -> impl IntoView {
+    view! {
+        <Card
+            title="Mount"
+            testid="snapshot-mount"
+            pick=|d: &DeviceSet| d.mount.clone()
+            body=|m| view! {
+                <dl>
+                    {row("RA", format_ra_hms(m.ra_deg, 1), "mount-ra")}
+                    {row("Dec", format_dec_dms(m.dec_deg, 0), "mount-dec")}
+                    {row("Alt / Az", format!("{:.2}° / {:.2}°", m.alt_deg, m.az_deg), "mount-altaz")}
+                    {row("Slewing", yes_no(m.slewing), "mount-slewing")}
+                    {row("Tracking", yes_no(m.tracking), "mount-tracking")}
+                    {row("Parked", yes_no(m.parked), "mount-parked")}
+                    {row("Target", m.target.as_ref().map(|t| t.describe()).unwrap_or_else(|| "none".into()), "mount-target")}
+                </dl>
+            }
+        />
+    }
+}
+
+#[component]
+fn FocuserCard() -> impl IntoView {
+    view! {
+        <Card
+            title="Focuser"
+            testid="snapshot-focuser"
+            pick=|d: &DeviceSet| d.focuser.clone()
+            body=|f| view! {
+                <dl>
+                    {row("Position", format!("{:.0} µm", f.position_um), "focuser-position")}
+                    {row("Moving", yes_no(f.moving), "focuser-moving")}
+                    {row("Temperature", format!("{:.1} °C", f.temperature_c), "focuser-temperature")}
+                </dl>
+            }
+        />
+    }
+}
+
+#[component]
+fn CameraCard() -> impl IntoView {
+    view! {
+        <Card
+            title="Camera"
+            testid="snapshot-camera"
+            pick=|d: &DeviceSet| d.camera.clone()
+            body=|c| {
+                let progress = (c.exposure_progress.clamp(0.0, 1.0) * 100.0).round();
+                view! {
+                    <dl>
+                        {row("State", c.exposure_state.to_string(), "camera-state")}
+                        {row("Sensor", format!("{:.1} °C, cooler {}", c.temperature_c, if c.cooler_on { "on" } else { "off" }), "camera-temperature")}
+                    </dl>
+                    <progress
+                        data-testid="camera-progress"
+                        aria-label="Exposure progress"
+                        max="100"
+                        value=progress.to_string()
+                    >
+                        {format!("{progress}%")}
+                    </progress>
+                }
+            }
+        />
+    }
+}
+
+#[component]
+fn FilterWheelCard() -> impl IntoView {
+    view! {
+        <Card
+            title="Filter wheel"
+            testid="snapshot-filter-wheel"
+            pick=|d: &DeviceSet| d.filter_wheel.clone()
+            body=|w| view! {
+                <dl>
+                    {row(
+                        "Filter",
+                        w.current()
+                            .map(|s| format!("{} ({})", s.name, s.filter_id))
+                            .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id)),
+                        "filter-current",
+                    )}
+                    {row("Moving", yes_no(w.moving), "filter-moving")}
+                </dl>
+            }
+        />
+    }
+}
+
+#[component]
+fn RotatorCard() -> impl IntoView {
+    view! {
+        <Card
+            title="Rotator"
+            testid="snapshot-rotator"
+            pick=|d: &DeviceSet| d.rotator.clone()
+            body=|r| view! {
+                <dl>
+                    {row("Angle", format!("{:.1}°", r.angle_deg), "rotator-angle")}
+                    {row("Moving", yes_no(r.moving), "rotator-moving")}
+                </dl>
+            }
+        />
+    }
+}

@@ -1,0 +1,407 @@
+//! The console's shared state and its one door to the network.
+//!
+//! [`Console`] holds the state types of [`crate::state`] in signals, owns the
+//! two sockets, routes every decoded message to the state that wants it, and
+//! publishes commands. Components read it from context and never see a socket
+//! or a frame.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use skynet_protocol::validate::ValidationContext;
+use skynet_protocol::{
+    CancelCommand, Command, CommandFilter, CommandId, CommandsClientMessage, CommandsServerMessage,
+    LeaseData, Origin, PublishCommand, StreamClientMessage, StreamFilter, StreamName,
+    StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream, SubscriptionId,
+    TelescopeSnapshot, TelescopeUid,
+};
+
+use crate::state::command_log::{CommandLog, CommandState};
+use crate::state::connection::{socket_url, Endpoint, SocketState};
+use crate::state::telemetry::Telemetry;
+use crate::state::telescopes::{Identity, Telescopes};
+use crate::state::time::{now_ms, Millis};
+use crate::transport::{
+    spawn_socket, CommandsProtocol, SocketCallbacks, SocketHandle, SocketOptions, StreamProtocol,
+};
+
+/// The app's name and version, as sent in every Origin record.
+pub const CLIENT: &str = concat!("skydeck/", env!("CARGO_PKG_VERSION"));
+
+/// The streams subscribed on every (re)connection of the stream socket.
+const STREAMS: [(&str, StreamName); 4] = [
+    ("telescopes", StreamName::TelescopeSnapshot),
+    ("devices", StreamName::DeviceSnapshot),
+    ("instruments", StreamName::InstrumentSnapshot),
+    ("leases", StreamName::ManualControlLease),
+];
+
+/// The one command subscription (every visible telescope).
+const COMMANDS_SUBSCRIPTION: &str = "commands";
+
+/// A message for the user that is not tied to one command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// When it happened.
+    pub at: Millis,
+    /// What happened.
+    pub text: String,
+}
+
+/// Where to connect and with what.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    /// The API base, `ws://127.0.0.1:5001` or `wss://api.skynetgo.org`.
+    pub api_base: String,
+    /// The access token.
+    pub token: String,
+}
+
+struct Sockets {
+    commands: SocketHandle<CommandsProtocol>,
+    stream: SocketHandle<StreamProtocol>,
+}
+
+/// The console's state, shared through context. Every field is a signal
+/// (`Copy`), so the struct is too.
+#[derive(Clone, Copy)]
+pub struct Console {
+    /// Where to connect.
+    pub settings: RwSignal<Settings>,
+    /// The commands socket.
+    pub commands_state: RwSignal<SocketState>,
+    /// The stream socket.
+    pub stream_state: RwSignal<SocketState>,
+    /// Every command of the session.
+    pub log: RwSignal<CommandLog>,
+    /// Live device snapshots.
+    pub telemetry: RwSignal<Telemetry>,
+    /// The telescopes this account can see.
+    pub telescopes: RwSignal<Telescopes>,
+    /// Who this tab is.
+    pub identity: RwSignal<Identity>,
+    /// The telescope being driven.
+    pub selected: RwSignal<Option<TelescopeUid>>,
+    /// The clock, ticking twice a second, for ages and countdowns.
+    pub now: RwSignal<Millis>,
+    /// Messages for the user (malformed frames, refused sends), newest last.
+    pub notices: RwSignal<Vec<Notice>>,
+    /// This tab's session id (the Origin's `session_id`).
+    pub session_id: StoredValue<String>,
+    sockets: StoredValue<Option<Sockets>, LocalStorage>,
+}
+
+/// Notices kept at most.
+const MAX_NOTICES: usize = 20;
+
+impl Console {
+    /// A console with nothing connected, starting from `settings`.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings: RwSignal::new(settings),
+            commands_state: RwSignal::new(SocketState::Idle),
+            stream_state: RwSignal::new(SocketState::Idle),
+            log: RwSignal::new(CommandLog::new()),
+            telemetry: RwSignal::new(Telemetry::new()),
+            telescopes: RwSignal::new(Telescopes::new()),
+            identity: RwSignal::new(Identity::default()),
+            selected: RwSignal::new(None),
+            now: RwSignal::new(now_ms()),
+            notices: RwSignal::new(Vec::new()),
+            session_id: StoredValue::new(uuid::Uuid::new_v4().to_string()),
+            sockets: StoredValue::new_local(None),
+        }
+    }
+
+    /// Tells the user something.
+    pub fn notify(&self, text: impl Into<String>) {
+        let notice = Notice {
+            at: now_ms(),
+            text: text.into(),
+        };
+        self.notices.update(|n| {
+            n.push(notice);
+            if n.len() > MAX_NOTICES {
+                n.remove(0);
+            }
+        });
+    }
+
+    /// Opens both sockets with the current settings (closing any open ones).
+    pub fn connect(&self) -> Result<(), String> {
+        let Settings { api_base, token } = self.settings.get_untracked();
+        let commands_url = socket_url(&api_base, Endpoint::Commands, &token)?;
+        let stream_url = socket_url(&api_base, Endpoint::Stream, &token)?;
+        self.disconnect();
+        let this = *self;
+
+        let commands = spawn_socket::<CommandsProtocol>(
+            commands_url,
+            SocketOptions::named("commands"),
+            SocketCallbacks {
+                on_state: Rc::new(move |state| this.on_commands_state(state)),
+                on_message: Rc::new(move |message| this.on_commands_message(message)),
+                on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),
+            },
+        );
+        let stream = spawn_socket::<StreamProtocol>(
+            stream_url,
+            SocketOptions::named("stream"),
+            SocketCallbacks {
+                on_state: Rc::new(move |state| this.on_stream_state(state)),
+                on_message: Rc::new(move |message| this.on_stream_message(message)),
+                on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),
+            },
+        );
+        self.sockets.set_value(Some(Sockets { commands, stream }));
+        Ok(())
+    }
+
+    /// Closes both sockets; they do not reconnect.
+    pub fn disconnect(&self) {
+        if let Some(sockets) = self.sockets.try_update_value(Option::take).flatten() {
+            sockets.commands.close();
+            sockets.stream.close();
+        }
+    }
+
+    fn on_commands_state(&self, state: SocketState) {
+        if state.is_open() {
+            let subscribe = CommandsClientMessage::SubscribeCommands(SubscribeCommands {
+                subscription_id: SubscriptionId(COMMANDS_SUBSCRIPTION.into()),
+                filter: CommandFilter::default(),
+                streams: None,
+            });
+            // The socket is open (the state is set before this call), so this
+            // can fail only if it closed again in between; the next open retries.
+            if let Err(e) = self.send_commands(subscribe) {
+                self.notify(format!("could not subscribe to commands: {e}"));
+            }
+        } else if self.commands_state.get_untracked().is_open() {
+            let marked = self.log.try_update(CommandLog::on_disconnect).unwrap_or(0);
+            if marked > 0 {
+                self.notify(format!(
+                    "The commands socket dropped: {marked} running command(s) now have an unknown outcome. Nothing was re-sent."
+                ));
+            }
+        }
+        self.commands_state.set(state);
+    }
+
+    fn on_stream_state(&self, state: SocketState) {
+        if state.is_open() {
+            for (id, stream) in STREAMS {
+                let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
+                    subscription_id: SubscriptionId(id.into()),
+                    stream,
+                    filter: StreamFilter::default(),
+                    options: Some(SubscribeOptions {
+                        include_existing: Some(true),
+                    }),
+                });
+                let sent = self
+                    .sockets
+                    .with_value(|s| s.as_ref().map(|s| s.stream.send(subscribe)));
+                if let Some(Err(e)) = sent {
+                    self.notify(format!("could not subscribe to {id}: {e}"));
+                }
+            }
+        }
+        self.stream_state.set(state);
+    }
+
+    fn send_commands(&self, message: CommandsClientMessage) -> Result<(), String> {
+        self.sockets
+            .with_value(|s| s.as_ref().map(|s| s.commands.send(message)))
+            .unwrap_or(Err(crate::transport::TransportError::NotOpen("commands")))
+            .map_err(|e| e.to_string())
+    }
+
+    fn on_commands_message(&self, message: CommandsServerMessage) {
+        let now = now_ms();
+        match message {
+            CommandsServerMessage::Command(event) => {
+                let mine = event
+                    .origin
+                    .as_ref()
+                    .is_some_and(|o| o.session_id == self.session_id.get_value());
+                if mine && event.account.is_some() {
+                    let account = event.account.clone();
+                    self.identity.update(|me| me.account = account);
+                }
+                self.log
+                    .update(|log| log.on_command_event(&event, mine, now));
+            }
+            CommandsServerMessage::CommandResult(event) => {
+                let result = event.result;
+                let lease = self.log.with_untracked(|log| {
+                    let entry = log.get(result.command_id)?;
+                    let mine = entry.sender == crate::state::command_log::Sender::ThisTab;
+                    let acquire = matches!(
+                        entry.command,
+                        Some(Command::LeaseAcquire(_) | Command::LeaseRenew(_))
+                    );
+                    (mine && acquire).then_some(())
+                });
+                if lease.is_some() {
+                    if let Some(Ok(data)) = result.data_as::<LeaseData>() {
+                        self.identity.update(|me| {
+                            me.leases.insert(data.lease_id);
+                        });
+                    }
+                }
+                self.log.update(|log| log.on_result(&result, now));
+            }
+            CommandsServerMessage::Error(error) => {
+                let matched = self
+                    .log
+                    .try_update(|log| log.on_error(&error, now))
+                    .unwrap_or(false);
+                if !matched {
+                    self.notify(format!("server error `{}`: {}", error.code, error.message));
+                }
+            }
+            CommandsServerMessage::Ack(_)
+            | CommandsServerMessage::Ping(_)
+            | CommandsServerMessage::Pong(_) => {}
+            CommandsServerMessage::Unknown(unknown) => {
+                self.notify(format!(
+                    "ignored a message of unknown kind `{}`",
+                    unknown.tag
+                ));
+            }
+        }
+    }
+
+    fn on_stream_message(&self, message: StreamServerMessage) {
+        let now = now_ms();
+        match message {
+            StreamServerMessage::TelescopeSnapshot(event) => {
+                let uid = event.snapshot.telescope_uid.clone();
+                self.telescopes.update(|t| t.on_snapshot(event.snapshot));
+                if self.selected.get_untracked().is_none() {
+                    self.selected.set(Some(uid));
+                }
+            }
+            StreamServerMessage::DeviceSnapshot(event) => {
+                self.telemetry.update(|t| t.on_device(event.snapshot, now));
+            }
+            StreamServerMessage::InstrumentSnapshot(event) => {
+                self.telemetry
+                    .update(|t| t.on_instrument(event.snapshot, now));
+            }
+            StreamServerMessage::ManualControlLease(event) => {
+                self.telescopes.update(|t| t.on_lease(&event.lease));
+            }
+            StreamServerMessage::Error(error) => {
+                self.notify(format!("stream error `{}`: {}", error.code, error.message));
+            }
+            _ => {}
+        }
+    }
+
+    /// Publishes `command` to the selected telescope with a fresh command id.
+    /// The log entry exists before the frame leaves; a socket that is not
+    /// open makes it an error at once, never a later retry.
+    pub fn publish(&self, command: Command) -> Result<CommandId, String> {
+        let telescope_uid = self
+            .selected
+            .get_untracked()
+            .ok_or("pick a telescope first")?;
+        self.publish_to(telescope_uid, command)
+    }
+
+    /// Publishes `command` to `telescope_uid`.
+    pub fn publish_to(
+        &self,
+        telescope_uid: TelescopeUid,
+        command: Command,
+    ) -> Result<CommandId, String> {
+        let command_id = CommandId::new_v4();
+        let now = now_ms();
+        let message = CommandsClientMessage::PublishCommand(PublishCommand {
+            telescope_uid: telescope_uid.clone(),
+            command_id,
+            command: command.clone(),
+            origin: Some(self.origin()),
+        });
+        self.log
+            .update(|log| log.begin(command_id, telescope_uid, command, now));
+        match self.send_commands(message) {
+            Ok(()) => {
+                self.log.update(|log| log.sent(command_id));
+                Ok(command_id)
+            }
+            Err(e) => {
+                self.log.update(|log| log.not_sent(command_id, &e, now));
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks the server to cancel a running command.
+    pub fn cancel(&self, command_id: CommandId) -> Result<(), String> {
+        self.send_commands(CommandsClientMessage::CancelCommand(CancelCommand {
+            command_id,
+        }))?;
+        self.log.update(|log| log.cancel_requested(command_id));
+        Ok(())
+    }
+
+    /// Cancels every command of this tab still running; returns how many.
+    pub fn cancel_all_mine(&self) -> usize {
+        let running: Vec<CommandId> = self
+            .log
+            .with_untracked(|log| log.running_mine().map(|e| e.command_id).collect());
+        running
+            .into_iter()
+            .filter(|id| self.cancel(*id).is_ok())
+            .count()
+    }
+
+    fn origin(&self) -> Origin {
+        Origin {
+            client: CLIENT.into(),
+            session_id: self.session_id.get_value(),
+            user_agent: web_sys::window().and_then(|w| w.navigator().user_agent().ok()),
+        }
+    }
+
+    /// The selected telescope's snapshot (tracked).
+    pub fn telescope(&self) -> Option<TelescopeSnapshot> {
+        let uid = self.selected.get()?;
+        self.telescopes.with(|t| t.get(&uid).cloned())
+    }
+
+    /// What the forms validate against: the selected telescope's filters.
+    pub fn validation_context(&self) -> ValidationContext {
+        let Some(uid) = self.selected.get() else {
+            return ValidationContext::default();
+        };
+        let filters = self.telemetry.with(|t| {
+            t.devices(&uid)
+                .filter_wheel
+                .map(|w| w.value.slots.clone())
+                .filter(|slots| !slots.is_empty())
+        });
+        ValidationContext {
+            filters,
+            focuser_range_um: None,
+        }
+    }
+
+    /// Whether any command of this tab is running (tracked).
+    pub fn any_running(&self) -> bool {
+        self.log.with(|log| log.running_mine().next().is_some())
+    }
+
+    /// The state of one command (tracked).
+    pub fn command_state(&self, id: CommandId) -> Option<CommandState> {
+        self.log.with(|log| log.get(id).map(|e| e.state.clone()))
+    }
+}
+
+/// The console from context.
+pub fn use_console() -> Console {
+    expect_context::<Console>()
+}
