@@ -1,10 +1,11 @@
 //! The HTTP side: WebSocket upgrades with token checks, exposure previews,
 //! a health check and the static site.
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use tower_http::services::{ServeDir, ServeFile};
@@ -19,6 +20,11 @@ pub fn app(sim: Simulator) -> Router {
         .route("/v1/ws/stream", get(stream))
         .route("/v1/previews/{file}", get(preview))
         .route("/healthz", get(|| async { "ok" }));
+    let router = if sim.options().test_hooks {
+        router.route("/v1/test/drop-sockets", post(drop_sockets))
+    } else {
+        router
+    };
     let router = match &sim.options().serve_dir {
         Some(dir) => router
             .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
@@ -58,7 +64,7 @@ async fn commands(
     State(sim): State<Simulator>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     upgrade_for(sim, query, headers, upgrade, Endpoint::Commands)
 }
@@ -67,29 +73,65 @@ async fn stream(
     State(sim): State<Simulator>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     upgrade_for(sim, query, headers, upgrade, Endpoint::Stream)
 }
 
+/// The token is checked before the upgrade, so a plain GET with a bad token
+/// is answered 401 too: a browser, which cannot see why an upgrade failed,
+/// asks that way (with CORS allowed, from any page).
 fn upgrade_for(
     sim: Simulator,
     query: TokenQuery,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     endpoint: Endpoint,
 ) -> Response {
-    match authenticate(&sim, &query, &headers) {
-        Ok(account) => upgrade
+    let account = match authenticate(&sim, &query, &headers) {
+        Ok(account) => account,
+        Err(why) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [
+                    (header::WWW_AUTHENTICATE, "Bearer"),
+                    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                ],
+                why,
+            )
+                .into_response()
+        }
+    };
+    match upgrade {
+        Ok(upgrade) => upgrade
             .max_message_size(1 << 20)
             .on_upgrade(move |socket| serve_socket(socket, sim, account, endpoint)),
-        Err(why) => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            why,
-        )
-            .into_response(),
+        Err(rejection) => {
+            let mut response = rejection.into_response();
+            response.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                header::HeaderValue::from_static("*"),
+            );
+            response
+        }
     }
+}
+
+#[derive(Deserialize)]
+struct DropQuery {
+    account: Option<String>,
+}
+
+/// `POST /v1/test/drop-sockets[?account=A]`, with `--test-hooks` only: drops
+/// the account's sockets (every socket without `account`) as a failed network
+/// would, so tests can watch a client reconnect.
+async fn drop_sockets(State(sim): State<Simulator>, Query(query): Query<DropQuery>) -> Response {
+    let listening = sim.drop_sockets(query.account);
+    (
+        [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        format!("dropping sockets ({listening} listeners)"),
+    )
+        .into_response()
 }
 
 async fn preview(State(sim): State<Simulator>, Path(file): Path<String>) -> Response {

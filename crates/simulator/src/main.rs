@@ -22,6 +22,9 @@ struct Args {
     /// Run every duration this many times faster.
     #[arg(long, default_value_t = 1.0, value_parser = positive)]
     time_scale: f64,
+    /// Serve test hooks (POST /v1/test/drop-sockets); never in production.
+    #[arg(long)]
+    test_hooks: bool,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -69,6 +72,7 @@ async fn run(args: Args) -> Result<(), String> {
         world.clone(),
         Options {
             time_scale: args.time_scale,
+            test_hooks: args.test_hooks,
             serve_dir: serve_dir.clone(),
         },
     );

@@ -30,6 +30,8 @@ pub struct Options {
     pub time_scale: f64,
     /// Static files served at `/` (the SkyDeck site).
     pub serve_dir: Option<PathBuf>,
+    /// Serve the test hooks (`POST /v1/test/drop-sockets`): for test runs only.
+    pub test_hooks: bool,
 }
 
 impl Default for Options {
@@ -37,6 +39,7 @@ impl Default for Options {
         Self {
             time_scale: 1.0,
             serve_dir: None,
+            test_hooks: false,
         }
     }
 }
@@ -75,6 +78,9 @@ pub enum Event {
     Command(Arc<PublishedCommand>),
     /// A command finished.
     Result(Arc<CommandResult>),
+    /// Test hook: drop the sockets of an account (all when `None`) without a
+    /// close frame, as a failed network would.
+    DropSockets(Option<String>),
 }
 
 impl Event {
@@ -88,6 +94,7 @@ impl Event {
             Self::Log(l) => Some(&l.telescope_uid),
             Self::Command(c) => Some(&c.telescope_uid),
             Self::Result(r) => r.telescope_uid.as_ref(),
+            Self::DropSockets(_) => None,
         }
     }
 }
@@ -512,6 +519,15 @@ impl Simulator {
     /// Its options.
     pub fn options(&self) -> &Options {
         &self.inner.options
+    }
+
+    /// Drops the sockets of `account` (every socket when `None`) without a
+    /// close frame; returns how many sockets were listening. A test hook.
+    pub fn drop_sockets(&self, account: Option<String>) -> usize {
+        self.inner
+            .events
+            .send(Event::DropSockets(account))
+            .unwrap_or(0)
     }
 
     /// A receiver of every event from now on.

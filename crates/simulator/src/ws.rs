@@ -53,6 +53,8 @@ enum End {
     Gone,
     /// The client did not read fast enough.
     TooSlow,
+    /// A test hook dropped the connection.
+    Dropped,
 }
 
 /// A token bucket: frames past the rate are dropped and answered with one
@@ -171,6 +173,10 @@ pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, en
         if conn.out.try_send(close).is_err() {
             writer.abort();
         }
+    }
+    if let End::Dropped = end {
+        tracing::info!(account = %conn.account, "dropping a socket (test hook)");
+        writer.abort();
     }
     drop(conn);
     if tokio::time::timeout(Duration::from_secs(2), &mut { writer })
@@ -411,6 +417,12 @@ impl Conn {
     }
 
     fn on_event(&mut self, event: &Event) -> Result<(), End> {
+        if let Event::DropSockets(account) = event {
+            return match account {
+                Some(account) if *account != self.account => Ok(()),
+                _ => Err(End::Dropped),
+            };
+        }
         // Nothing of a telescope the account may not see.
         let visible = event
             .telescope_uid()
@@ -473,7 +485,7 @@ impl Conn {
             Event::Instrument(_) => StreamName::InstrumentSnapshot,
             Event::Lease(_) => StreamName::ManualControlLease,
             Event::Log(_) => StreamName::TelescopeLog,
-            Event::Command(_) | Event::Result(_) => return Ok(()),
+            Event::Command(_) | Event::Result(_) | Event::DropSockets(_) => return Ok(()),
         };
         let device = match event {
             Event::Device(s) => Some(&**s),
@@ -532,7 +544,7 @@ impl Conn {
                     seq,
                     entry: (**e).clone(),
                 }),
-                Event::Command(_) | Event::Result(_) => continue,
+                Event::Command(_) | Event::Result(_) | Event::DropSockets(_) => continue,
             };
             self.send(&message)?;
         }

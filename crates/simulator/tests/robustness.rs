@@ -78,8 +78,49 @@ async fn a_missing_or_unknown_token_is_refused_with_401() {
     let mut stream = StreamClient::from_ws(ws, "stream by bearer".to_owned());
     stream.ping("bearer-stream").await;
 
+    // A plain GET (what a browser can send to learn why an upgrade failed)
+    // is refused the same way, readable from any page.
+    let probe = http_get(addr, &format!("{COMMANDS_PATH}?token=nobody-token")).await;
+    assert_eq!(probe.status, 401);
+    assert_eq!(probe.header("access-control-allow-origin"), Some("*"));
+    let good = http_get(addr, &format!("{STREAM_PATH}?token={OWNER}")).await;
+    assert_ne!(
+        good.status, 401,
+        "a good token on a plain GET is not a token problem"
+    );
+
     // And the server is still well after the refusals.
     assert_eq!(http_get(addr, "/healthz").await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drop_hook_cuts_one_accounts_sockets_without_a_close_frame() {
+    let sim = start_sim(20.0).await;
+    let mut dropped = open_ws(
+        sim.addr,
+        ws_request(sim.addr, COMMANDS_PATH, Some(ASTRONOMER), None),
+    )
+    .await
+    .expect("the astronomer's socket opens");
+    let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
+    owner.ping("before").await;
+
+    assert!(sim.sim.drop_sockets(Some("dev-astronomer".into())) >= 2);
+    let ended = tokio::time::timeout(WAIT, async {
+        loop {
+            match dropped.next().await {
+                None | Some(Err(_)) => return None,
+                Some(Ok(WsMessage::Close(frame))) => return Some(frame),
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .expect("the dropped socket ends");
+    assert_eq!(ended, None, "no close frame: the link just fails");
+
+    // Everyone else goes on.
+    owner.ping("after").await;
 }
 
 /// A publish of `camera.exposure.start` whose `command` fields are `fields`.
