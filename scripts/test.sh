@@ -7,7 +7,8 @@
 # skipping what is already there. Stages:
 #   1. host tests: cargo test --workspace (protocol, astronomy, simulator
 #      integration over real WebSockets, app state)
-#   2. browser tests: wasm-pack test in headless Chromium
+#   2. browser tests: wasm-pack test in headless Chromium, against a
+#      skynode-sim this script starts and stops
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,9 +54,50 @@ stage() {
 
 stage host cargo test --workspace --color never
 
-# Only the app package builds for wasm32 (the simulator needs tokio's net).
-stage browser wasm-pack test --headless --chrome --mode no-install \
-    --chromedriver /usr/bin/chromedriver "$root" -- -p skydeck
+# The browser tests talk to a real simulator: start one on a free port (time
+# runs 20x faster, test hooks on), wait for it to print where it listens, and
+# pass its URL to the tests at compile time.
+sim_pid=""
+stop_sim() {
+    if [ -n "$sim_pid" ]; then
+        kill "$sim_pid" 2>/dev/null || true
+        wait "$sim_pid" 2>/dev/null || true
+    fi
+}
+trap stop_sim EXIT
+
+start_sim() {
+    cargo build -p skynode-sim --color never >"$logs/sim-build.log" 2>&1 || return 1
+    : >"$logs/sim.log"
+    "$root/target/debug/skynode-sim" --listen 127.0.0.1:0 --time-scale 20 --test-hooks \
+        >"$logs/sim.log" 2>&1 &
+    sim_pid=$!
+    local addr="" waited=0
+    while [ -z "$addr" ]; do
+        addr=$(sed -n 's|^skynode-sim listening on http://||p' "$logs/sim.log" | head -n1)
+        if [ -n "$addr" ]; then break; fi
+        if ! kill -0 "$sim_pid" 2>/dev/null || [ "$waited" -ge 300 ]; then
+            echo "skynode-sim did not start; see $logs/sim.log" >&2
+            return 1
+        fi
+        waited=$((waited + 1))
+        sleep 0.1 # polling the log for the line that says it listens
+    done
+    export SKYNODE_SIM_URL="ws://$addr"
+    echo "==> skynode-sim for the browser tests: $SKYNODE_SIM_URL"
+}
+
+if start_sim; then
+    export WASM_BINDGEN_TEST_TIMEOUT=120
+    # Only the app package builds for wasm32 (the simulator needs tokio's net).
+    stage browser wasm-pack test --headless --chrome --mode no-install \
+        --chromedriver /usr/bin/chromedriver "$root"
+else
+    failed=$((failed + 1))
+    stages+=("browser: not run (skynode-sim did not start)")
+fi
+stop_sim
+sim_pid=""
 
 echo
 echo "==> summary"

@@ -47,9 +47,14 @@ fn label_text(root: &HtmlElement, input: &HtmlInputElement) -> String {
 }
 
 #[wasm_bindgen_test]
-fn api_url_input_defaults_to_the_local_simulator() {
+async fn api_url_input_defaults_to_the_local_simulator() {
+    // Nothing remembered from an earlier connection.
+    if let Some(storage) = leptos::prelude::window().local_storage().ok().flatten() {
+        storage.clear().expect("clear localStorage");
+    }
     let root = fresh_root();
     let _app = mount_to(root.clone(), App);
+    leptos::task::tick().await;
 
     let url = input(&root, "api-url");
     assert_eq!(url.value(), DEFAULT_API_URL);

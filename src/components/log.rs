@@ -46,7 +46,9 @@ fn LogEntry(
     let field =
         move |f: fn(&CommandEntry) -> String| move || entry().map(|e| f(&e)).unwrap_or_default();
     let state_class = move || entry().map(|e| state_class(&e.state)).unwrap_or("unknown");
-    let running = move || entry().is_some_and(|e| e.state.is_running());
+    // An unknown outcome may still be running: it can be canceled too.
+    let cancelable =
+        move || entry().is_some_and(|e| e.state.is_running() || e.state == CommandState::Unknown);
     let cancel_pending = move || entry().is_some_and(|e| e.cancel_requested);
     let cancel = move |_| {
         if let Err(e) = console.cancel(id) {
@@ -85,7 +87,7 @@ fn LogEntry(
                     class="cancel"
                     data-testid="command-cancel"
                     aria-label=format!("Cancel command {id}")
-                    hidden=move || !running()
+                    hidden=move || !cancelable()
                     disabled=cancel_pending
                     on:click=cancel
                 >
@@ -156,7 +158,6 @@ fn OutcomeView(
                         alt=format!("Preview of exposure {}", e.exposure_id)
                         width="256"
                         height="256"
-                        loading="lazy"
                     />
                     <figcaption>
                         {format!(

@@ -94,13 +94,13 @@ fn MountCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.mount.clone()
             body=|m| view! {
                 <dl>
-                    {row("RA", format_ra_hms(m.ra_deg, 1), "mount-ra")}
-                    {row("Dec", format_dec_dms(m.dec_deg, 0), "mount-dec")}
-                    {row("Alt / Az", format!("{:.2}° / {:.2}°", m.alt_deg, m.az_deg), "mount-altaz")}
-                    {row("Slewing", yes_no(m.slewing), "mount-slewing")}
-                    {row("Tracking", yes_no(m.tracking), "mount-tracking")}
-                    {row("Parked", yes_no(m.parked), "mount-parked")}
-                    {row("Target", m.target.as_ref().map(|t| t.describe()).unwrap_or_else(|| "none".into()), "mount-target")}
+                    {row("RA", format_ra_hms(m.ra_deg, 1), "live-mount-ra")}
+                    {row("Dec", format_dec_dms(m.dec_deg, 0), "live-mount-dec")}
+                    {row("Alt / Az", format!("{:.2}° / {:.2}°", m.alt_deg, m.az_deg), "live-mount-altaz")}
+                    {row("Slewing", yes_no(m.slewing), "live-mount-slewing")}
+                    {row("Tracking", yes_no(m.tracking), "live-mount-tracking")}
+                    {row("Parked", yes_no(m.parked), "live-mount-parked")}
+                    {row("Target", m.target.as_ref().map(|t| t.describe()).unwrap_or_else(|| "none".into()), "live-mount-target")}
                 </dl>
             }
         />
@@ -116,9 +116,9 @@ fn FocuserCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.focuser.clone()
             body=|f| view! {
                 <dl>
-                    {row("Position", format!("{:.0} µm", f.position_um), "focuser-position")}
-                    {row("Moving", yes_no(f.moving), "focuser-moving")}
-                    {row("Temperature", format!("{:.1} °C", f.temperature_c), "focuser-temperature")}
+                    {row("Position", format!("{:.0} µm", f.position_um), "live-focuser-position")}
+                    {row("Moving", yes_no(f.moving), "live-focuser-moving")}
+                    {row("Temperature", format!("{:.1} °C", f.temperature_c), "live-focuser-temperature")}
                 </dl>
             }
         />
@@ -136,11 +136,11 @@ fn CameraCard() -> impl IntoView {
                 let progress = (c.exposure_progress.clamp(0.0, 1.0) * 100.0).round();
                 view! {
                     <dl>
-                        {row("State", c.exposure_state.to_string(), "camera-state")}
-                        {row("Sensor", format!("{:.1} °C, cooler {}", c.temperature_c, if c.cooler_on { "on" } else { "off" }), "camera-temperature")}
+                        {row("State", c.exposure_state.to_string(), "live-camera-state")}
+                        {row("Sensor", format!("{:.1} °C, cooler {}", c.temperature_c, if c.cooler_on { "on" } else { "off" }), "live-camera-temperature")}
                     </dl>
                     <progress
-                        data-testid="camera-progress"
+                        data-testid="live-camera-progress"
                         aria-label="Exposure progress"
                         max="100"
                         value=progress.to_string()
@@ -167,9 +167,9 @@ fn FilterWheelCard() -> impl IntoView {
                         w.current()
                             .map(|s| format!("{} ({})", s.name, s.filter_id))
                             .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id)),
-                        "filter-current",
+                        "live-filter-current",
                     )}
-                    {row("Moving", yes_no(w.moving), "filter-moving")}
+                    {row("Moving", yes_no(w.moving), "live-filter-moving")}
                 </dl>
             }
         />
@@ -185,8 +185,8 @@ fn RotatorCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.rotator.clone()
             body=|r| view! {
                 <dl>
-                    {row("Angle", format!("{:.1}°", r.angle_deg), "rotator-angle")}
-                    {row("Moving", yes_no(r.moving), "rotator-moving")}
+                    {row("Angle", format!("{:.1}°", r.angle_deg), "live-rotator-angle")}
+                    {row("Moving", yes_no(r.moving), "live-rotator-moving")}
                 </dl>
             }
         />

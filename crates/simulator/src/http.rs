@@ -143,6 +143,11 @@ async fn preview(State(sim): State<Simulator>, Path(file): Path<String>) -> Resp
                 (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
                 // The app may draw the preview on a canvas to stretch it.
                 (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                // A page served from another origin with COEP may embed it.
+                (
+                    header::HeaderName::from_static("cross-origin-resource-policy"),
+                    "cross-origin",
+                ),
             ],
             png.as_ref().clone(),
         )

@@ -1,0 +1,302 @@
+//! Helpers of the browser tests: mount the real console against the running
+//! simulator, find elements by `data-testid`, type, click and wait for a
+//! condition (polling the DOM, never sleeping in place of a check).
+#![allow(dead_code)]
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::{self, Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use skydeck::console::{Console, Settings};
+use skydeck::transport::sleep_ms;
+use skydeck::ConsoleView;
+
+/// The simulator every browser test talks to, passed at compile time by
+/// `scripts/test.sh`, which starts it first.
+pub fn sim_url() -> &'static str {
+    option_env!("SKYNODE_SIM_URL").expect(
+        "SKYNODE_SIM_URL is not set: run the browser tests through scripts/test.sh, which starts skynode-sim",
+    )
+}
+
+/// Fixed development tokens of the simulator's built-in world.
+pub const ASTRONOMER: &str = "dev-astronomer-token";
+/// An astronomer who never takes a lease in these tests.
+pub const ASTRONOMER_2: &str = "dev-astronomer-2-token";
+/// May watch, may not command.
+pub const VIEWER: &str = "dev-viewer-token";
+/// The owner of both telescopes.
+pub const OWNER: &str = "dev-owner-token";
+/// The La Palma telescope.
+pub const LAPALMA: &str = "tel-lapalma";
+
+/// A mounted console; unmounts (closing its sockets) when dropped.
+pub struct Mounted {
+    /// The element the console is mounted in.
+    pub root: HtmlElement,
+    /// The console's state.
+    pub console: Console,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+/// Mounts a console for `token` against the simulator in a fresh element.
+pub fn mount_console(token: &str) -> Mounted {
+    let document = document();
+    let root: HtmlElement = document
+        .create_element("div")
+        .expect("create a div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("the test page has a body")
+        .append_child(&root)
+        .expect("append the root");
+    let console = Console::new(Settings {
+        api_base: sim_url().to_owned(),
+        token: token.to_owned(),
+    });
+    let handle = mount_to(root.clone(), move || {
+        view! { <ConsoleView console=console /> }.into_any()
+    });
+    Mounted {
+        root,
+        console,
+        _handle: handle,
+    }
+}
+
+impl Mounted {
+    /// The element with `data-testid="{id}"`, if there is one.
+    pub fn find(&self, id: &str) -> Option<Element> {
+        self.root
+            .query_selector(&format!("[data-testid=\"{id}\"]"))
+            .expect("a valid selector")
+    }
+
+    /// The element with that test id; panics naming it when missing.
+    pub fn get(&self, id: &str) -> Element {
+        self.find(id)
+            .unwrap_or_else(|| panic!("no element with data-testid={id}"))
+    }
+
+    /// The text of an element.
+    pub fn text(&self, id: &str) -> String {
+        self.get(id).text_content().unwrap_or_default()
+    }
+
+    /// Clicks a button (or anything) by test id.
+    pub fn click(&self, id: &str) {
+        self.get(id).unchecked_into::<HtmlElement>().click();
+    }
+
+    /// Types `value` into an input, as the user would (an `input` event).
+    pub fn type_into(&self, id: &str, value: &str) {
+        let input: HtmlInputElement = self
+            .get(id)
+            .dyn_into()
+            .unwrap_or_else(|_| panic!("data-testid={id} is not an input"));
+        input.set_value(value);
+        let event = web_sys::Event::new("input").expect("an input event");
+        input.dispatch_event(&event).expect("dispatch input");
+    }
+
+    /// Chooses `value` in a select (a `change` event).
+    pub fn choose(&self, id: &str, value: &str) {
+        let select: HtmlSelectElement = self
+            .get(id)
+            .dyn_into()
+            .unwrap_or_else(|_| panic!("data-testid={id} is not a select"));
+        select.set_value(value);
+        let event = web_sys::Event::new("change").expect("a change event");
+        select.dispatch_event(&event).expect("dispatch change");
+    }
+
+    /// The `data-state` attribute of an element.
+    pub fn state_of(&self, id: &str) -> Option<String> {
+        self.find(id)?.get_attribute("data-state")
+    }
+
+    /// Connects and waits for both sockets to open and La Palma to be listed.
+    pub async fn connect(&self) {
+        self.click("connect");
+        self.wait_for("both sockets open", 10_000.0, || {
+            (self.state_of("socket-commands").as_deref() == Some("open")
+                && self.state_of("socket-stream").as_deref() == Some("open"))
+            .then_some(())
+        })
+        .await;
+        let telescope = format!("telescope-{LAPALMA}");
+        self.wait_for("the La Palma telescope listed", 10_000.0, || {
+            self.find(&telescope)
+        })
+        .await;
+        self.click(&telescope);
+    }
+
+    /// Waits until `check` gives a value, polling every 50 ms; panics naming
+    /// `what` after `timeout_ms`.
+    pub async fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout_ms: f64,
+        mut check: impl FnMut() -> Option<T>,
+    ) -> T {
+        let start = js_sys::Date::now();
+        loop {
+            if let Some(value) = check() {
+                return value;
+            }
+            if js_sys::Date::now() - start > timeout_ms {
+                panic!(
+                    "timed out after {timeout_ms} ms waiting for {what}; notices: {}",
+                    self.find("notices")
+                        .and_then(|n| n.text_content())
+                        .unwrap_or_default()
+                );
+            }
+            sleep_ms(50.0).await;
+        }
+    }
+
+    /// The log entries (newest first) as `(command_type, state, element)`.
+    pub fn log_entries(&self) -> Vec<(String, String, Element)> {
+        let list = self
+            .root
+            .query_selector_all(".log-entry")
+            .expect("a valid selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+            .map(|e| {
+                let kind = e
+                    .query_selector(".log-type")
+                    .ok()
+                    .flatten()
+                    .and_then(|t| t.text_content())
+                    .unwrap_or_default();
+                let state = e.get_attribute("data-state").unwrap_or_default();
+                (kind, state, e)
+            })
+            .collect()
+    }
+
+    /// The `command_id`s in the log.
+    pub fn command_ids(&self) -> Vec<String> {
+        self.log_entries()
+            .iter()
+            .filter_map(|(_, _, e)| e.get_attribute("data-command-id"))
+            .collect()
+    }
+
+    /// Clicks `button` and waits for the new log entry of `command_type` it
+    /// publishes; returns its `command_id`.
+    pub async fn publish_by_click(&self, button: &str, command_type: &str) -> String {
+        let before = self.command_ids();
+        self.click(button);
+        self.wait_for(&format!("a new {command_type} in the log"), 5_000.0, || {
+            self.log_entries().into_iter().find_map(|(kind, _, e)| {
+                let id = e.get_attribute("data-command-id")?;
+                (kind == command_type && !before.contains(&id)).then_some(id)
+            })
+        })
+        .await
+    }
+
+    /// Waits for the command `id` to reach `state` and returns its entry;
+    /// fails at once if it reaches another final state.
+    pub async fn wait_for_state(&self, id: &str, state: &str, timeout_ms: f64) -> Element {
+        let what = format!("command {id} to be {state}");
+        self.wait_for(&what, timeout_ms, || {
+            let entry = self.find(&format!("command-{id}"))?;
+            let now = entry.get_attribute("data-state")?;
+            if now == state {
+                return Some(entry);
+            }
+            let running = matches!(now.as_str(), "sending" | "running" | "unknown");
+            if !running {
+                panic!(
+                    "command {id} ended `{now}` instead of `{state}`: {}",
+                    entry.text_content().unwrap_or_default()
+                );
+            }
+            None
+        })
+        .await
+    }
+
+    /// Clicks `button`, then waits for the command it publishes to reach `state`.
+    pub async fn run_by_click(
+        &self,
+        button: &str,
+        command_type: &str,
+        state: &str,
+        timeout_ms: f64,
+    ) -> Element {
+        let id = self.publish_by_click(button, command_type).await;
+        self.wait_for_state(&id, state, timeout_ms).await
+    }
+
+    /// Acquires a lease through the UI and waits for it to be granted.
+    pub async fn acquire_lease(&self) {
+        self.run_by_click(
+            "lease-acquire",
+            "manual_control_lease.acquire",
+            "ok",
+            10_000.0,
+        )
+        .await;
+        self.wait_for("the controls to be enabled", 5_000.0, || {
+            self.find("controls-denied")?
+                .has_attribute("hidden")
+                .then_some(())
+        })
+        .await;
+    }
+
+    /// Releases this tab's lease through the UI and waits for the result.
+    pub async fn release_lease(&self) {
+        self.run_by_click(
+            "lease-release",
+            "manual_control_lease.release",
+            "ok",
+            10_000.0,
+        )
+        .await;
+    }
+}
+
+/// A bright catalog object high above La Palma now (30° to 75° altitude), so
+/// the test's slew is never refused as below the horizon, whenever it runs.
+pub fn high_target() -> &'static str {
+    use skydeck_astro::coords::{equatorial_to_horizontal, Site};
+    let site = Site::new(28.7606, -17.8816, 2396.0);
+    let jd = skydeck_astro::time::julian_date(js_sys::Date::now() / 1000.0);
+    skydeck_astro::catalog::all()
+        .iter()
+        .find(|o| {
+            let alt = equatorial_to_horizontal(o.position, site, jd).alt_deg;
+            (30.0..75.0).contains(&alt)
+        })
+        .map(|o| o.name)
+        .expect("some catalog object is between 30° and 75° altitude at any time")
+}
+
+/// Asks the simulator to drop every socket of `account` (test hook).
+pub async fn drop_sockets(account: &str) {
+    let http = sim_url().replacen("ws://", "http://", 1);
+    let url = format!("{http}/v1/test/drop-sockets?account={account}");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let window = web_sys::window().expect("a window");
+    let response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .expect("the drop hook answers (is skynode-sim running with --test-hooks?)");
+    let response: web_sys::Response = response.unchecked_into();
+    assert_eq!(response.status(), 200, "the drop hook is served");
+}

@@ -1,0 +1,225 @@
+//! The console in headless Chromium against a running `skynode-sim` (started
+//! by `scripts/test.sh`, its URL passed at compile time): connect, pick a
+//! telescope, `forbidden` without a lease, acquire, track, expose with a
+//! preview, cancel, a dropped link, a rejected token.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::HtmlImageElement;
+use skynet_protocol::{Command, MountPoint, TargetPosition, TelescopeUid};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn connects_lists_telescopes_and_shows_live_snapshots() {
+    let app = mount_console(VIEWER);
+    app.connect().await;
+    let list = app
+        .wait_for("both telescopes listed", 5_000.0, || {
+            let list = app.text("telescope-list");
+            list.contains("Siding Spring").then_some(list)
+        })
+        .await;
+    assert!(list.contains("La Palma"), "{list}");
+    assert!(list.contains("your access: viewer"), "{list}");
+    // Live mount and focuser snapshots of the picked telescope, fresh.
+    app.wait_for("a fresh mount snapshot", 5_000.0, || {
+        (app.get("snapshot-mount")
+            .get_attribute("data-stale")
+            .as_deref()
+            == Some("false"))
+        .then_some(())
+    })
+    .await;
+    assert!(
+        app.text("live-mount-ra").contains('h'),
+        "RA in sexagesimal: {}",
+        app.text("live-mount-ra")
+    );
+    app.wait_for("the focuser position", 5_000.0, || {
+        let text = app.find("live-focuser-position")?.text_content()?;
+        text.ends_with("µm").then_some(())
+    })
+    .await;
+    // A viewer's controls are disabled with the reason, and no lease is offered.
+    let denied = app.text("controls-denied");
+    assert!(denied.contains("you may watch but not command"), "{denied}");
+    assert!(app
+        .get("lease-acquire")
+        .unchecked_into::<leptos::web_sys::HtmlButtonElement>()
+        .disabled());
+}
+
+#[wasm_bindgen_test]
+async fn forbidden_without_a_lease_is_explained() {
+    // This account never holds a lease in these tests.
+    let app = mount_console(ASTRONOMER_2);
+    app.connect().await;
+    // The form is disabled, so publish as a stale page would.
+    let id = app
+        .console
+        .publish_to(
+            TelescopeUid(LAPALMA.into()),
+            Command::MountPoint(MountPoint {
+                target: TargetPosition::catalog("Vega"),
+            }),
+        )
+        .expect("the commands socket is open");
+    let entry = app.wait_for_state(&id.to_string(), "error", 10_000.0).await;
+    let text = entry.text_content().unwrap_or_default();
+    assert!(text.contains("forbidden"), "{text}");
+    assert!(
+        text.contains("acquire a manual control lease first"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn acquire_track_expose_with_preview_cancel_and_release() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    app.acquire_lease().await;
+    assert!(
+        app.text("lease-status").contains("You hold the lease"),
+        "{}",
+        app.text("lease-status")
+    );
+
+    // Track a catalog object that is up now, until the mount reports tracking.
+    app.click("target-mode-catalog");
+    app.type_into("target-name", high_target());
+    app.run_by_click("mount-track", "mount.track", "ok", 30_000.0)
+        .await;
+    app.wait_for("the mount snapshot to report tracking", 5_000.0, || {
+        (app.text("live-mount-tracking") == "yes").then_some(())
+    })
+    .await;
+
+    // A bad value is explained before sending.
+    let before = app.log_entries().len();
+    app.type_into("exposure-duration", "0");
+    app.click("exposure-start");
+    let explained = app
+        .wait_for("the bad duration to be explained", 5_000.0, || {
+            let text = app.text("exposure-errors");
+            (!text.is_empty()).then_some(text)
+        })
+        .await;
+    assert!(
+        explained.contains("duration_s: must be greater than 0"),
+        "{explained}"
+    );
+    assert_eq!(app.log_entries().len(), before, "nothing was sent");
+
+    // Expose; the result matched by command_id carries the preview.
+    app.type_into("exposure-duration", "2");
+    let id = app
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    let entry = app.wait_for_state(&id, "ok", 20_000.0).await;
+    let result = app
+        .console
+        .log
+        .with_untracked(|log| {
+            log.get(id.parse().expect("a uuid"))
+                .and_then(|e| e.result.clone())
+        })
+        .expect("the entry holds its result");
+    assert_eq!(result.command_id.to_string(), id);
+    let image: HtmlImageElement = entry
+        .query_selector("[data-testid=exposure-preview]")
+        .expect("a valid selector")
+        .expect("the exposure shows its preview")
+        .unchecked_into();
+    app.wait_for("the preview image to load", 10_000.0, || {
+        (image.complete() && image.natural_width() > 0).then_some(())
+    })
+    .await;
+
+    // A long exposure is canceled from its log entry.
+    app.type_into("exposure-duration", "600");
+    let long = app
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    let running = app.wait_for_state(&long, "running", 5_000.0).await;
+    running
+        .query_selector("[data-testid=command-cancel]")
+        .expect("a valid selector")
+        .expect("a running command has a Cancel button")
+        .unchecked_into::<leptos::web_sys::HtmlElement>()
+        .click();
+    app.wait_for_state(&long, "canceled", 10_000.0).await;
+
+    app.release_lease().await;
+    app.wait_for("the controls to be disabled again", 5_000.0, || {
+        (!app.get("controls-denied").has_attribute("hidden")).then_some(())
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_link_reconnects_resubscribes_and_leaves_the_outcome_unknown_until_the_result() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    app.acquire_lease().await;
+    // 100 s at the tests' time scale of 20 is 5 s of real time.
+    app.type_into("exposure-duration", "100");
+    let id = app
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    app.wait_for_state(&id, "running", 5_000.0).await;
+
+    drop_sockets("dev-astronomer").await;
+    let entry = app.wait_for_state(&id, "unknown", 5_000.0).await;
+    assert!(entry
+        .text_content()
+        .unwrap_or_default()
+        .contains("outcome unknown"));
+    app.wait_for("the sockets to reconnect", 15_000.0, || {
+        (app.state_of("socket-commands").as_deref() == Some("open")
+            && app.state_of("socket-stream").as_deref() == Some("open"))
+        .then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.log_entries()
+            .iter()
+            .filter(|(k, _, _)| k == "camera.exposure.start")
+            .count(),
+        1,
+        "nothing was re-sent"
+    );
+    // The result arrives on the new subscription and resolves the entry.
+    app.wait_for_state(&id, "ok", 20_000.0).await;
+    // Snapshots flow again on the re-subscribed stream.
+    app.wait_for("a fresh mount snapshot", 5_000.0, || {
+        (app.get("snapshot-mount")
+            .get_attribute("data-stale")
+            .as_deref()
+            == Some("false"))
+        .then_some(())
+    })
+    .await;
+    app.release_lease().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_rejected_token_stops_reconnecting_and_says_so() {
+    let app = mount_console("not-a-valid-token");
+    app.click("connect");
+    app.wait_for("the token to be rejected", 15_000.0, || {
+        (!app.get("token-rejected").has_attribute("hidden")).then_some(())
+    })
+    .await;
+    assert_eq!(app.state_of("socket-commands").as_deref(), Some("closed"));
+    assert!(
+        app.text("socket-commands").contains("rejected the token"),
+        "{}",
+        app.text("socket-commands")
+    );
+}
