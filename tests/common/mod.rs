@@ -13,6 +13,9 @@ use skydeck::ConsoleView;
 
 /// The simulator every browser test talks to, passed at compile time by
 /// `scripts/test.sh`, which starts it first.
+// A clear failure at run time, rather than a build error for anyone who only
+// compiles the tests.
+#[allow(clippy::option_env_unwrap)]
 pub fn sim_url() -> &'static str {
     option_env!("SKYNODE_SIM_URL").expect(
         "SKYNODE_SIM_URL is not set: run the browser tests through scripts/test.sh, which starts skynode-sim",
