@@ -20,6 +20,7 @@ use components::log::CommandLogView;
 use components::notices::Notices;
 use components::snapshots::Snapshots;
 use components::telescopes::TelescopePicker;
+use components::workflows::Workflows;
 use console::{Console, Settings};
 
 /// The API base URL used when the page's own origin does not serve the API.
@@ -65,6 +66,7 @@ pub fn ConsoleView(
                 <ConnectionPanel />
                 <TelescopePicker />
                 <LeasePanel />
+                <Workflows />
             </div>
             <div class="column wide">
                 <Controls />

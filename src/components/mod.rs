@@ -11,3 +11,4 @@ pub mod log;
 pub mod notices;
 pub mod snapshots;
 pub mod telescopes;
+pub mod workflows;

@@ -7,3 +7,4 @@ pub mod forms;
 pub mod telemetry;
 pub mod telescopes;
 pub mod time;
+pub mod workflow;

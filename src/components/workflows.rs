@@ -1,0 +1,289 @@
+//! The reference's two patterns as one-click guided workflows, with
+//! step-by-step progress and a Stop button. The step machine is
+//! [`crate::state::workflow::Workflow`]; this component feeds it what the
+//! console sees and carries out what it asks.
+
+use std::collections::VecDeque;
+
+use leptos::prelude::*;
+use skynet_protocol::{AutofocusStrategy, Command};
+
+use crate::components::fields::TextField;
+use crate::console::{use_console, Console};
+use crate::state::forms::{self, FormErrors, TargetInput, TargetMode};
+use crate::state::telescopes::may_lease;
+use crate::state::time::now_ms;
+use crate::state::workflow::{Action, Finish, Workflow};
+
+/// Lease taken by a workflow, seconds: long enough for a slew, a long
+/// exposure or a sweep, given back at the end.
+const WORKFLOW_LEASE_S: &str = "1800";
+
+/// Carries out a workflow's actions: publish (recording the command id) or
+/// cancel (only a command still running). A publish that fails is fed back.
+fn apply(console: Console, workflow: RwSignal<Option<Workflow>>, actions: Vec<Action>) {
+    let mut queue: VecDeque<Action> = actions.into();
+    while let Some(action) = queue.pop_front() {
+        match action {
+            Action::Publish(command) => {
+                let Some(uid) =
+                    workflow.with_untracked(|w| w.as_ref().map(|w| w.telescope_uid.clone()))
+                else {
+                    return;
+                };
+                match console.publish_to(uid, command) {
+                    Ok(id) => workflow.update(|w| {
+                        if let Some(w) = w {
+                            w.published(id);
+                        }
+                    }),
+                    Err(e) => {
+                        let more = workflow
+                            .try_update(|w| w.as_mut().map(|w| w.publish_failed(&e, now_ms())))
+                            .flatten()
+                            .unwrap_or_default();
+                        queue.extend(more);
+                    }
+                }
+            }
+            Action::Cancel(id) => {
+                let running = console
+                    .log
+                    .with_untracked(|log| log.get(id).is_some_and(|e| e.state.is_running()));
+                if running {
+                    if let Err(e) = console.cancel(id) {
+                        console.notify(format!("cancel not sent: {e}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Both workflows: their settings, Start buttons, progress and Stop.
+#[component]
+pub fn Workflows() -> impl IntoView {
+    let console = use_console();
+    let workflow = RwSignal::new(None::<Workflow>);
+    let mode = RwSignal::new(TargetMode::Catalog);
+    let name = RwSignal::new("M42".to_owned());
+    let ra = RwSignal::new(String::new());
+    let dec = RwSignal::new(String::new());
+    let duration = RwSignal::new("10".to_owned());
+    let filter = RwSignal::new("L".to_owned());
+    let errors = RwSignal::new(FormErrors::new());
+
+    // Feed the running workflow what the console sees.
+    Effect::new(move |_| {
+        let now = now_ms();
+        let Some((watched, uid)) = workflow.with(|w| {
+            w.as_ref()
+                .filter(|w| w.is_running())
+                .map(|w| (w.watched_command(), w.telescope_uid.clone()))
+        }) else {
+            return;
+        };
+        let entry = watched.and_then(|id| console.log.with(|log| log.get(id).cloned()));
+        let devices = console.telemetry.with(|t| t.devices(&uid));
+        let mut actions = Vec::new();
+        workflow.maybe_update(|w| {
+            let Some(w) = w else { return false };
+            let before = w.clone();
+            if let Some(entry) = &entry {
+                actions.extend(w.observe_command(entry, now));
+            }
+            if let Some(m) = &devices.mount {
+                actions.extend(w.observe_mount(&m.value, m.received_at, now));
+            }
+            if let Some(f) = &devices.focuser {
+                actions.extend(w.observe_focuser(&f.value, f.received_at, now));
+            }
+            *w != before
+        });
+        apply(console, workflow, actions);
+    });
+
+    let running = move || workflow.with(|w| w.as_ref().is_some_and(Workflow::is_running));
+    let blocked = move || match console.telescope() {
+        None => Some("Pick a telescope.".to_owned()),
+        Some(t) if !may_lease(&t) => Some(format!(
+            "Your access to {} is `{}`: workflows need a lease.",
+            t.name, t.access
+        )),
+        Some(_) => None,
+    };
+    let begin = move |build: &dyn Fn(
+        &skynet_protocol::validate::ValidationContext,
+    ) -> Result<Workflow, FormErrors>| {
+        let ctx = console.validation_context();
+        match build(&ctx) {
+            Ok(mut w) => {
+                errors.set(FormErrors::new());
+                let actions = w.start(now_ms());
+                workflow.set(Some(w));
+                apply(console, workflow, actions);
+            }
+            Err(e) => errors.set(e),
+        }
+    };
+    let lease_s = || WORKFLOW_LEASE_S.parse::<f64>().unwrap_or(1800.0);
+    let start_slew = move |_| {
+        let Some(uid) = console.selected.get_untracked() else {
+            return;
+        };
+        begin(&|ctx| {
+            let target = TargetInput {
+                mode: mode.get_untracked(),
+                ra: ra.get_untracked(),
+                dec: dec.get_untracked(),
+                name: name.get_untracked(),
+            };
+            let mut errs = FormErrors::new();
+            let track = forms::mount_track(&target, &Default::default(), ctx);
+            let exposure =
+                forms::exposure(&duration.get_untracked(), "1", &filter.get_untracked(), ctx);
+            match (track, exposure) {
+                (Ok(Command::MountTrack(t)), Ok(Command::CameraExposureStart(e))) => Ok(
+                    Workflow::slew_and_expose(uid.clone(), lease_s(), t.target, e),
+                ),
+                (t, e) => {
+                    errs.extend(t.err().unwrap_or_default());
+                    errs.extend(e.err().unwrap_or_default());
+                    Err(errs)
+                }
+            }
+        })
+    };
+    let start_autofocus = move |_| {
+        let Some(uid) = console.selected.get_untracked() else {
+            return;
+        };
+        begin(
+            &|ctx| match forms::autofocus(&filter.get_untracked(), AutofocusStrategy::VCurve, ctx) {
+                Ok(Command::ImagerAutofocus(a)) => {
+                    Ok(Workflow::autofocus_sweep(uid.clone(), lease_s(), a))
+                }
+                Ok(_) => Err(FormErrors::new()),
+                Err(e) => Err(e),
+            },
+        )
+    };
+    let stop = move |_| {
+        let actions = workflow
+            .try_update(|w| w.as_mut().map(|w| w.stop(now_ms())))
+            .flatten()
+            .unwrap_or_default();
+        apply(console, workflow, actions);
+    };
+
+    let status = move || {
+        workflow.with(|w| {
+            let w = w.as_ref()?;
+            Some(match w.finish() {
+                None => format!("{}: running", w.kind.title()),
+                Some(Finish::Succeeded) => format!("{}: finished", w.kind.title()),
+                Some(Finish::Failed { step, reason }) => {
+                    format!("{} stopped at “{step}”: {reason}", w.kind.title())
+                }
+            })
+        })
+    };
+    let status_class = move || {
+        workflow.with(|w| match w.as_ref().map(Workflow::finish) {
+            None => "none",
+            Some(None) => "running",
+            Some(Some(Finish::Succeeded)) => "succeeded",
+            Some(Some(Finish::Failed { .. })) => "failed",
+        })
+    };
+    let steps = move || {
+        workflow.with(|w| {
+            w.as_ref()
+                .map(|w| {
+                    w.steps
+                        .iter()
+                        .map(|s| (s.name, s.state.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+
+    view! {
+        <section class="panel workflows" aria-labelledby="workflows-heading">
+            <h2 id="workflows-heading">"Workflows"</h2>
+            <p class="denied" role="status" data-testid="workflows-blocked" hidden=move || blocked().is_none()>
+                {move || blocked().unwrap_or_default()}
+            </p>
+            <div class="segmented" role="radiogroup" aria-label="Workflow target given as">
+                <label>
+                    <input type="radio" name="workflow-target-mode" data-testid="workflow-mode-catalog"
+                        prop:checked=move || mode.get() == TargetMode::Catalog
+                        on:change=move |_| mode.set(TargetMode::Catalog) />
+                    "Catalog name"
+                </label>
+                <label>
+                    <input type="radio" name="workflow-target-mode" data-testid="workflow-mode-coordinates"
+                        prop:checked=move || mode.get() == TargetMode::Coordinates
+                        on:change=move |_| mode.set(TargetMode::Coordinates) />
+                    "RA / Dec"
+                </label>
+            </div>
+            <div class="row" hidden=move || mode.get() != TargetMode::Catalog>
+                <TextField id="workflow-target-name" label="Target" value=name errors=errors field="target.name" placeholder="M42" />
+            </div>
+            <div class="row" hidden=move || mode.get() != TargetMode::Coordinates>
+                <TextField id="workflow-target-ra" label="RA (J2000)" value=ra errors=errors field="target.ra" />
+                <TextField id="workflow-target-dec" label="Dec (J2000)" value=dec errors=errors field="target.dec" />
+            </div>
+            <div class="row">
+                <TextField id="workflow-exposure" label="Exposure (s)" value=duration errors=errors field="duration_s" inputmode="decimal" />
+                <TextField id="workflow-filter" label="Filter" value=filter errors=errors field="filter_id" />
+            </div>
+            <div class="actions">
+                <button type="button" data-testid="workflow-slew-start"
+                    disabled=move || running() || blocked().is_some()
+                    on:click=start_slew>
+                    "Run slew-and-expose"
+                </button>
+                <button type="button" data-testid="workflow-autofocus-start"
+                    disabled=move || running() || blocked().is_some()
+                    on:click=start_autofocus>
+                    "Run autofocus sweep"
+                </button>
+                <button type="button" class="danger" data-testid="workflow-stop"
+                    hidden=move || !running()
+                    on:click=stop>
+                    "Stop"
+                </button>
+            </div>
+            <p class=move || format!("workflow-status {}", status_class())
+                data-testid="workflow-status" data-state=status_class role="status">
+                {status}
+            </p>
+            <ol class="workflow-steps" data-testid="workflow-steps">
+                {move || {
+                    steps()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (name, state))| {
+                            let detail = match &state {
+                                crate::state::workflow::StepState::Done(d)
+                                | crate::state::workflow::StepState::Failed(d) => format!(" — {d}"),
+                                _ => String::new(),
+                            };
+                            view! {
+                                <li class=format!("step {}", state.label())
+                                    data-testid=format!("workflow-step-{i}")
+                                    data-state=state.label()>
+                                    <span class="step-name">{name}</span>
+                                    <span class="step-detail">{detail}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ol>
+        </section>
+    }
+}
