@@ -769,7 +769,7 @@ mod tests {
             &actions[1],
             Action::Publish(Command::LeaseRelease(_))
         ));
-        assert!(matches!(wf.finish(), None), "still releasing");
+        assert!(wf.finish().is_none(), "still releasing");
         assert!(wf.stop(h.now).is_empty(), "a second stop changes nothing");
         assert_eq!(
             wf.steps[1].state,
