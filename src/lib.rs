@@ -26,14 +26,41 @@ use console::{Console, Settings};
 /// The API base URL used when the page's own origin does not serve the API.
 pub const DEFAULT_API_URL: &str = "ws://127.0.0.1:5001";
 
-/// The whole console, connecting with the remembered settings.
+/// The whole console, starting from the remembered settings. With none
+/// remembered, the API base is the page's own origin when that origin serves
+/// the API (its stream endpoint answers 401 to a request without a token),
+/// else [`DEFAULT_API_URL`].
 #[component]
 pub fn App() -> impl IntoView {
+    let remembered = storage::api_base();
     let settings = Settings {
-        api_base: storage::api_base().unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
+        api_base: remembered
+            .clone()
+            .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
         token: storage::token().unwrap_or_default(),
     };
-    view! { <ConsoleView console=Console::new(settings) /> }
+    let console = Console::new(settings);
+    if remembered.is_none() {
+        leptos::task::spawn_local(async move {
+            let Some(origin) = window().location().origin().ok() else {
+                return;
+            };
+            let Some(base) = state::connection::api_base_of_origin(&origin) else {
+                return;
+            };
+            let probe = format!("{origin}{}", state::connection::Endpoint::Stream.path());
+            let serves_api = transport::probe_status(&probe).await == Some(401);
+            // Unless the user has typed another address meanwhile.
+            if serves_api {
+                console.settings.update(|s| {
+                    if s.api_base == DEFAULT_API_URL {
+                        s.api_base = base;
+                    }
+                });
+            }
+        });
+    }
+    view! { <ConsoleView console=console /> }
 }
 
 /// The console around a given [`Console`] (tests build their own).
@@ -70,10 +97,10 @@ pub fn ConsoleView(
             </div>
             <div class="column wide">
                 <Controls />
-                <CommandLogView />
             </div>
             <div class="column">
                 <Snapshots />
+                <CommandLogView />
             </div>
         </main>
     }

@@ -223,3 +223,42 @@ async fn a_rejected_token_stops_reconnecting_and_says_so() {
         app.text("socket-commands")
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_short_lease_counts_down_warns_and_auto_renews() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    // 200 s at the tests' time scale of 20 is 10 s of real time: under a minute.
+    app.type_into("lease-duration", "200");
+    app.acquire_lease().await;
+    app.wait_for("the expiry warning", 5_000.0, || {
+        (!app.get("lease-warning").has_attribute("hidden")).then_some(())
+    })
+    .await;
+    let status = app.text("lease-status");
+    assert!(
+        status.contains("You hold the lease") && status.contains(" s left"),
+        "{status}"
+    );
+    let renews = || {
+        app.log_entries()
+            .iter()
+            .filter(|(kind, state, _)| kind == "manual_control_lease.renew" && state == "ok")
+            .count()
+    };
+    assert_eq!(renews(), 0);
+    app.click("lease-auto-renew");
+    app.wait_for("an automatic renew", 5_000.0, || {
+        (renews() == 1).then_some(())
+    })
+    .await;
+    // A manual renew works too.
+    app.run_by_click("lease-renew", "manual_control_lease.renew", "ok", 5_000.0)
+        .await;
+    app.click("lease-auto-renew");
+    app.release_lease().await;
+    assert!(
+        app.get("lease-warning").has_attribute("hidden")
+            || !app.text("lease-status").contains("You hold")
+    );
+}

@@ -11,24 +11,16 @@ use crate::storage;
 #[component]
 pub fn ConnectionPanel() -> impl IntoView {
     let console = use_console();
-    let api_base = RwSignal::new(console.settings.get_untracked().api_base);
-    let token = RwSignal::new(console.settings.get_untracked().token);
     let error = RwSignal::new(None::<String>);
 
     let connect = move || {
-        let base = api_base.get_untracked();
-        let tok = token.get_untracked();
-        storage::remember_api_base(&base);
-        storage::remember_token(&tok);
-        console.settings.update(|s| {
-            s.api_base = base;
-            s.token = tok;
-        });
+        let settings = console.settings.get_untracked();
+        storage::remember_api_base(&settings.api_base);
+        storage::remember_token(&settings.token);
         error.set(console.connect().err());
     };
     let forget = move |_| {
         storage::forget_token();
-        token.set(String::new());
         console.settings.update(|s| s.token.clear());
         console.disconnect();
     };
@@ -62,8 +54,8 @@ pub fn ConnectionPanel() -> impl IntoView {
                         name="api-url"
                         spellcheck="false"
                         autocomplete="url"
-                        prop:value=move || api_base.get()
-                        on:input=move |ev| api_base.set(event_target_value(&ev))
+                        prop:value=move || console.settings.with(|s| s.api_base.clone())
+                        on:input=move |ev| console.settings.update(|s| s.api_base = event_target_value(&ev))
                     />
                 </div>
                 <div class="field">
@@ -75,8 +67,8 @@ pub fn ConnectionPanel() -> impl IntoView {
                         name="api-token"
                         autocomplete="off"
                         spellcheck="false"
-                        prop:value=move || token.get()
-                        on:input=move |ev| token.set(event_target_value(&ev))
+                        prop:value=move || console.settings.with(|s| s.token.clone())
+                        on:input=move |ev| console.settings.update(|s| s.token = event_target_value(&ev))
                     />
                 </div>
                 <div class="actions">

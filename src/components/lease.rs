@@ -13,6 +13,9 @@ use crate::state::time::format_duration;
 /// Lease duration asked for by default, seconds.
 const DEFAULT_LEASE_S: &str = "1800";
 
+/// Auto-renew at most this often.
+const AUTO_RENEW_EVERY_MS: f64 = 30_000.0;
+
 /// The lease panel.
 #[component]
 pub fn LeasePanel() -> impl IntoView {
@@ -73,16 +76,17 @@ pub fn LeasePanel() -> impl IntoView {
         }
     };
 
-    // Auto-renew: with under a minute left and the tab visible, renew once;
-    // the renewed expiry moves the countdown back above the threshold.
-    let renewing_for = StoredValue::new(None::<String>);
+    // Auto-renew: with under a minute left and the tab visible, renew; at
+    // most once per 30 s, so a lease shorter than a minute is not renewed in
+    // a loop.
+    let last_auto_renew = StoredValue::new(f64::NEG_INFINITY);
     Effect::new(move |_| {
         if !auto_renew.get() {
             return;
         }
         let Some(LeaseView::Mine {
-            lease,
             remaining_ms: Some(ms),
+            ..
         }) = view_of()
         else {
             return;
@@ -90,12 +94,12 @@ pub fn LeasePanel() -> impl IntoView {
         let visible = web_sys::window()
             .and_then(|w| w.document())
             .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-        let key = format!("{}@{}", lease.lease_id, lease.expires_at);
+        let now = console.now.get_untracked();
         if ms < crate::state::telescopes::LEASE_WARNING_MS
             && visible
-            && renewing_for.get_value().as_deref() != Some(key.as_str())
+            && now - last_auto_renew.get_value() > AUTO_RENEW_EVERY_MS
         {
-            renewing_for.set_value(Some(key));
+            last_auto_renew.set_value(now);
             renew();
         }
     });

@@ -221,9 +221,37 @@ pub fn http_url(api_base: &str, path: &str) -> String {
     format!("{}/{}", &base[..origin_end], path.trim_start_matches('/'))
 }
 
+/// The API base for a page served from `origin` (`https://host:port`), for
+/// when that origin also serves the API: `wss://host:port`. `None` for an
+/// origin that is not HTTP(S) (a `file://` page).
+pub fn api_base_of_origin(origin: &str) -> Option<String> {
+    let origin = origin.trim().trim_end_matches('/');
+    if let Some(rest) = origin.strip_prefix("https://") {
+        Some(format!("wss://{rest}"))
+    } else {
+        origin
+            .strip_prefix("http://")
+            .map(|rest| format!("ws://{rest}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pages_origin_becomes_a_websocket_base() {
+        assert_eq!(
+            api_base_of_origin("http://127.0.0.1:5001"),
+            Some("ws://127.0.0.1:5001".into())
+        );
+        assert_eq!(
+            api_base_of_origin("https://deck.example.org/"),
+            Some("wss://deck.example.org".into())
+        );
+        assert_eq!(api_base_of_origin("null"), None);
+        assert_eq!(api_base_of_origin("file://"), None);
+    }
 
     #[test]
     fn preview_paths_resolve_against_the_api_origin() {
