@@ -13,7 +13,7 @@ cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 "$root/scripts/install-tools.sh"
-trunk build --release
+trunk build --release --offline
 cargo build --release -p skynode-sim
 echo
 echo "Open http://127.0.0.1:5001/ and sign in with a development token printed below."
