@@ -24,14 +24,17 @@ passed=0
 failed=0
 stages=()
 
-# Adds up the "test result:" lines of a cargo or wasm-bindgen-test run.
+# Adds up the "test result:" lines of a cargo or wasm-bindgen-test run into the
+# totals, and leaves this stage's counts in $counts (no subshell: the totals
+# must survive).
+counts=""
 count() {
     local log="$1" p f
     p=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
-    f=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
+    f=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s += $6} END {print s + 0}')
     passed=$((passed + p))
     failed=$((failed + f))
-    echo "$p passed, $f failed"
+    counts="$p passed, $f failed"
 }
 
 # Runs one stage, keeping its log; a stage that fails without a count of
@@ -43,9 +46,8 @@ stage() {
     echo "==> $name: $*"
     local status=0
     "$@" 2>&1 | tee "$log" || status=$?
-    local counts
-    counts=$(count "$log")
-    if [ "$status" -ne 0 ] && ! grep -Eq '[1-9][0-9]* failed' "$log"; then
+    count "$log"
+    if [ "$status" -ne 0 ] && ! grep -Eq 'test result: [A-Za-z]+\. [0-9]+ passed; [1-9][0-9]* failed' "$log"; then
         failed=$((failed + 1))
         counts="$counts (the stage itself failed: exit $status, see $log)"
     fi

@@ -262,3 +262,67 @@ async fn a_short_lease_counts_down_warns_and_auto_renews() {
             || !app.text("lease-status").contains("You hold")
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_owner_aborts_a_lease_and_the_holders_commands_are_canceled() {
+    let astronomer = mount_console(ASTRONOMER);
+    astronomer.connect().await;
+    astronomer.acquire_lease().await;
+    assert!(
+        astronomer.get("lease-abort").has_attribute("hidden"),
+        "abort is the owner's alone"
+    );
+    astronomer.type_into("exposure-duration", "600");
+    let exposure = astronomer
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    astronomer
+        .wait_for_state(&exposure, "running", 5_000.0)
+        .await;
+
+    let owner = mount_console(OWNER);
+    owner.connect().await;
+    owner
+        .wait_for("the astronomer's lease", 5_000.0, || {
+            owner
+                .text("lease-status")
+                .contains("dev-astronomer holds the lease")
+                .then_some(())
+        })
+        .await;
+    // The owner sees the astronomer's exposure live on the command stream.
+    owner
+        .wait_for(
+            "the astronomer's exposure in the owner's log",
+            5_000.0,
+            || owner.find(&format!("command-{exposure}")),
+        )
+        .await;
+    assert!(!owner.get("lease-abort").has_attribute("hidden"));
+    owner
+        .run_by_click("lease-abort", "system.abort_manual_control", "ok", 5_000.0)
+        .await;
+
+    astronomer
+        .wait_for_state(&exposure, "canceled", 10_000.0)
+        .await;
+    astronomer
+        .wait_for("the lease to be gone", 5_000.0, || {
+            astronomer
+                .text("lease-status")
+                .contains("Nobody holds a lease")
+                .then_some(())
+        })
+        .await;
+    let abort_seen = astronomer
+        .log_entries()
+        .into_iter()
+        .any(|(kind, _, entry)| {
+            kind == "system.abort_manual_control"
+                && entry
+                    .text_content()
+                    .unwrap_or_default()
+                    .contains("dev-owner")
+        });
+    assert!(abort_seen, "the astronomer sees who aborted");
+}
