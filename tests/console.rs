@@ -265,8 +265,11 @@ async fn a_short_lease_counts_down_warns_and_auto_renews() {
 
 #[wasm_bindgen_test]
 async fn the_owner_aborts_a_lease_and_the_holders_commands_are_canceled() {
+    // On the other telescope, so a failure here leaves La Palma alone.
+    let owner = mount_console(OWNER);
+    owner.connect_to(SIDINGSPRING).await;
     let astronomer = mount_console(ASTRONOMER);
-    astronomer.connect().await;
+    astronomer.connect_to(SIDINGSPRING).await;
     astronomer.acquire_lease().await;
     assert!(
         astronomer.get("lease-abort").has_attribute("hidden"),
@@ -280,8 +283,6 @@ async fn the_owner_aborts_a_lease_and_the_holders_commands_are_canceled() {
         .wait_for_state(&exposure, "running", 5_000.0)
         .await;
 
-    let owner = mount_console(OWNER);
-    owner.connect().await;
     owner
         .wait_for("the astronomer's lease", 5_000.0, || {
             owner
@@ -291,13 +292,17 @@ async fn the_owner_aborts_a_lease_and_the_holders_commands_are_canceled() {
         })
         .await;
     // The owner sees the astronomer's exposure live on the command stream.
-    owner
+    let seen = owner
         .wait_for(
             "the astronomer's exposure in the owner's log",
             5_000.0,
             || owner.find(&format!("command-{exposure}")),
         )
         .await;
+    assert!(seen
+        .text_content()
+        .unwrap_or_default()
+        .contains("dev-astronomer"));
     assert!(!owner.get("lease-abort").has_attribute("hidden"));
     owner
         .run_by_click("lease-abort", "system.abort_manual_control", "ok", 5_000.0)

@@ -32,6 +32,8 @@ pub const VIEWER: &str = "dev-viewer-token";
 pub const OWNER: &str = "dev-owner-token";
 /// The La Palma telescope.
 pub const LAPALMA: &str = "tel-lapalma";
+/// The Siding Spring telescope.
+pub const SIDINGSPRING: &str = "tel-sidingspring";
 
 /// A mounted console; unmounts (closing its sockets) when dropped.
 pub struct Mounted {
@@ -125,8 +127,13 @@ impl Mounted {
         self.find(id)?.get_attribute("data-state")
     }
 
-    /// Connects and waits for both sockets to open and La Palma to be listed.
+    /// Connects, waits for both sockets to open and picks La Palma.
     pub async fn connect(&self) {
+        self.connect_to(LAPALMA).await;
+    }
+
+    /// Connects, waits for both sockets to open and picks `telescope`.
+    pub async fn connect_to(&self, telescope: &str) {
         self.click("connect");
         self.wait_for("both sockets open", 10_000.0, || {
             (self.state_of("socket-commands").as_deref() == Some("open")
