@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use skynet_protocol::{AutofocusStrategy, OffsetAxis};
 
-use crate::components::fields::{submit, TextField};
+use crate::components::fields::{submit, TargetFields, TextField};
 use crate::console::use_console;
 use crate::state::forms::{
     self, FocusFamily, FormErrors, Nudge, PatternInput, PatternKind, TargetInput, TargetMode,
@@ -44,7 +44,7 @@ pub fn Controls() -> impl IntoView {
 #[component]
 fn MountControls() -> impl IntoView {
     let console = use_console();
-    let mode = RwSignal::new(TargetMode::Coordinates);
+    let mode = RwSignal::new(TargetMode::Catalog);
     let ra = RwSignal::new(String::new());
     let dec = RwSignal::new(String::new());
     let name = RwSignal::new("M42".to_owned());
@@ -85,27 +85,7 @@ fn MountControls() -> impl IntoView {
     view! {
         <div class="card mount-controls">
             <h3>"Mount"</h3>
-            <div class="segmented" role="radiogroup" aria-label="Target given as">
-                <label>
-                    <input type="radio" name="target-mode" data-testid="target-mode-coordinates"
-                        prop:checked=move || mode.get() == TargetMode::Coordinates
-                        on:change=move |_| mode.set(TargetMode::Coordinates) />
-                    "RA / Dec"
-                </label>
-                <label>
-                    <input type="radio" name="target-mode" data-testid="target-mode-catalog"
-                        prop:checked=move || mode.get() == TargetMode::Catalog
-                        on:change=move |_| mode.set(TargetMode::Catalog) />
-                    "Catalog name"
-                </label>
-            </div>
-            <div class="row" hidden=move || mode.get() != TargetMode::Coordinates>
-                <TextField id="target-ra" label="RA (J2000)" value=ra errors=errors field="target.ra" placeholder="05h35m17.3s or 83.82" />
-                <TextField id="target-dec" label="Dec (J2000)" value=dec errors=errors field="target.dec" placeholder="-05°23'28\" or -5.39" />
-            </div>
-            <div class="row" hidden=move || mode.get() != TargetMode::Catalog>
-                <TextField id="target-name" label="Object" value=name errors=errors field="target.name" placeholder="M42, Vega, NGC 869" />
-            </div>
+            <TargetFields prefix="target" mode=mode ra=ra dec=dec name=name errors=errors />
             <div class="field">
                 <label for="pattern-kind">"Offset pattern (track only)"</label>
                 <select id="pattern-kind" data-testid="pattern-kind"

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use leptos::prelude::*;
 use skynet_protocol::{AutofocusStrategy, Command};
 
-use crate::components::fields::TextField;
+use crate::components::fields::{TargetFields, TextField};
 use crate::console::{use_console, Console};
 use crate::state::forms::{self, FormErrors, TargetInput, TargetMode};
 use crate::state::telescopes::may_lease;
@@ -215,27 +215,7 @@ pub fn Workflows() -> impl IntoView {
             <p class="denied" role="status" data-testid="workflows-blocked" hidden=move || blocked().is_none()>
                 {move || blocked().unwrap_or_default()}
             </p>
-            <div class="segmented" role="radiogroup" aria-label="Workflow target given as">
-                <label>
-                    <input type="radio" name="workflow-target-mode" data-testid="workflow-mode-catalog"
-                        prop:checked=move || mode.get() == TargetMode::Catalog
-                        on:change=move |_| mode.set(TargetMode::Catalog) />
-                    "Catalog name"
-                </label>
-                <label>
-                    <input type="radio" name="workflow-target-mode" data-testid="workflow-mode-coordinates"
-                        prop:checked=move || mode.get() == TargetMode::Coordinates
-                        on:change=move |_| mode.set(TargetMode::Coordinates) />
-                    "RA / Dec"
-                </label>
-            </div>
-            <div class="row" hidden=move || mode.get() != TargetMode::Catalog>
-                <TextField id="workflow-target-name" label="Target" value=name errors=errors field="target.name" placeholder="M42" />
-            </div>
-            <div class="row" hidden=move || mode.get() != TargetMode::Coordinates>
-                <TextField id="workflow-target-ra" label="RA (J2000)" value=ra errors=errors field="target.ra" />
-                <TextField id="workflow-target-dec" label="Dec (J2000)" value=dec errors=errors field="target.dec" />
-            </div>
+            <TargetFields prefix="workflow-target" mode=mode ra=ra dec=dec name=name errors=errors />
             <div class="row">
                 <TextField id="workflow-exposure" label="Exposure (s)" value=duration errors=errors field="duration_s" inputmode="decimal" />
                 <TextField id="workflow-filter" label="Filter" value=filter errors=errors field="filter_id" />

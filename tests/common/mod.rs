@@ -141,8 +141,8 @@ impl Mounted {
             .then_some(())
         })
         .await;
-        let telescope = format!("telescope-{LAPALMA}");
-        self.wait_for("the La Palma telescope listed", 10_000.0, || {
+        let telescope = format!("telescope-{telescope}");
+        self.wait_for(&format!("{telescope} listed"), 10_000.0, || {
             self.find(&telescope)
         })
         .await;
