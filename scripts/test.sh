@@ -9,6 +9,9 @@
 #      integration over real WebSockets, app state)
 #   2. browser tests: wasm-pack test in headless Chromium, against a
 #      skynode-sim this script starts and stops
+#   3. end to end: the release dist/ served by skynode-sim, driven in headless
+#      Chromium through chromedriver (crates/e2e); screenshots in
+#      target/screenshots/
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,7 +57,7 @@ stage() {
     stages+=("$name: $counts")
 }
 
-stage host cargo test --workspace --color never
+stage host cargo test --workspace --exclude skydeck-e2e --color never
 
 # The browser tests talk to a real simulator: start one on a free port (time
 # runs 20x faster, test hooks on), wait for it to print where it listens, and
@@ -100,6 +103,22 @@ else
 fi
 stop_sim
 sim_pid=""
+
+# End to end: the release site, as users load it, served by skynode-sim and
+# driven in headless Chromium through chromedriver. Each test starts (and
+# kills) simulators of its own; one test at a time, each with its browsers.
+build_site() {
+    trunk build --release --offline >"$logs/site-build.log" 2>&1 &&
+        cargo build -p skynode-sim --color never >>"$logs/site-build.log" 2>&1
+}
+if build_site; then
+    export SKYNODE_SIM_BIN="$root/target/debug/skynode-sim"
+    export SKYDECK_DIST="$root/dist"
+    stage e2e cargo test -p skydeck-e2e --color never -- --test-threads=1
+else
+    failed=$((failed + 1))
+    stages+=("e2e: not run (the release site did not build; see $logs/site-build.log)")
+fi
 
 echo
 echo "==> summary"

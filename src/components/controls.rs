@@ -6,6 +6,7 @@ use skynet_protocol::{AutofocusStrategy, OffsetAxis};
 
 use crate::components::fields::{submit, TargetFields, TextField};
 use crate::console::use_console;
+use crate::state::connection::SocketState;
 use crate::state::forms::{
     self, FocusFamily, FormErrors, Nudge, PatternInput, PatternKind, TargetInput, TargetMode,
 };
@@ -16,9 +17,17 @@ use crate::state::telescopes::authority;
 #[component]
 pub fn Controls() -> impl IntoView {
     let console = use_console();
-    let denied = move || match console.telescope() {
-        None => Some("Pick a telescope.".to_owned()),
-        Some(t) => authority(&t, &console.identity.get(), console.now.get()).err(),
+    let denied = move || {
+        if !console.commands_state.with(SocketState::is_open) {
+            return Some(
+                "Not connected: commands cannot be sent until the commands socket is open."
+                    .to_owned(),
+            );
+        }
+        match console.telescope() {
+            None => Some("Pick a telescope.".to_owned()),
+            Some(t) => authority(&t, &console.identity.get(), console.now.get()).err(),
+        }
     };
     view! {
         <section class="panel controls" aria-labelledby="controls-heading">

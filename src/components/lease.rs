@@ -104,6 +104,7 @@ pub fn LeasePanel() -> impl IntoView {
         }
     });
 
+    let live = move || console.stream_state.with(|s| s.is_open());
     let status = move || match view_of() {
         None => "Pick a telescope.".to_owned(),
         Some(LeaseView::Free) => {
@@ -139,6 +140,9 @@ pub fn LeasePanel() -> impl IntoView {
         <section class="panel lease" aria-labelledby="lease-heading">
             <h2 id="lease-heading">"Manual control lease"</h2>
             <p data-testid="lease-status" class="lease-status">{status}</p>
+            <p class="warning" data-testid="lease-not-live" hidden=live>
+                "Not live: the stream socket is down, so this may have changed."
+            </p>
             <p
                 class="warning"
                 role="alert"

@@ -96,7 +96,8 @@ fn MountCard() -> impl IntoView {
                 <dl>
                     {row("RA", format_ra_hms(m.ra_deg, 1), "live-mount-ra")}
                     {row("Dec", format_dec_dms(m.dec_deg, 0), "live-mount-dec")}
-                    {row("Alt / Az", format!("{:.2}° / {:.2}°", m.alt_deg, m.az_deg), "live-mount-altaz")}
+                    {row("Alt", format!("{:.2}°", m.alt_deg), "live-mount-alt")}
+                    {row("Az", format!("{:.2}°", m.az_deg), "live-mount-az")}
                     {row("Slewing", yes_no(m.slewing), "live-mount-slewing")}
                     {row("Tracking", yes_no(m.tracking), "live-mount-tracking")}
                     {row("Parked", yes_no(m.parked), "live-mount-parked")}

@@ -1,0 +1,389 @@
+//! The end-to-end harness: a `skynode-sim` process serving the release
+//! `dist/`, and headless Chromium sessions driven through `chromedriver`
+//! (WebDriver, with fantoccini), so the suite tests exactly what users load.
+//!
+//! Every wait polls a condition in the page; nothing sleeps in place of one.
+//! The binaries come from `scripts/test.sh`, which builds them first:
+//! `SKYNODE_SIM_BIN` (default `target/debug/skynode-sim`) and `SKYDECK_DIST`
+//! (default `dist/`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The development tokens of the simulator's built-in world.
+pub mod tokens {
+    /// Owner of both telescopes.
+    pub const OWNER: &str = "dev-owner-token";
+    /// Astronomer.
+    pub const ASTRONOMER: &str = "dev-astronomer-token";
+    /// A second astronomer.
+    pub const ASTRONOMER_2: &str = "dev-astronomer-2-token";
+}
+
+/// Default wait for a condition in the page.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn path_from_env(var: &str, default: &str) -> PathBuf {
+    let path = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(default));
+    assert!(
+        path.exists(),
+        "{} does not exist: run the suite through scripts/test.sh, which builds it (or set {var})",
+        path.display()
+    );
+    path
+}
+
+/// A `skynode-sim` process serving the release site.
+pub struct Sim {
+    child: Option<Child>,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Sim {
+    /// Starts a simulator on a free port (time 20× faster).
+    pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0".parse().expect("an address")).await
+    }
+
+    /// Starts a simulator on `addr` (to restart one where it was).
+    pub async fn start_on(addr: SocketAddr) -> Self {
+        let bin = path_from_env("SKYNODE_SIM_BIN", "target/debug/skynode-sim");
+        let dist = path_from_env("SKYDECK_DIST", "dist");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut child = Command::new(&bin)
+                .arg("--listen")
+                .arg(addr.to_string())
+                .arg("--serve")
+                .arg(&dist)
+                .args(["--time-scale", "20"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+            let stdout = child.stdout.take().expect("piped stdout");
+            let mut lines = BufReader::new(stdout).lines();
+            let listening = tokio::time::timeout(Duration::from_secs(10), async {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(rest) = line.strip_prefix("skynode-sim listening on http://") {
+                        return rest.trim().parse::<SocketAddr>().ok();
+                    }
+                }
+                None
+            })
+            .await
+            .ok()
+            .flatten();
+            // Keep draining its output so it never blocks on a full pipe.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            match listening {
+                Some(addr) => {
+                    return Self {
+                        child: Some(child),
+                        addr,
+                    }
+                }
+                // A port just freed by a killed process can take a moment.
+                None if Instant::now() < deadline => {
+                    let _ = child.kill().await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                None => panic!("skynode-sim did not start on {addr}"),
+            }
+        }
+    }
+
+    /// The page's URL.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The API base the page should default to.
+    pub fn ws(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.expect("killing skynode-sim");
+        }
+    }
+}
+
+/// One headless Chromium session with its own chromedriver.
+pub struct Browser {
+    driver: Child,
+    /// The WebDriver session.
+    pub client: Client,
+    label: &'static str,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium at `url`.
+    pub async fn open(label: &'static str, url: &str) -> Self {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("its address").port()
+        };
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect(
+                "starting /usr/bin/chromedriver (scripts/install-tools.sh --browser installs it)",
+            );
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1500,1100"
+                ]
+            }
+        });
+        let capabilities = match capabilities {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&webdriver)
+                    .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(e) if Instant::now() > deadline => panic!("{label}: no WebDriver session: {e}"),
+                // chromedriver is still starting: its port does not answer yet.
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        client.goto(url).await.expect("opening the page");
+        Self {
+            driver,
+            client,
+            label,
+        }
+    }
+
+    fn selector(testid: &str) -> String {
+        format!("[data-testid=\"{testid}\"]")
+    }
+
+    /// The element with that `data-testid`, waiting for it to appear.
+    pub async fn el(&self, testid: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&Self::selector(testid)))
+            .await
+            .unwrap_or_else(|e| panic!("{}: no element {testid}: {e}", self.label))
+    }
+
+    /// Clicks an element.
+    pub async fn click(&self, testid: &str) {
+        self.el(testid)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: clicking {testid}: {e}", self.label));
+    }
+
+    /// Replaces an input's text, typing as a user does.
+    pub async fn type_into(&self, testid: &str, text: &str) {
+        let input = self.el(testid).await;
+        input.clear().await.expect("clearing an input");
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("{}: typing into {testid}: {e}", self.label));
+    }
+
+    /// Runs `script` (a function body) in the page and returns its value.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("{}: script failed: {e}\n{script}", self.label))
+    }
+
+    /// The text of an element.
+    pub async fn text(&self, testid: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector('{}'); return e ? e.textContent : null;",
+            Self::selector(testid).replace('\'', "\\'")
+        );
+        self.js(&script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    pub async fn wait_js(&self, what: &str, script: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.js(script).await;
+            let truthy = match &value {
+                Value::Null => false,
+                Value::Bool(b) => *b,
+                Value::String(s) => !s.is_empty(),
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                _ => true,
+            };
+            if truthy {
+                return value;
+            }
+            if Instant::now() > deadline {
+                let notices = self.text("notices").await;
+                panic!(
+                    "{}: timed out waiting for {what}; notices: {notices}",
+                    self.label
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element's `data-state` is `state`.
+    pub async fn wait_state(&self, testid: &str, state: &str, timeout: Duration) {
+        let script = format!(
+            "const e = document.querySelector('{}'); return !!e && e.dataset.state === '{state}';",
+            Self::selector(testid)
+        );
+        self.wait_js(&format!("{testid} to be {state}"), &script, timeout)
+            .await;
+    }
+
+    /// Waits until the element's text contains `needle`.
+    pub async fn wait_text(&self, testid: &str, needle: &str, timeout: Duration) {
+        let script = format!(
+            "const e = document.querySelector('{}'); return !!e && e.textContent.includes({});",
+            Self::selector(testid),
+            Value::String(needle.to_owned())
+        );
+        self.wait_js(&format!("{testid} to say “{needle}”"), &script, timeout)
+            .await;
+    }
+
+    /// Connects with `token` (the API base is the page's own origin) and
+    /// picks `telescope`.
+    pub async fn connect(&self, token: &str, telescope: &str) {
+        self.type_into("api-token", token).await;
+        self.click("connect").await;
+        self.wait_state("socket-commands", "open", WAIT).await;
+        self.wait_state("socket-stream", "open", WAIT).await;
+        self.click(&format!("telescope-{telescope}")).await;
+    }
+
+    /// The newest log entry of `command_type` (its `command_id`), waiting for
+    /// one that is not in `except`.
+    pub async fn new_command(&self, command_type: &str, except: &[String]) -> String {
+        let except = Value::from(except.to_vec());
+        let script = format!(
+            "const except = {except};
+             for (const e of document.querySelectorAll('.log-entry')) {{
+               const kind = e.querySelector('.log-type')?.textContent;
+               const id = e.dataset.commandId;
+               if (kind === '{command_type}' && !except.includes(id)) return id;
+             }}
+             return null;"
+        );
+        self.wait_js(&format!("a new {command_type} in the log"), &script, WAIT)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Every `command_id` in the log.
+    pub async fn command_ids(&self) -> Vec<String> {
+        let ids = self
+            .js("return [...document.querySelectorAll('.log-entry')].map(e => e.dataset.commandId);")
+            .await;
+        serde_json::from_value(ids).unwrap_or_default()
+    }
+
+    /// Clicks `button` and returns the `command_id` of the `command_type` it published.
+    pub async fn publish_by_click(&self, button: &str, command_type: &str) -> String {
+        let before = self.command_ids().await;
+        self.click(button).await;
+        self.new_command(command_type, &before).await
+    }
+
+    /// Waits for command `id` to reach `state`; fails if it ends otherwise.
+    pub async fn wait_command(&self, id: &str, state: &str, timeout: Duration) {
+        let script = format!(
+            "const e = document.querySelector('[data-testid=\"command-{id}\"]');
+             if (!e) return null;
+             const s = e.dataset.state;
+             if (s === '{state}') return 'reached';
+             if (['sending', 'running', 'unknown'].includes(s)) return null;
+             return 'ended ' + s + ': ' + e.textContent;"
+        );
+        let outcome = self
+            .wait_js(&format!("command {id} to be {state}"), &script, timeout)
+            .await;
+        assert_eq!(
+            outcome,
+            Value::from("reached"),
+            "{}: command {id}",
+            self.label
+        );
+    }
+
+    /// Saves a screenshot as `target/screenshots/{name}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("creating target/screenshots");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("writing a screenshot");
+    }
+
+    /// Ends the session and chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+/// A bright catalog object between 30° and 75° altitude at La Palma now, so
+/// a slew is never refused as below the horizon, whenever the suite runs.
+pub fn high_target() -> &'static str {
+    use skydeck_astro::coords::{equatorial_to_horizontal, Site};
+    let site = Site::new(28.7606, -17.8816, 2396.0);
+    let unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let jd = skydeck_astro::time::julian_date(unix);
+    skydeck_astro::catalog::all()
+        .iter()
+        .find(|o| (30.0..75.0).contains(&equatorial_to_horizontal(o.position, site, jd).alt_deg))
+        .map(|o| o.name)
+        .expect("some catalog object is between 30° and 75° altitude at any time")
+}

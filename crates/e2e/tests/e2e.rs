@@ -1,0 +1,266 @@
+//! The shipped site, end to end: `dist/` served by `skynode-sim`, driven in
+//! headless Chromium as users drive it. Each test has a simulator of its own,
+//! so no lease or running command leaks from one into another. Screenshots of
+//! the main screens land in `target/screenshots/` on every run.
+
+use std::time::Duration;
+
+use skydeck_e2e::tokens::{ASTRONOMER, ASTRONOMER_2, OWNER};
+use skydeck_e2e::{high_target, Browser, Sim, WAIT};
+
+const LAPALMA: &str = "tel-lapalma";
+
+/// Waits for the workflow to end and asserts it succeeded.
+async fn workflow_succeeds(page: &Browser, timeout: Duration) {
+    page.wait_js(
+        "the workflow to end",
+        "const s = document.querySelector('[data-testid=workflow-status]')?.dataset.state;
+         return s === 'succeeded' || s === 'failed';",
+        timeout,
+    )
+    .await;
+    let status = page.text("workflow-status").await;
+    assert!(
+        status.ends_with("finished"),
+        "the workflow failed: {status}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_user_runs_both_patterns_from_the_ui() {
+    let sim = Sim::start().await;
+    let page = Browser::open("new user", &sim.url()).await;
+
+    // The page fills in its own origin as the API base.
+    page.wait_js(
+        "the API base to be the page's origin",
+        &format!(
+            "return document.querySelector('[data-testid=api-url]').value === '{}';",
+            sim.ws()
+        ),
+        WAIT,
+    )
+    .await;
+    page.screenshot("01-sign-in").await;
+    page.connect(ASTRONOMER, LAPALMA).await;
+    page.wait_text("telescope-list", "Siding Spring", WAIT)
+        .await;
+
+    // Manual slew-and-expose, by one click.
+    page.type_into("workflow-target-name", high_target()).await;
+    page.type_into("workflow-exposure", "3").await;
+    let before = page.command_ids().await;
+    page.click("workflow-slew-start").await;
+    workflow_succeeds(&page, Duration::from_secs(60)).await;
+    let exposure = page.new_command("camera.exposure.start", &before).await;
+    page.wait_command(&exposure, "ok", WAIT).await;
+    page.wait_js(
+        "the exposure preview to load",
+        &format!(
+            "const img = document.querySelector('[data-testid=\"command-{exposure}\"] [data-testid=exposure-preview]');
+             return !!img && img.complete && img.naturalWidth > 0;"
+        ),
+        WAIT,
+    )
+    .await;
+    for kind in [
+        "manual_control_lease.acquire",
+        "mount.track",
+        "manual_control_lease.release",
+    ] {
+        let id = page.new_command(kind, &before).await;
+        page.wait_command(&id, "ok", WAIT).await;
+    }
+    page.wait_text("live-mount-tracking", "yes", WAIT).await;
+    page.screenshot("02-slew-and-expose").await;
+
+    // Autofocus sweep, by one click.
+    let before = page.command_ids().await;
+    page.type_into("workflow-filter", "R").await;
+    page.click("workflow-autofocus-start").await;
+    workflow_succeeds(&page, Duration::from_secs(90)).await;
+    let autofocus = page.new_command("imager.autofocus", &before).await;
+    page.wait_command(&autofocus, "ok", WAIT).await;
+    let entry = page.text(&format!("command-{autofocus}")).await;
+    assert!(entry.contains("Best focus"), "{entry}");
+    assert!(page
+        .text("workflow-step-2")
+        .await
+        .contains("focuser moving"));
+    page.screenshot("03-autofocus-sweep").await;
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_astronomers_share_a_telescope_one_lease_at_a_time() {
+    let sim = Sim::start().await;
+    let first = Browser::open("first astronomer", &sim.url()).await;
+    let second = Browser::open("second astronomer", &sim.url()).await;
+    first.connect(ASTRONOMER, LAPALMA).await;
+    second.connect(ASTRONOMER_2, LAPALMA).await;
+
+    let lease = first
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    first.wait_command(&lease, "ok", WAIT).await;
+    // The second sees the lease, and the first's commands, live.
+    second
+        .wait_text("lease-status", "dev-astronomer holds the lease", WAIT)
+        .await;
+    second
+        .wait_text(
+            "controls-denied",
+            "dev-astronomer holds the manual control lease",
+            WAIT,
+        )
+        .await;
+    first.type_into("target-name", high_target()).await;
+    let track = first.publish_by_click("mount-track", "mount.track").await;
+    second
+        .wait_text(&format!("command-{track}"), "dev-astronomer", WAIT)
+        .await;
+    first
+        .wait_command(&track, "ok", Duration::from_secs(40))
+        .await;
+    second.wait_command(&track, "ok", WAIT).await;
+
+    // The second asks for the lease and is told who holds it.
+    let refused = second
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    second.wait_command(&refused, "error", WAIT).await;
+    let entry = second.text(&format!("command-{refused}")).await;
+    assert!(
+        entry.contains("lease_held") && entry.contains("dev-astronomer holds the lease"),
+        "{entry}"
+    );
+    second.screenshot("04-second-astronomer-lease-held").await;
+
+    // Once the first releases, the second gets the telescope.
+    let release = first
+        .publish_by_click("lease-release", "manual_control_lease.release")
+        .await;
+    first.wait_command(&release, "ok", WAIT).await;
+    second
+        .wait_text("lease-status", "Nobody holds a lease", WAIT)
+        .await;
+    let granted = second
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    second.wait_command(&granted, "ok", WAIT).await;
+    second
+        .wait_text("lease-status", "You hold the lease", WAIT)
+        .await;
+    first
+        .wait_text("lease-status", "dev-astronomer-2 holds the lease", WAIT)
+        .await;
+    second.screenshot("05-second-astronomer-holds").await;
+    first.close().await;
+    second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_aborts_an_astronomers_lease() {
+    let sim = Sim::start().await;
+    let astronomer = Browser::open("astronomer", &sim.url()).await;
+    let owner = Browser::open("owner", &sim.url()).await;
+    astronomer.connect(ASTRONOMER, LAPALMA).await;
+    owner.connect(OWNER, LAPALMA).await;
+
+    let lease = astronomer
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    astronomer.wait_command(&lease, "ok", WAIT).await;
+    astronomer.type_into("exposure-duration", "600").await;
+    let exposure = astronomer
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    astronomer.wait_command(&exposure, "running", WAIT).await;
+
+    owner
+        .wait_text("lease-status", "dev-astronomer holds the lease", WAIT)
+        .await;
+    let abort = owner
+        .publish_by_click("lease-abort", "system.abort_manual_control")
+        .await;
+    owner.wait_command(&abort, "ok", WAIT).await;
+
+    // The astronomer's page shows the abort and its canceled exposure.
+    astronomer.wait_command(&exposure, "canceled", WAIT).await;
+    astronomer
+        .wait_text(&format!("command-{abort}"), "dev-owner", WAIT)
+        .await;
+    astronomer
+        .wait_text("lease-status", "Nobody holds a lease", WAIT)
+        .await;
+    astronomer
+        .wait_text("controls-denied", "Acquire a manual control lease", WAIT)
+        .await;
+    astronomer.screenshot("06-lease-aborted-by-owner").await;
+    astronomer.close().await;
+    owner.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulator_crash_mid_exposure_is_survived_without_a_reload() {
+    let mut sim = Sim::start().await;
+    let addr = sim.addr;
+    let page = Browser::open("astronomer", &sim.url()).await;
+    page.connect(ASTRONOMER, LAPALMA).await;
+    let lease = page
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    page.wait_command(&lease, "ok", WAIT).await;
+    page.type_into("exposure-duration", "600").await;
+    let exposure = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    page.wait_command(&exposure, "running", WAIT).await;
+
+    sim.kill().await;
+    // The page shows the outage and the exposure's unknown outcome.
+    page.wait_state("socket-commands", "reconnecting", WAIT)
+        .await;
+    page.wait_text("socket-commands", "reconnecting in", WAIT)
+        .await;
+    page.wait_state(&format!("command-{exposure}"), "unknown", WAIT)
+        .await;
+    page.wait_js(
+        "the live view to go stale",
+        "return document.querySelector('[data-testid=snapshot-mount]')?.dataset.stale === 'true';",
+        WAIT,
+    )
+    .await;
+    page.screenshot("07-simulator-down").await;
+
+    // Back where it was: the page reconnects on its own and is usable.
+    let _sim = Sim::start_on(addr).await;
+    page.wait_state("socket-commands", "open", Duration::from_secs(45))
+        .await;
+    page.wait_state("socket-stream", "open", WAIT).await;
+    page.wait_js(
+        "a fresh mount snapshot",
+        "return document.querySelector('[data-testid=snapshot-mount]')?.dataset.stale === 'false';",
+        WAIT,
+    )
+    .await;
+    assert_eq!(
+        page.js(&format!(
+            "return document.querySelector('[data-testid=\"command-{exposure}\"]').dataset.state;"
+        ))
+        .await,
+        serde_json::Value::from("unknown"),
+        "the lost exposure stays unknown: no result will come, and nothing was re-sent"
+    );
+    let lease = page
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    page.wait_command(&lease, "ok", WAIT).await;
+    page.type_into("exposure-duration", "2").await;
+    let again = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    page.wait_command(&again, "ok", WAIT).await;
+    page.screenshot("08-reconnected").await;
+    page.close().await;
+}
