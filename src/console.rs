@@ -348,11 +348,13 @@ impl Console {
         Ok(())
     }
 
-    /// Cancels every command of this tab still running; returns how many.
+    /// Abort: cancels every command of this tab that may still be running
+    /// (running, or unknown after a dropped link); returns how many cancels
+    /// were sent.
     pub fn cancel_all_mine(&self) -> usize {
         let running: Vec<CommandId> = self
             .log
-            .with_untracked(|log| log.running_mine().map(|e| e.command_id).collect());
+            .with_untracked(|log| log.abortable_mine().map(|e| e.command_id).collect());
         running
             .into_iter()
             .filter(|id| self.cancel(*id).is_ok())

@@ -13,6 +13,7 @@ pub mod transport;
 
 use leptos::prelude::*;
 
+use components::abort::AbortBar;
 use components::connection::ConnectionPanel;
 use components::controls::Controls;
 use components::lease::LeasePanel;
@@ -87,6 +88,7 @@ pub fn ConsoleView(
             <h1>"SkyDeck"</h1>
             <p class="tagline">"Drive a SkyNet robotic telescope from your browser."</p>
         </header>
+        <AbortBar />
         <Notices />
         <main class="layout">
             <div class="column">

@@ -331,3 +331,47 @@ async fn the_owner_aborts_a_lease_and_the_holders_commands_are_canceled() {
         });
     assert!(abort_seen, "the astronomer sees who aborted");
 }
+
+#[wasm_bindgen_test]
+async fn abort_is_in_view_while_commands_run_and_esc_cancels_them_all() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    app.acquire_lease().await;
+    assert!(app
+        .get("abort-all")
+        .parent_element()
+        .expect("the bar")
+        .has_attribute("hidden"));
+    app.type_into("exposure-duration", "600");
+    let exposure = app
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    app.wait_for_state(&exposure, "running", 5_000.0).await;
+    app.type_into("rotator-delta", "180");
+    let rotation = app
+        .publish_by_click("rotator-move-relative", "rotator.move_relative")
+        .await;
+    app.wait_for_state(&rotation, "running", 5_000.0).await;
+    app.wait_for("the Abort bar", 5_000.0, || {
+        let bar = app.get("abort-all").parent_element()?;
+        (!bar.has_attribute("hidden")).then_some(())
+    })
+    .await;
+    assert!(
+        app.text("abort-all").contains("cancel 2 running"),
+        "{}",
+        app.text("abort-all")
+    );
+
+    press_key("Escape");
+    app.wait_for_state(&exposure, "canceled", 10_000.0).await;
+    app.wait_for_state(&rotation, "canceled", 10_000.0).await;
+    app.wait_for("the Abort bar to go", 5_000.0, || {
+        app.get("abort-all")
+            .parent_element()?
+            .has_attribute("hidden")
+            .then_some(())
+    })
+    .await;
+    app.release_lease().await;
+}

@@ -3,6 +3,7 @@
 //!
 //! [`Console`]: crate::console::Console
 
+pub mod abort;
 pub mod connection;
 pub mod controls;
 pub mod fields;

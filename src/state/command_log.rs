@@ -275,6 +275,15 @@ impl CommandLog {
             .filter(|e| e.sender == Sender::ThisTab && e.state.is_running())
     }
 
+    /// Commands of this tab that may still be running: running, or with an
+    /// unknown outcome after a dropped link. What Abort cancels.
+    pub fn abortable_mine(&self) -> impl Iterator<Item = &CommandEntry> {
+        self.entries.iter().filter(|e| {
+            e.sender == Sender::ThisTab
+                && (e.state.is_running() || e.state == CommandState::Unknown)
+        })
+    }
+
     /// Records a command this tab is about to send: inserted before the frame
     /// goes out, so its result can never arrive first.
     pub fn begin(

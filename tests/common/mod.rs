@@ -296,6 +296,19 @@ pub fn high_target() -> &'static str {
         .expect("some catalog object is between 30° and 75° altitude at any time")
 }
 
+/// Presses a key on the page (a `keydown` on the window, as a keyboard does).
+pub fn press_key(key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+        .expect("a keyboard event");
+    web_sys::window()
+        .expect("a window")
+        .dispatch_event(&event)
+        .expect("dispatch keydown");
+}
+
 /// Asks the simulator to drop every socket of `account` (test hook).
 pub async fn drop_sockets(account: &str) {
     let http = sim_url().replacen("ws://", "http://", 1);

@@ -1,0 +1,46 @@
+//! Abort: always in view while any command of this tab runs; cancels every
+//! one of them. Bound to Esc.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+use crate::console::{use_console, Console};
+
+fn abort(console: Console) {
+    let sent = console.cancel_all_mine();
+    if sent > 0 {
+        console.notify(format!("Abort: cancel sent for {sent} command(s)."));
+    } else {
+        console.notify("Abort: nothing could be canceled (the commands socket is not open).");
+    }
+}
+
+/// A bar pinned to the top of the page while commands of this tab run.
+#[component]
+pub fn AbortBar() -> impl IntoView {
+    let console = use_console();
+    let running = move || console.log.with(|log| log.running_mine().count());
+    let handle = window_event_listener(ev::keydown, move |event| {
+        let pending = console
+            .log
+            .with_untracked(|log| log.abortable_mine().next().is_some());
+        if event.key() == "Escape" && pending {
+            event.prevent_default();
+            abort(console);
+        }
+    });
+    on_cleanup(move || handle.remove());
+    view! {
+        <div class="abort-bar" role="region" aria-label="Abort" hidden=move || running() == 0>
+            <button
+                type="button"
+                class="danger abort"
+                data-testid="abort-all"
+                aria-keyshortcuts="Escape"
+                on:click=move |_| abort(console)
+            >
+                {move || format!("Abort: cancel {} running command(s) (Esc)", running())}
+            </button>
+        </div>
+    }
+}
