@@ -21,6 +21,7 @@ use components::log::CommandLogView;
 use components::notices::Notices;
 use components::snapshots::Snapshots;
 use components::telescopes::TelescopePicker;
+use components::theme::ThemeToggle;
 use components::workflows::Workflows;
 use console::{Console, Settings};
 
@@ -87,6 +88,7 @@ pub fn ConsoleView(
         <header class="app-header">
             <h1>"SkyDeck"</h1>
             <p class="tagline">"Drive a SkyNet robotic telescope from your browser."</p>
+            <ThemeToggle />
         </header>
         <AbortBar />
         <Notices />

@@ -1,8 +1,9 @@
-//! What the browser keeps between page loads: the API base (localStorage)
-//! and the token (sessionStorage: gone when the tab closes).
+//! What the browser keeps between page loads: the API base and the theme
+//! (localStorage) and the token (sessionStorage: gone when the tab closes).
 
 const API_BASE_KEY: &str = "skydeck.api_base";
 const TOKEN_KEY: &str = "skydeck.token";
+const THEME_KEY: &str = "skydeck.theme";
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -40,5 +41,17 @@ pub fn remember_token(token: &str) {
 pub fn forget_token() {
     if let Some(s) = session() {
         let _ = s.remove_item(TOKEN_KEY);
+    }
+}
+
+/// The theme chosen in this browser.
+pub fn theme() -> Option<String> {
+    local()?.get_item(THEME_KEY).ok()?
+}
+
+/// Remembers the theme.
+pub fn remember_theme(theme: &str) {
+    if let Some(s) = local() {
+        let _ = s.set_item(THEME_KEY, theme);
     }
 }

@@ -375,3 +375,48 @@ async fn abort_is_in_view_while_commands_run_and_esc_cancels_them_all() {
     .await;
     app.release_lease().await;
 }
+
+#[wasm_bindgen_test]
+async fn night_vision_toggles_with_n_and_is_remembered() {
+    let app = mount_console(ASTRONOMER);
+    let theme = || {
+        leptos::prelude::document()
+            .document_element()
+            .and_then(|e| e.get_attribute("data-theme"))
+    };
+    let start = theme().expect("a theme is applied");
+    let other = if start == "night" { "dark" } else { "night" };
+    press_key("n");
+    app.wait_for("the theme to toggle", 2_000.0, || {
+        (theme().as_deref() == Some(other)).then_some(())
+    })
+    .await;
+    let stored = leptos::prelude::window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item("skydeck.theme").ok().flatten());
+    assert_eq!(stored.as_deref(), Some(other), "remembered");
+    // Typing an "n" into a field is typing, not a shortcut.
+    let input = app.get("api-token");
+    let init = leptos::web_sys::KeyboardEventInit::new();
+    init.set_key("n");
+    init.set_bubbles(true);
+    let event = leptos::web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+        .expect("a keyboard event");
+    input.dispatch_event(&event).expect("dispatch");
+    leptos::task::tick().await;
+    assert_eq!(theme().as_deref(), Some(other));
+    // The button does the same, and says so.
+    app.click("theme-toggle");
+    app.wait_for("the theme to toggle back", 2_000.0, || {
+        (theme().as_deref() == Some(start.as_str())).then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.get("theme-toggle")
+            .get_attribute("aria-pressed")
+            .as_deref(),
+        Some((start == "night").to_string().as_str())
+    );
+}

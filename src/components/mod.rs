@@ -12,4 +12,5 @@ pub mod log;
 pub mod notices;
 pub mod snapshots;
 pub mod telescopes;
+pub mod theme;
 pub mod workflows;

@@ -6,5 +6,6 @@ pub mod connection;
 pub mod forms;
 pub mod telemetry;
 pub mod telescopes;
+pub mod theme;
 pub mod time;
 pub mod workflow;

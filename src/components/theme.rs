@@ -1,0 +1,67 @@
+//! Night vision: the whole console red on black, toggled by one key (N) or
+//! the header button, remembered in this browser.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+
+use crate::state::theme::{Theme, NIGHT_KEY};
+use crate::storage;
+
+/// Sets `data-theme` on `<html>`, which switches the CSS palette.
+fn apply(theme: Theme) {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-theme", theme.as_str());
+    }
+}
+
+/// True when a key press is typing into a form field, not a shortcut.
+fn typing(event: &web_sys::KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
+/// The night-vision switch, and the red-only image filter it uses.
+#[component]
+pub fn ThemeToggle() -> impl IntoView {
+    let theme = RwSignal::new(
+        storage::theme()
+            .map(|t| Theme::parse(&t))
+            .unwrap_or_default(),
+    );
+    Effect::new(move |_| {
+        let theme = theme.get();
+        apply(theme);
+        storage::remember_theme(theme.as_str());
+    });
+    let handle = window_event_listener(ev::keydown, move |event| {
+        let plain = !(event.ctrl_key() || event.meta_key() || event.alt_key());
+        if plain && event.key().eq_ignore_ascii_case(NIGHT_KEY) && !typing(&event) {
+            theme.update(|t| *t = t.toggled());
+        }
+    });
+    on_cleanup(move || handle.remove());
+    let night = move || theme.get() == Theme::Night;
+    view! {
+        <button
+            type="button"
+            class="theme-toggle"
+            data-testid="theme-toggle"
+            aria-pressed=move || night().to_string()
+            aria-keyshortcuts="N"
+            title="Night vision: everything red on black (N)"
+            on:click=move |_| theme.update(|t| *t = t.toggled())
+        >
+            {move || if night() { "Night vision: on (N)" } else { "Night vision: off (N)" }}
+        </button>
+        // Exposure previews pass through this in night vision: luminance into
+        // the red channel only.
+        <svg class="filters" width="0" height="0" aria-hidden="true" focusable="false">
+            <filter id="night-vision" color-interpolation-filters="sRGB">
+                <feColorMatrix type="matrix" values="0.30 0.59 0.11 0 0  0 0 0 0 0  0 0 0 0 0  0 0 0 1 0" />
+            </filter>
+        </svg>
+    }
+}
