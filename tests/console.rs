@@ -304,8 +304,38 @@ async fn the_owner_aborts_a_lease_and_the_holders_commands_are_canceled() {
         .unwrap_or_default()
         .contains("dev-astronomer"));
     assert!(!owner.get("lease-abort").has_attribute("hidden"));
+    // Abort asks first; "Keep it" sends nothing.
+    let before = owner.command_ids().len();
+    owner.click("lease-abort");
     owner
-        .run_by_click("lease-abort", "system.abort_manual_control", "ok", 5_000.0)
+        .wait_for("the abort confirmation", 5_000.0, || {
+            let text = owner.text("lease-confirm");
+            text.contains("Abort dev-astronomer's lease").then_some(())
+        })
+        .await;
+    owner.click("lease-confirm-no");
+    owner
+        .wait_for("the confirmation to close", 5_000.0, || {
+            owner
+                .get("lease-confirm")
+                .has_attribute("hidden")
+                .then_some(())
+        })
+        .await;
+    assert_eq!(owner.command_ids().len(), before, "nothing was sent");
+    owner.click("lease-abort");
+    owner
+        .wait_for("the abort confirmation again", 5_000.0, || {
+            (!owner.get("lease-confirm").has_attribute("hidden")).then_some(())
+        })
+        .await;
+    owner
+        .run_by_click(
+            "lease-confirm-yes",
+            "system.abort_manual_control",
+            "ok",
+            5_000.0,
+        )
         .await;
 
     astronomer

@@ -16,6 +16,15 @@ const DEFAULT_LEASE_S: &str = "1800";
 /// Auto-renew at most this often.
 const AUTO_RENEW_EVERY_MS: f64 = 30_000.0;
 
+/// What the confirmation asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Confirm {
+    /// Releasing this tab's lease.
+    Release,
+    /// The owner aborting a lease.
+    Abort,
+}
+
 /// The lease panel.
 #[component]
 pub fn LeasePanel() -> impl IntoView {
@@ -57,7 +66,10 @@ pub fn LeasePanel() -> impl IntoView {
             }
         })
     };
-    let release = move |_| {
+    // Release and abort end a lease and cancel its holder's running
+    // commands: each asks for confirmation first.
+    let confirming = RwSignal::new(None::<Confirm>);
+    let release = move || {
         if let Some(LeaseView::Mine { lease, .. }) = view_of() {
             if let Err(e) = console.publish(Command::LeaseRelease(LeaseRelease {
                 lease_id: lease.lease_id,
@@ -66,7 +78,7 @@ pub fn LeasePanel() -> impl IntoView {
             }
         }
     };
-    let abort = move |_| {
+    let abort = move || {
         if let Some(LeaseView::Theirs { lease, .. } | LeaseView::Mine { lease, .. }) = view_of() {
             if let Err(e) = console.publish(Command::AbortManualControl(AbortManualControl {
                 lease_id: lease.lease_id,
@@ -168,7 +180,8 @@ pub fn LeasePanel() -> impl IntoView {
                 <button type="button" data-testid="lease-renew" disabled=move || !mine() on:click=move |_| renew()>
                     "Renew"
                 </button>
-                <button type="button" data-testid="lease-release" disabled=move || !mine() on:click=release>
+                <button type="button" data-testid="lease-release" disabled=move || !mine()
+                    on:click=move |_| confirming.set(Some(Confirm::Release))>
                     "Release"
                 </button>
                 <label class="checkbox">
@@ -186,10 +199,59 @@ pub fn LeasePanel() -> impl IntoView {
                     data-testid="lease-abort"
                     hidden=move || !is_owner()
                     disabled=move || !held()
-                    on:click=abort
+                    on:click=move |_| confirming.set(Some(Confirm::Abort))
                 >
                     "Abort lease (owner)"
                 </button>
+            </div>
+            <div
+                class="confirm"
+                role="alertdialog"
+                aria-labelledby="lease-confirm-text"
+                data-testid="lease-confirm"
+                hidden=move || confirming.get().is_none()
+            >
+                <p id="lease-confirm-text">
+                    {move || {
+                        let holder = match view_of() {
+                            Some(LeaseView::Theirs { lease, .. }) => format!("{}'s", lease.holder),
+                            _ => "your".to_owned(),
+                        };
+                        let telescope = console.telescope().map(|t| t.name).unwrap_or_default();
+                        match confirming.get() {
+                            Some(Confirm::Release) => format!(
+                                "Release your lease on {telescope}? Your running commands will be canceled."
+                            ),
+                            Some(Confirm::Abort) => format!(
+                                "Abort {holder} lease on {telescope}? The holder's running commands will be canceled."
+                            ),
+                            None => String::new(),
+                        }
+                    }}
+                </p>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="danger"
+                        data-testid="lease-confirm-yes"
+                        on:click=move |_| {
+                            match confirming.get_untracked() {
+                                Some(Confirm::Release) => release(),
+                                Some(Confirm::Abort) => abort(),
+                                None => {}
+                            }
+                            confirming.set(None);
+                        }
+                    >
+                        {move || match confirming.get() {
+                            Some(Confirm::Abort) => "Abort the lease",
+                            _ => "Release",
+                        }}
+                    </button>
+                    <button type="button" data-testid="lease-confirm-no" on:click=move |_| confirming.set(None)>
+                        "Keep it"
+                    </button>
+                </div>
             </div>
         </section>
     }

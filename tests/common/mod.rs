@@ -270,8 +270,13 @@ impl Mounted {
 
     /// Releases this tab's lease through the UI and waits for the result.
     pub async fn release_lease(&self) {
+        self.click("lease-release");
+        self.wait_for("the release confirmation", 5_000.0, || {
+            (!self.find("lease-confirm")?.has_attribute("hidden")).then_some(())
+        })
+        .await;
         self.run_by_click(
-            "lease-release",
+            "lease-confirm-yes",
             "manual_control_lease.release",
             "ok",
             10_000.0,

@@ -137,8 +137,12 @@ async fn two_astronomers_share_a_telescope_one_lease_at_a_time() {
     second.screenshot("04-second-astronomer-lease-held").await;
 
     // Once the first releases, the second gets the telescope.
+    first.click("lease-release").await;
+    first
+        .wait_text("lease-confirm", "Release your lease", WAIT)
+        .await;
     let release = first
-        .publish_by_click("lease-release", "manual_control_lease.release")
+        .publish_by_click("lease-confirm-yes", "manual_control_lease.release")
         .await;
     first.wait_command(&release, "ok", WAIT).await;
     second
@@ -180,8 +184,13 @@ async fn the_owner_aborts_an_astronomers_lease() {
     owner
         .wait_text("lease-status", "dev-astronomer holds the lease", WAIT)
         .await;
+    owner.click("lease-abort").await;
+    owner
+        .wait_text("lease-confirm", "Abort dev-astronomer's lease", WAIT)
+        .await;
+    owner.screenshot("06a-owner-confirms-abort").await;
     let abort = owner
-        .publish_by_click("lease-abort", "system.abort_manual_control")
+        .publish_by_click("lease-confirm-yes", "system.abort_manual_control")
         .await;
     owner.wait_command(&abort, "ok", WAIT).await;
 
@@ -196,7 +205,7 @@ async fn the_owner_aborts_an_astronomers_lease() {
     astronomer
         .wait_text("controls-denied", "Acquire a manual control lease", WAIT)
         .await;
-    astronomer.screenshot("06-lease-aborted-by-owner").await;
+    astronomer.screenshot("06b-lease-aborted-by-owner").await;
     astronomer.close().await;
     owner.close().await;
 }
