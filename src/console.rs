@@ -86,6 +86,8 @@ pub struct Console {
     pub now: RwSignal<Millis>,
     /// Messages for the user (malformed frames, refused sends), newest last.
     pub notices: RwSignal<Vec<Notice>>,
+    /// The observer's safety limits for slews.
+    pub limits: RwSignal<crate::state::safety::Limits>,
     /// This tab's session id (the Origin's `session_id`).
     pub session_id: StoredValue<String>,
     sockets: StoredValue<Option<Sockets>, LocalStorage>,
@@ -108,6 +110,7 @@ impl Console {
             selected: RwSignal::new(None),
             now: RwSignal::new(now_ms()),
             notices: RwSignal::new(Vec::new()),
+            limits: RwSignal::new(crate::state::safety::Limits::default()),
             session_id: StoredValue::new(uuid::Uuid::new_v4().to_string()),
             sockets: StoredValue::new_local(None),
         }
@@ -390,6 +393,21 @@ impl Console {
             filters,
             focuser_range_um: None,
         }
+    }
+
+    /// The safety concerns about `command` on the selected telescope now
+    /// (empty for anything but a slew, or with no telescope picked).
+    pub fn safety_concerns(&self, command: &Command) -> Vec<crate::state::safety::Concern> {
+        let Some(telescope) = self.telescope() else {
+            return Vec::new();
+        };
+        let site = skydeck_astro::coords::Site::new(
+            telescope.site.latitude_deg,
+            telescope.site.longitude_deg,
+            telescope.site.elevation_m,
+        );
+        let jd = skydeck_astro::time::julian_date(now_ms() / 1000.0);
+        crate::state::safety::check_command(command, site, jd, self.limits.get_untracked())
     }
 
     /// Whether any command of this tab is running (tracked).

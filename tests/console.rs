@@ -450,3 +450,37 @@ async fn night_vision_toggles_with_n_and_is_remembered() {
         Some((start == "night").to_string().as_str())
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_slew_below_the_horizon_is_refused_before_sending_unless_overridden() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    app.acquire_lease().await;
+    let before = app.command_ids().len();
+    app.type_into("target-name", low_target());
+    app.click("mount-point");
+    let refusal = app
+        .wait_for("the safety refusal", 5_000.0, || {
+            let text = app.text("target-safety");
+            (!text.is_empty()).then_some(text)
+        })
+        .await;
+    assert!(refusal.contains("below the horizon"), "{refusal}");
+    assert_eq!(app.command_ids().len(), before, "nothing was sent");
+
+    // An explicit override sends it; the server then has its own limit.
+    app.click("target-override");
+    let id = app.publish_by_click("mount-point", "mount.point").await;
+    let entry = app.wait_for_state(&id, "error", 10_000.0).await;
+    assert!(entry
+        .text_content()
+        .unwrap_or_default()
+        .contains("below_horizon"));
+    assert!(
+        !app.get("target-override")
+            .unchecked_into::<leptos::web_sys::HtmlInputElement>()
+            .checked(),
+        "an override covers one command"
+    );
+    app.release_lease().await;
+}

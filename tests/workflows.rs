@@ -86,6 +86,16 @@ async fn a_failed_step_stops_the_workflow_says_why_and_releases_the_lease() {
     let app = mount_console(ASTRONOMER);
     app.connect().await;
     app.type_into("workflow-target-name", "No Such Object 12345");
+    // SkyDeck cannot check a name its catalog lacks: it refuses first...
+    app.click("workflow-slew-start");
+    app.wait_for("the safety refusal", 5_000.0, || {
+        let text = app.text("workflow-target-safety");
+        text.contains("not in SkyDeck's catalog").then_some(())
+    })
+    .await;
+    assert!(app.state_of("workflow-status").as_deref() == Some("none"));
+    // ...until the user overrides, and the server has its say.
+    app.click("workflow-target-override");
     app.click("workflow-slew-start");
     let end = workflow_end(&app, 60_000.0).await;
     assert_eq!(end, "failed");

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use skynet_protocol::{AutofocusStrategy, OffsetAxis};
 
-use crate::components::fields::{submit, TargetFields, TextField};
+use crate::components::fields::{submit, submit_checked, TargetFields, TextField};
 use crate::console::use_console;
 use crate::state::connection::SocketState;
 use crate::state::forms::{
@@ -35,6 +35,7 @@ pub fn Controls() -> impl IntoView {
             <p class="denied" data-testid="controls-denied" role="status" hidden=move || denied().is_none()>
                 {move || denied().unwrap_or_default()}
             </p>
+            <SafetyLimits />
             <fieldset class="controls-body" disabled=move || denied().is_some()>
                 <legend class="visually-hidden">"Telescope controls"</legend>
                 <MountControls />
@@ -49,11 +50,57 @@ pub fn Controls() -> impl IntoView {
     }
 }
 
+/// The observer's limits for slews: lowest altitude, closest to the Sun.
+#[component]
+fn SafetyLimits() -> impl IntoView {
+    let console = use_console();
+    let limits = console.limits.get_untracked();
+    let altitude = RwSignal::new(limits.min_altitude_deg.to_string());
+    let sun = RwSignal::new(limits.min_sun_distance_deg.to_string());
+    let errors = RwSignal::new(FormErrors::new());
+    // Every valid edit applies at once; a bad one is explained and ignored.
+    Effect::new(move |_| {
+        let mut found = FormErrors::new();
+        let mut read = |field: &str, text: String, range: std::ops::RangeInclusive<f64>| match text
+            .trim()
+            .parse::<f64>()
+        {
+            Ok(v) if range.contains(&v) => Some(v),
+            _ => {
+                found.push(skynet_protocol::validate::ValidationError {
+                    field: field.into(),
+                    message: format!("enter degrees from {} to {}", range.start(), range.end()),
+                });
+                None
+            }
+        };
+        let min_altitude = read("min_altitude_deg", altitude.get(), 0.0..=89.0);
+        let min_sun = read("min_sun_distance_deg", sun.get(), 0.0..=180.0);
+        if let (Some(min_altitude_deg), Some(min_sun_distance_deg)) = (min_altitude, min_sun) {
+            console.limits.set(crate::state::safety::Limits {
+                min_altitude_deg,
+                min_sun_distance_deg,
+            });
+        }
+        errors.set(found);
+    });
+    view! {
+        <details class="card safety-limits">
+            <summary data-testid="safety-limits">"Safety limits for slews"</summary>
+            <div class="row">
+                <TextField id="limit-altitude" label="Lowest altitude (°)" value=altitude errors=errors field="min_altitude_deg" inputmode="decimal" />
+                <TextField id="limit-sun" label="Closest to the Sun (°)" value=sun errors=errors field="min_sun_distance_deg" inputmode="decimal" />
+            </div>
+        </details>
+    }
+}
+
 /// `mount.point` and `mount.track`, with an optional pattern.
 #[component]
 fn MountControls() -> impl IntoView {
     let console = use_console();
     let mode = RwSignal::new(TargetMode::Catalog);
+    let override_safety = RwSignal::new(false);
     let ra = RwSignal::new(String::new());
     let dec = RwSignal::new(String::new());
     let name = RwSignal::new("M42".to_owned());
@@ -84,9 +131,13 @@ fn MountControls() -> impl IntoView {
         petals: petals.get_untracked(),
         period_s: period.get_untracked(),
     };
-    let point = move |_| submit(console, errors, |ctx| forms::mount_point(&target(), ctx));
+    let point = move |_| {
+        submit_checked(console, errors, Some(override_safety), |ctx| {
+            forms::mount_point(&target(), ctx)
+        })
+    };
     let track = move |_| {
-        submit(console, errors, |ctx| {
+        submit_checked(console, errors, Some(override_safety), |ctx| {
             forms::mount_track(&target(), &pattern_input(), ctx)
         })
     };
@@ -94,7 +145,7 @@ fn MountControls() -> impl IntoView {
     view! {
         <div class="card mount-controls">
             <h3>"Mount"</h3>
-            <TargetFields prefix="target" mode=mode ra=ra dec=dec name=name errors=errors />
+            <TargetFields prefix="target" mode=mode ra=ra dec=dec name=name errors=errors override_safety=override_safety />
             <div class="field">
                 <label for="pattern-kind">"Offset pattern (track only)"</label>
                 <select id="pattern-kind" data-testid="pattern-kind"

@@ -71,9 +71,12 @@ pub fn TargetFields(
     dec: RwSignal<String>,
     /// Catalog name as typed.
     name: RwSignal<String>,
-    /// The form's errors (`target.ra`, `target.dec`, `target.name`).
+    /// The form's errors (`target.ra`, `target.dec`, `target.name`, `safety`).
     errors: RwSignal<FormErrors>,
+    /// Set to send the next slew despite the safety limits.
+    override_safety: RwSignal<bool>,
 ) -> impl IntoView {
+    let safety = move || errors.with(|e| error_for(e, SAFETY_FIELD).map(str::to_owned));
     let radio = move |value: TargetMode, label: &'static str, suffix: &'static str| {
         view! {
             <label>
@@ -100,6 +103,18 @@ pub fn TargetFields(
             <TextField id=format!("{prefix}-ra") label="RA (J2000)" value=ra errors=errors field="target.ra" placeholder="05h35m17.3s or 83.82" />
             <TextField id=format!("{prefix}-dec") label="Dec (J2000)" value=dec errors=errors field="target.dec" placeholder="-05°23'28\" or -5.39" />
         </div>
+        <p class="safety-error" role="alert" data-testid=format!("{prefix}-safety") hidden=move || safety().is_none()>
+            {safety}
+        </p>
+        <label class="checkbox override">
+            <input
+                type="checkbox"
+                data-testid=format!("{prefix}-override")
+                prop:checked=move || override_safety.get()
+                on:change=move |ev| override_safety.set(event_target_checked(&ev))
+            />
+            "Override the safety limits for the next slew"
+        </label>
     }
 }
 
@@ -110,14 +125,55 @@ pub fn submit(
     errors: RwSignal<FormErrors>,
     build: impl FnOnce(&ValidationContext) -> Result<Command, FormErrors>,
 ) {
+    submit_checked(console, errors, None, build)
+}
+
+/// Like [`submit`], for a slew: a target below the limits or near the Sun is
+/// refused with the reason (field `safety`) unless `override_safety` is set;
+/// an override covers one command and is cleared once it is sent.
+pub fn submit_checked(
+    console: Console,
+    errors: RwSignal<FormErrors>,
+    override_safety: Option<RwSignal<bool>>,
+    build: impl FnOnce(&ValidationContext) -> Result<Command, FormErrors>,
+) {
     let ctx = console.validation_context();
-    match build(&ctx) {
-        Ok(command) => {
-            errors.set(FormErrors::new());
-            if let Err(e) = console.publish(command) {
-                console.notify(format!("not sent: {e}"));
+    let command = match build(&ctx) {
+        Ok(command) => command,
+        Err(found) => return errors.set(found),
+    };
+    let overridden = override_safety.is_some_and(|o| o.get_untracked());
+    if !overridden {
+        if let Some(found) = safety_errors(console, &command) {
+            return errors.set(found);
+        }
+    }
+    errors.set(FormErrors::new());
+    match console.publish(command) {
+        Ok(_) => {
+            if let Some(o) = override_safety {
+                o.set(false);
             }
         }
-        Err(found) => errors.set(found),
+        Err(e) => console.notify(format!("not sent: {e}")),
     }
 }
+
+/// The safety concerns about a command as form errors (field `safety`).
+pub fn safety_errors(console: Console, command: &Command) -> Option<FormErrors> {
+    let concerns = console.safety_concerns(command);
+    if concerns.is_empty() {
+        return None;
+    }
+    let reasons: Vec<String> = concerns.iter().map(ToString::to_string).collect();
+    Some(vec![skynet_protocol::validate::ValidationError {
+        field: SAFETY_FIELD.into(),
+        message: format!(
+            "Not sent: {}. Tick “override the safety limits” to send it anyway.",
+            reasons.join("; ")
+        ),
+    }])
+}
+
+/// The form field safety refusals are reported under.
+pub const SAFETY_FIELD: &str = "safety";

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use leptos::prelude::*;
 use skynet_protocol::{AutofocusStrategy, Command};
 
-use crate::components::fields::{TargetFields, TextField};
+use crate::components::fields::{safety_errors, TargetFields, TextField};
 use crate::console::{use_console, Console};
 use crate::state::forms::{self, FormErrors, TargetInput, TargetMode};
 use crate::state::telescopes::may_lease;
@@ -72,6 +72,7 @@ pub fn Workflows() -> impl IntoView {
     let duration = RwSignal::new("10".to_owned());
     let filter = RwSignal::new("L".to_owned());
     let errors = RwSignal::new(FormErrors::new());
+    let override_safety = RwSignal::new(false);
 
     // Feed the running workflow what the console sees.
     Effect::new(move |_| {
@@ -143,9 +144,22 @@ pub fn Workflows() -> impl IntoView {
             let exposure =
                 forms::exposure(&duration.get_untracked(), "1", &filter.get_untracked(), ctx);
             match (track, exposure) {
-                (Ok(Command::MountTrack(t)), Ok(Command::CameraExposureStart(e))) => Ok(
-                    Workflow::slew_and_expose(uid.clone(), lease_s(), t.target, e),
-                ),
+                (Ok(Command::MountTrack(t)), Ok(Command::CameraExposureStart(e))) => {
+                    if !override_safety.get_untracked() {
+                        if let Some(refused) =
+                            safety_errors(console, &Command::MountTrack(t.clone()))
+                        {
+                            return Err(refused);
+                        }
+                    }
+                    override_safety.set(false);
+                    Ok(Workflow::slew_and_expose(
+                        uid.clone(),
+                        lease_s(),
+                        t.target,
+                        e,
+                    ))
+                }
                 (t, e) => {
                     errs.extend(t.err().unwrap_or_default());
                     errs.extend(e.err().unwrap_or_default());
@@ -215,7 +229,7 @@ pub fn Workflows() -> impl IntoView {
             <p class="denied" role="status" data-testid="workflows-blocked" hidden=move || blocked().is_none()>
                 {move || blocked().unwrap_or_default()}
             </p>
-            <TargetFields prefix="workflow-target" mode=mode ra=ra dec=dec name=name errors=errors />
+            <TargetFields prefix="workflow-target" mode=mode ra=ra dec=dec name=name errors=errors override_safety=override_safety />
             <div class="row">
                 <TextField id="workflow-exposure" label="Exposure (s)" value=duration errors=errors field="duration_s" inputmode="decimal" />
                 <TextField id="workflow-filter" label="Filter" value=filter errors=errors field="filter_id" />

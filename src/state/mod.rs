@@ -4,6 +4,7 @@
 pub mod command_log;
 pub mod connection;
 pub mod forms;
+pub mod safety;
 pub mod telemetry;
 pub mod telescopes;
 pub mod theme;

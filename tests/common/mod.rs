@@ -285,20 +285,34 @@ impl Mounted {
     }
 }
 
-/// A bright catalog object high above La Palma now (30° to 75° altitude), so
-/// the test's slew is never refused as below the horizon, whenever it runs.
+/// A bright catalog object high above La Palma now (30° to 75° altitude) and
+/// far from the Sun, so neither SkyDeck's safety limits nor the server refuse
+/// the test's slew, whenever it runs.
 pub fn high_target() -> &'static str {
-    use skydeck_astro::coords::{equatorial_to_horizontal, Site};
+    catalog_target(|alt, sun| (30.0..75.0).contains(&alt) && sun > 45.0)
+        .expect("some catalog object is between 30° and 75° altitude, far from the Sun")
+}
+
+/// A catalog object well below La Palma's horizon now.
+pub fn low_target() -> &'static str {
+    catalog_target(|alt, _| alt < -20.0).expect("some catalog object is below the horizon")
+}
+
+/// The first catalog object whose altitude and distance from the Sun (degrees,
+/// at La Palma now) pass `accept`.
+fn catalog_target(accept: impl Fn(f64, f64) -> bool) -> Option<&'static str> {
+    use skydeck_astro::coords::{angular_separation_deg, equatorial_to_horizontal, precess, Site};
     let site = Site::new(28.7606, -17.8816, 2396.0);
     let jd = skydeck_astro::time::julian_date(js_sys::Date::now() / 1000.0);
+    let sun = skydeck_astro::sun::sun_position(jd);
     skydeck_astro::catalog::all()
         .iter()
         .find(|o| {
-            let alt = equatorial_to_horizontal(o.position, site, jd).alt_deg;
-            (30.0..75.0).contains(&alt)
+            let of_date = precess(o.position, skydeck_astro::time::J2000_JD, jd);
+            let alt = equatorial_to_horizontal(of_date, site, jd).alt_deg;
+            accept(alt, angular_separation_deg(of_date, sun))
         })
         .map(|o| o.name)
-        .expect("some catalog object is between 30° and 75° altitude at any time")
 }
 
 /// Presses a key on the page (a `keydown` on the window, as a keyboard does).

@@ -371,19 +371,25 @@ impl Browser {
     }
 }
 
-/// A bright catalog object between 30° and 75° altitude at La Palma now, so
-/// a slew is never refused as below the horizon, whenever the suite runs.
+/// A bright catalog object between 30° and 75° altitude at La Palma now and
+/// far from the Sun, so neither SkyDeck's safety limits nor the server refuse
+/// a slew to it, whenever the suite runs.
 pub fn high_target() -> &'static str {
-    use skydeck_astro::coords::{equatorial_to_horizontal, Site};
+    use skydeck_astro::coords::{angular_separation_deg, equatorial_to_horizontal, precess, Site};
     let site = Site::new(28.7606, -17.8816, 2396.0);
     let unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     let jd = skydeck_astro::time::julian_date(unix);
+    let sun = skydeck_astro::sun::sun_position(jd);
     skydeck_astro::catalog::all()
         .iter()
-        .find(|o| (30.0..75.0).contains(&equatorial_to_horizontal(o.position, site, jd).alt_deg))
+        .find(|o| {
+            let of_date = precess(o.position, skydeck_astro::time::J2000_JD, jd);
+            (30.0..75.0).contains(&equatorial_to_horizontal(of_date, site, jd).alt_deg)
+                && angular_separation_deg(of_date, sun) > 45.0
+        })
         .map(|o| o.name)
-        .expect("some catalog object is between 30° and 75° altitude at any time")
+        .expect("some catalog object is between 30° and 75° altitude, far from the Sun")
 }
