@@ -86,6 +86,8 @@ pub struct Console {
     pub now: RwSignal<Millis>,
     /// Messages for the user (malformed frames, refused sends), newest last.
     pub notices: RwSignal<Vec<Notice>>,
+    /// Every lease event of the session, for the session export.
+    pub lease_events: RwSignal<Vec<crate::state::export::LeaseRecord>>,
     /// The observer's safety limits for slews.
     pub limits: RwSignal<crate::state::safety::Limits>,
     /// This tab's session id (the Origin's `session_id`).
@@ -111,6 +113,7 @@ impl Console {
             now: RwSignal::new(now_ms()),
             notices: RwSignal::new(Vec::new()),
             limits: RwSignal::new(crate::state::safety::Limits::default()),
+            lease_events: RwSignal::new(Vec::new()),
             session_id: StoredValue::new(uuid::Uuid::new_v4().to_string()),
             sockets: StoredValue::new_local(None),
         }
@@ -295,6 +298,12 @@ impl Console {
             }
             StreamServerMessage::ManualControlLease(event) => {
                 self.telescopes.update(|t| t.on_lease(&event.lease));
+                self.lease_events.update(|events| {
+                    events.push(crate::state::export::LeaseRecord {
+                        at: now,
+                        lease: event.lease,
+                    })
+                });
             }
             StreamServerMessage::Error(error) => {
                 self.notify(format!("stream error `{}`: {}", error.code, error.message));

@@ -484,3 +484,45 @@ async fn a_slew_below_the_horizon_is_refused_before_sending_unless_overridden() 
     );
     app.release_lease().await;
 }
+
+#[wasm_bindgen_test]
+async fn the_session_exports_as_json_and_csv() {
+    let app = mount_console(ASTRONOMER_2);
+    app.connect().await;
+    // Something to export: a refused publish (this account holds no lease).
+    let id = app
+        .console
+        .publish_to(
+            TelescopeUid(LAPALMA.into()),
+            Command::MountPoint(MountPoint {
+                target: TargetPosition::catalog("Vega"),
+            }),
+        )
+        .expect("the commands socket is open");
+    app.wait_for_state(&id.to_string(), "error", 10_000.0).await;
+    let csv = app.console.log.with_untracked(|log| {
+        app.console
+            .lease_events
+            .with_untracked(|leases| skydeck::state::export::to_csv(log, leases))
+    });
+    assert!(
+        csv.contains(&format!("command,{id},tel-lapalma,mount.point,Vega")),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(
+            "result,{id},tel-lapalma,mount.point,,,error,forbidden"
+        )),
+        "{csv}"
+    );
+    app.click("export-csv");
+    app.wait_for("the CSV export", 5_000.0, || {
+        app.text("notices").contains(".csv").then_some(())
+    })
+    .await;
+    app.click("export-json");
+    app.wait_for("the JSON export", 5_000.0, || {
+        app.text("notices").contains(".json").then_some(())
+    })
+    .await;
+}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use skynet_protocol::CommandId;
 
+use crate::components::export::ExportButtons;
 use crate::console::use_console;
 use crate::state::command_log::{CommandEntry, CommandState, Outcome};
 use crate::state::connection::http_url;
@@ -25,6 +26,7 @@ pub fn CommandLogView() -> impl IntoView {
     view! {
         <section class="panel command-log" aria-labelledby="log-heading">
             <h2 id="log-heading">"Command log"</h2>
+            <ExportButtons />
             <p class="empty" hidden=move || !ids().is_empty()>"No commands yet."</p>
             <ol class="log-entries" data-testid="command-log">
                 <For each=ids key=|id| *id let:id>

@@ -6,6 +6,7 @@
 pub mod abort;
 pub mod connection;
 pub mod controls;
+pub mod export;
 pub mod fields;
 pub mod lease;
 pub mod log;

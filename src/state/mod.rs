@@ -3,6 +3,7 @@
 
 pub mod command_log;
 pub mod connection;
+pub mod export;
 pub mod forms;
 pub mod safety;
 pub mod telemetry;

@@ -89,6 +89,38 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// An instant as RFC 3339 UTC with milliseconds, `2026-11-24T21:04:05.120Z`.
+pub fn format_rfc3339(ms: Millis) -> String {
+    let total_ms = ms.round() as i64;
+    let (days, day_ms) = (
+        total_ms.div_euclid(86_400_000),
+        total_ms.rem_euclid(86_400_000),
+    );
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        day_ms / 3_600_000,
+        day_ms / 60_000 % 60,
+        day_ms / 1000 % 60,
+        day_ms % 1000
+    )
+}
+
+/// The proleptic Gregorian date of a day number since 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// A duration for people: `4 s`, `2 min 05 s`, `1 h 02 min`.
 pub fn format_duration(ms: Millis) -> String {
     let total = (ms.max(0.0) / 1000.0).floor() as u64;
@@ -152,6 +184,18 @@ mod tests {
             "２０２６-11-24T21:04:05Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn formats_rfc3339_and_reads_it_back() {
+        assert_eq!(format_rfc3339(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_rfc3339(1_795_554_245_120.0),
+            "2026-11-24T21:04:05.120Z"
+        );
+        for ms in [-86_400_001.0, 951_782_400_000.0, 4_102_444_799_999.0] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms), "{ms}");
         }
     }
 
