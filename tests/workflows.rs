@@ -69,10 +69,11 @@ async fn autofocus_sweep_runs_to_the_end_by_one_click() {
     let end = workflow_end(&app, 90_000.0).await;
     assert_eq!(end, "succeeded", "{}", app.text("workflow-status"));
     assert_eq!(step_states(&app), vec!["done"; 5]);
+    // Seen on the stream, or (when the result came first) from its samples.
+    let watched = app.text("workflow-step-2");
     assert!(
-        app.text("workflow-step-2").contains("focuser moving"),
-        "{}",
-        app.text("workflow-step-2")
+        watched.contains("focuser moving") || watched.contains("focuser moved through"),
+        "{watched}"
     );
     assert!(
         app.text("workflow-step-3").contains("best focus"),

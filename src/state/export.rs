@@ -56,7 +56,9 @@ pub fn to_json(log: &CommandLog, leases: &[LeaseRecord], client: &str, now: Mill
         "commands": commands,
         "lease_events": leases,
     });
-    serde_json::to_string_pretty(&document).unwrap_or_default()
+    // Compact, not pretty: the pretty printer would compile every type's
+    // serializer a second time into the bundle.
+    serde_json::to_string(&document).unwrap_or_default()
 }
 
 /// One CSV field, quoted when it must be (RFC 4180).

@@ -360,8 +360,19 @@ impl Workflow {
                 actions
             }
             (CommandState::Ok, Wait::FocuserMoving) => {
-                // The result came before a moving snapshot was seen.
-                let mut actions = self.complete("the sweep finished".into(), now);
+                // The result came before a moving snapshot was seen: its
+                // samples say where the focuser went.
+                let detail = match entry.outcome() {
+                    Outcome::Autofocus(a) => {
+                        let mut positions: Vec<f64> =
+                            a.samples.iter().map(|s| s.position_um).collect();
+                        positions.sort_by(f64::total_cmp);
+                        positions.dedup();
+                        format!("the focuser moved through {} positions", positions.len())
+                    }
+                    _ => "the sweep finished".into(),
+                };
+                let mut actions = self.complete(detail, now);
                 actions.extend(self.observe_command(entry, now));
                 actions
             }

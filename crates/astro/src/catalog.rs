@@ -377,16 +377,33 @@ const GREEK: [(char, &str, &str); 24] = [
 
 /// Lower-case words of a name, Greek letters spelled out, punctuation
 /// dropped (`Bode's Galaxy` → `bodes`, `galaxy`; `α Lyr` → `alpha`, `lyr`).
+/// Lower case for what names are made of, ASCII and Greek, without the
+/// Unicode case tables (they would weigh on the browser bundle); other
+/// characters are kept as they are. Final sigma folds to sigma.
+fn fold_case(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        // Greek capitals Α..Ω (U+0391..U+03A9, U+03A2 unassigned) are 0x20 below.
+        'Α'..='Ω' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        'ς' => 'σ',
+        _ => c,
+    }
+}
+
+/// A lower-case Greek letter (α..ω).
+fn is_greek_letter(c: char) -> bool {
+    ('α'..='ω').contains(&c)
+}
+
 fn words(s: &str) -> Vec<String> {
     let mut spelled = String::with_capacity(s.len());
     for c in s.chars() {
-        let lower = c.to_lowercase().next().unwrap_or(c);
-        let lower = if lower == 'ς' { 'σ' } else { lower };
+        let lower = fold_case(c);
         if let Some((_, name, _)) = GREEK.iter().find(|(g, _, _)| *g == lower) {
             spelled.push(' ');
             spelled.push_str(name);
             spelled.push(' ');
-        } else if lower.is_alphanumeric() || lower.is_whitespace() {
+        } else if lower.is_ascii_alphanumeric() || is_greek_letter(lower) || lower.is_whitespace() {
             spelled.push(lower);
         } else if matches!(lower, '-' | '_' | '/') {
             spelled.push(' ');

@@ -83,10 +83,12 @@ async fn a_new_user_runs_both_patterns_from_the_ui() {
     page.wait_command(&autofocus, "ok", WAIT).await;
     let entry = page.text(&format!("command-{autofocus}")).await;
     assert!(entry.contains("Best focus"), "{entry}");
-    assert!(page
-        .text("workflow-step-2")
-        .await
-        .contains("focuser moving"));
+    // Seen on the stream, or (when the result came first) from its samples.
+    let watched = page.text("workflow-step-2").await;
+    assert!(
+        watched.contains("focuser moving") || watched.contains("focuser moved through"),
+        "{watched}"
+    );
     page.screenshot("03-autofocus-sweep").await;
     page.close().await;
 }
