@@ -526,3 +526,42 @@ async fn the_session_exports_as_json_and_csv() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn a_target_is_found_by_name_and_placed_before_the_slew() {
+    let app = mount_console(VIEWER);
+    app.connect().await;
+    app.type_into("target-name", "orion neb");
+    let offered = app
+        .wait_for("catalog suggestions", 5_000.0, || {
+            let list = app.find("target-suggestions")?;
+            let first = list.query_selector("option").ok()??;
+            first.get_attribute("value")
+        })
+        .await;
+    assert_eq!(offered, "M42");
+    assert_eq!(
+        app.get("target-name").get_attribute("list").as_deref(),
+        Some("target-catalog")
+    );
+    app.type_into("target-name", "M42");
+    let info = app
+        .wait_for("the target's place", 5_000.0, || {
+            let text = app.text("target-info");
+            text.contains("M42").then_some(text)
+        })
+        .await;
+    assert!(info.contains("Orion Nebula"), "{info}");
+    assert!(
+        info.contains("altitude") && info.contains("from the Sun"),
+        "{info}"
+    );
+    assert!(info.contains("transits"), "{info}");
+    app.type_into("target-name", "Planet X");
+    app.wait_for("an unknown name explained", 5_000.0, || {
+        app.text("target-info")
+            .contains("not in SkyDeck's catalog")
+            .then_some(())
+    })
+    .await;
+}

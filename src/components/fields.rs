@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::Command;
 
-use crate::console::Console;
-use crate::state::forms::{error_for, FormErrors, TargetMode};
+use crate::console::{use_console, Console};
+use crate::state::forms::{error_for, FormErrors, TargetInput, TargetMode};
+use crate::state::target_info::TargetInfo;
+use crate::state::time::now_ms;
 
 /// A labelled text input bound to `value`, showing the message of `field`
 /// from `errors` beneath it.
@@ -29,6 +31,9 @@ pub fn TextField(
     /// `decimal` for numbers: a numeric keypad on tablets.
     #[prop(optional)]
     inputmode: &'static str,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional, into)]
+    list: Option<String>,
 ) -> impl IntoView {
     let message = move || errors.with(|e| error_for(e, field).map(str::to_owned));
     let error_id = format!("{id}-error");
@@ -44,6 +49,7 @@ pub fn TextField(
                 spellcheck="false"
                 placeholder=placeholder
                 inputmode=(!inputmode.is_empty()).then_some(inputmode)
+                list=list
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=error_id.clone()
                 prop:value=move || value.get()
@@ -91,14 +97,57 @@ pub fn TargetFields(
             </label>
         }
     };
+    let console = use_console();
+    // The target as typed, placed at the telescope's site, every 10 s.
+    let minute = Memo::new(move |_| (console.now.get() / 10_000.0).floor());
+    let info = move || {
+        minute.track();
+        let telescope = console.telescope()?;
+        let site = skydeck_astro::coords::Site::new(
+            telescope.site.latitude_deg,
+            telescope.site.longitude_deg,
+            telescope.site.elevation_m,
+        );
+        let mut ignored = FormErrors::new();
+        let input = TargetInput {
+            mode: mode.get(),
+            ra: ra.get(),
+            dec: dec.get(),
+            name: name.get(),
+        };
+        let target = input.parse(&mut ignored)?;
+        Some(match TargetInfo::of(&target, site, now_ms()) {
+            Ok(info) => info.summary(),
+            Err(why) => format!("Cannot place it: {why}."),
+        })
+    };
+    let suggestions = move || {
+        let query = name.get();
+        skydeck_astro::catalog::search(&query, 8)
+            .into_iter()
+            .map(|o| {
+                let label = o
+                    .aliases
+                    .iter()
+                    .copied()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                view! { <option value=o.name label=label></option> }
+            })
+            .collect_view()
+    };
+    let list_id = format!("{prefix}-catalog");
     view! {
         <div class="segmented" role="radiogroup" aria-label="Target given as">
             {radio(TargetMode::Catalog, "Catalog name", "catalog")}
             {radio(TargetMode::Coordinates, "RA / Dec", "coordinates")}
         </div>
         <div class="row" hidden=move || mode.get() != TargetMode::Catalog>
-            <TextField id=format!("{prefix}-name") label="Object" value=name errors=errors field="target.name" placeholder="M42, Vega, NGC 869" />
+            <TextField id=format!("{prefix}-name") label="Object" value=name errors=errors field="target.name" placeholder="M42, Vega, NGC 869" list=list_id.clone() />
+            <datalist id=list_id data-testid=format!("{prefix}-suggestions")>{suggestions}</datalist>
         </div>
+        <p class="target-info" data-testid=format!("{prefix}-info") aria-live="polite">{info}</p>
         <div class="row" hidden=move || mode.get() != TargetMode::Coordinates>
             <TextField id=format!("{prefix}-ra") label="RA (J2000)" value=ra errors=errors field="target.ra" placeholder="05h35m17.3s or 83.82" />
             <TextField id=format!("{prefix}-dec") label="Dec (J2000)" value=dec errors=errors field="target.dec" placeholder="-05°23'28\" or -5.39" />

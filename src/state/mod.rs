@@ -6,6 +6,7 @@ pub mod connection;
 pub mod export;
 pub mod forms;
 pub mod safety;
+pub mod target_info;
 pub mod telemetry;
 pub mod telescopes;
 pub mod theme;
