@@ -22,6 +22,7 @@ use components::notices::Notices;
 use components::snapshots::Snapshots;
 use components::telescopes::TelescopePicker;
 use components::theme::ThemeToggle;
+use components::vcurve::VCurve;
 use components::workflows::Workflows;
 use console::{Console, Settings};
 
@@ -104,6 +105,7 @@ pub fn ConsoleView(
             </div>
             <div class="column">
                 <Snapshots />
+                <VCurve />
                 <CommandLogView />
             </div>
         </main>

@@ -75,6 +75,22 @@ async fn autofocus_sweep_runs_to_the_end_by_one_click() {
         watched.contains("focuser moving") || watched.contains("focuser moved through"),
         "{watched}"
     );
+    // The V-curve drew the sweep's samples and marks the result.
+    let samples = app
+        .get("vcurve")
+        .query_selector_all("[data-testid=vcurve-sample]")
+        .expect("a valid selector")
+        .length();
+    assert!(samples >= 9, "{samples} samples drawn");
+    app.wait_for("the result on the V-curve", 5_000.0, || {
+        app.find("vcurve-result")
+    })
+    .await;
+    assert!(
+        app.text("vcurve-caption").contains("result: best focus"),
+        "{}",
+        app.text("vcurve-caption")
+    );
     assert!(
         app.text("workflow-step-3").contains("best focus"),
         "{}",

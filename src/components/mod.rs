@@ -14,4 +14,5 @@ pub mod notices;
 pub mod snapshots;
 pub mod telescopes;
 pub mod theme;
+pub mod vcurve;
 pub mod workflows;

@@ -5,6 +5,7 @@ pub mod command_log;
 pub mod connection;
 pub mod export;
 pub mod forms;
+pub mod plot;
 pub mod safety;
 pub mod target_info;
 pub mod telemetry;

@@ -49,7 +49,12 @@ pub struct DeviceSet {
     pub rotator: Option<Stamped<RotatorState>>,
     /// The imaging instrument's autofocus, running or last.
     pub autofocus: Option<Stamped<AutofocusProgress>>,
+    /// The session's autofocus runs, oldest first (at most [`AUTOFOCUS_RUNS`]).
+    pub autofocus_runs: Vec<AutofocusProgress>,
 }
+
+/// Autofocus runs kept for comparison.
+pub const AUTOFOCUS_RUNS: usize = 5;
 
 /// Device snapshots of every telescope seen.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,6 +101,19 @@ impl Telemetry {
     pub fn on_instrument(&mut self, snapshot: InstrumentSnapshot, now: Millis) {
         let set = self.telescopes.entry(snapshot.telescope_uid).or_default();
         if let Some(autofocus) = snapshot.autofocus {
+            match set
+                .autofocus_runs
+                .iter_mut()
+                .find(|run| run.command_id == autofocus.command_id)
+            {
+                Some(run) => *run = autofocus.clone(),
+                None => {
+                    set.autofocus_runs.push(autofocus.clone());
+                    if set.autofocus_runs.len() > AUTOFOCUS_RUNS {
+                        set.autofocus_runs.remove(0);
+                    }
+                }
+            }
             set.autofocus = Some(Stamped {
                 value: autofocus,
                 received_at: now,
@@ -133,6 +151,43 @@ mod tests {
         assert!(f.is_stale(11_001.0, true));
         assert!(f.is_stale(1_500.0, false));
         assert_eq!(f.age_ms(500.0), 0.0);
+    }
+
+    #[test]
+    fn autofocus_runs_are_kept_by_command_for_comparison() {
+        use skynet_protocol::{AutofocusSample, AutofocusStrategy, CommandId, InstrumentSnapshot};
+        let mut t = Telemetry::new();
+        let uid = TelescopeUid("tel-a".into());
+        let ids: Vec<CommandId> = (0..7).map(|_| CommandId::new_v4()).collect();
+        let snapshot = |id: CommandId, samples: usize| InstrumentSnapshot {
+            instrument_uid: DeviceUid("tel-a-camera".into()),
+            telescope_uid: uid.clone(),
+            observed_at: Timestamp("2026-11-24T21:04:05Z".into()),
+            autofocus: Some(AutofocusProgress {
+                command_id: id,
+                filter_id: "L".into(),
+                strategy: AutofocusStrategy::VCurve,
+                running: true,
+                samples: (0..samples)
+                    .map(|i| AutofocusSample {
+                        position_um: i as f64,
+                        hfr_px: 2.0,
+                    })
+                    .collect(),
+                best_position_um: None,
+            }),
+        };
+        t.on_instrument(snapshot(ids[0], 1), 0.0);
+        t.on_instrument(snapshot(ids[0], 3), 1.0);
+        assert_eq!(t.devices(&uid).autofocus_runs.len(), 1, "one run, updated");
+        assert_eq!(t.devices(&uid).autofocus_runs[0].samples.len(), 3);
+        for id in &ids[1..] {
+            t.on_instrument(snapshot(*id, 2), 2.0);
+        }
+        let runs = t.devices(&uid).autofocus_runs;
+        assert_eq!(runs.len(), AUTOFOCUS_RUNS);
+        assert_eq!(runs.last().unwrap().command_id, ids[6]);
+        assert_eq!(runs[0].command_id, ids[2], "the oldest are dropped");
     }
 
     #[test]

@@ -364,6 +364,19 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("writing a screenshot");
     }
 
+    /// Saves a screenshot of one element as `target/screenshots/{name}.png`.
+    pub async fn screenshot_of(&self, testid: &str, name: &str) {
+        let png = self
+            .el(testid)
+            .await
+            .screenshot()
+            .await
+            .expect("an element screenshot");
+        let dir = root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("creating target/screenshots");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("writing a screenshot");
+    }
+
     /// Ends the session and chromedriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

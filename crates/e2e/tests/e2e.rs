@@ -90,6 +90,25 @@ async fn a_new_user_runs_both_patterns_from_the_ui() {
         "{watched}"
     );
     page.screenshot("03-autofocus-sweep").await;
+    page.wait_js(
+        "the V-curve to mark the result",
+        "return !!document.querySelector('[data-testid=vcurve-result]');",
+        WAIT,
+    )
+    .await;
+    page.screenshot_of("vcurve", "03b-v-curve").await;
+    // Night vision: everything red, remembered.
+    page.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));",
+    )
+    .await;
+    page.wait_js(
+        "night vision",
+        "return document.documentElement.dataset.theme === 'night';",
+        WAIT,
+    )
+    .await;
+    page.screenshot("03c-night-vision").await;
     page.close().await;
 }
 

@@ -1,0 +1,152 @@
+//! The autofocus V-curve: half-flux radius against focuser position, drawn
+//! as samples arrive on the stream, with the fitted minimum, the result of
+//! the `imager.autofocus` command marked, and earlier runs kept faint for
+//! comparison.
+
+use leptos::prelude::*;
+use skynet_protocol::AutofocusProgress;
+
+use crate::console::use_console;
+use crate::state::command_log::Outcome;
+use crate::state::plot::{ticks, Frame};
+
+const W: f64 = 320.0;
+const H: f64 = 200.0;
+const PAD: f64 = 28.0;
+
+fn points(run: &AutofocusProgress) -> Vec<(f64, f64)> {
+    let mut points: Vec<(f64, f64)> = run
+        .samples
+        .iter()
+        .map(|s| (s.position_um, s.hfr_px))
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points
+}
+
+/// The V-curve panel of the selected telescope.
+#[component]
+pub fn VCurve() -> impl IntoView {
+    let console = use_console();
+    let runs = Memo::new(move |_| match console.selected.get() {
+        Some(uid) => console.telemetry.with(|t| t.devices(&uid).autofocus_runs),
+        None => Vec::new(),
+    });
+    // The result of the latest run's command, once it came.
+    let result = move || {
+        let last = runs.with(|r| r.last().map(|r| r.command_id))?;
+        console.log.with(|log| match log.get(last)?.outcome() {
+            Outcome::Autofocus(a) => Some((a.best_position_um, a.best_hfr_px)),
+            _ => None,
+        })
+    };
+    let plot = move || {
+        let runs = runs.get();
+        let all: Vec<(f64, f64)> = runs.iter().flat_map(points).collect();
+        let frame = Frame::fit(&all, W, H, PAD)?;
+        let last = runs.len().saturating_sub(1);
+        let curves = runs
+            .iter()
+            .enumerate()
+            .map(|(i, run)| {
+                let latest = i == last;
+                let pts = points(run);
+                let circles = latest.then(|| {
+                    pts.iter()
+                        .map(|&(x, y)| {
+                            view! {
+                                <circle class="vcurve-sample" data-testid="vcurve-sample"
+                                    cx=format!("{:.1}", frame.x(x)) cy=format!("{:.1}", frame.y(y)) r="3" />
+                            }
+                        })
+                        .collect_view()
+                });
+                let best = run.best_position_um.filter(|_| latest).map(|b| {
+                    view! {
+                        <line class="vcurve-best" data-testid="vcurve-best"
+                            x1=format!("{:.1}", frame.x(b)) x2=format!("{:.1}", frame.x(b))
+                            y1=format!("{PAD}") y2=format!("{}", H - PAD) />
+                    }
+                });
+                view! {
+                    <g class=if latest { "vcurve-run latest" } else { "vcurve-run earlier" }>
+                        <polyline points=frame.polyline(&pts) />
+                        {circles}
+                        {best}
+                    </g>
+                }
+            })
+            .collect_view();
+        let x_ticks = ticks(frame.x_min, frame.x_max, 4)
+            .into_iter()
+            .map(|t| {
+                view! {
+                    <text class="tick" x=format!("{:.1}", frame.x(t)) y=format!("{}", H - 8.0) text-anchor="middle">
+                        {format!("{t:.0}")}
+                    </text>
+                }
+            })
+            .collect_view();
+        let y_ticks = ticks(frame.y_min.max(0.0), frame.y_max, 3)
+            .into_iter()
+            .map(|t| {
+                view! {
+                    <text class="tick" x="4" y=format!("{:.1}", frame.y(t) + 3.0)>{format!("{t}")}</text>
+                }
+            })
+            .collect_view();
+        let marker = result().map(|(x, y)| {
+            let (cx, cy) = (frame.x(x), frame.y(y));
+            view! {
+                <path class="vcurve-result" data-testid="vcurve-result"
+                    d=format!("M{cx:.1} {:.1} L{:.1} {cy:.1} L{cx:.1} {:.1} L{:.1} {cy:.1} Z", cy - 6.0, cx + 6.0, cy + 6.0, cx - 6.0) />
+            }
+        });
+        Some(view! {
+            <line class="axis" x1=format!("{PAD}") y1=format!("{}", H - PAD) x2=format!("{}", W - PAD) y2=format!("{}", H - PAD) />
+            <line class="axis" x1=format!("{PAD}") y1=format!("{PAD}") x2=format!("{PAD}") y2=format!("{}", H - PAD) />
+            {x_ticks}
+            {y_ticks}
+            {curves}
+            {marker}
+        })
+    };
+    let caption = move || {
+        let runs = runs.get();
+        let Some(run) = runs.last() else {
+            return "No autofocus run yet.".to_owned();
+        };
+        let state = if run.running { "running" } else { "done" };
+        let best = match (result(), run.best_position_um) {
+            (Some((x, hfr)), _) => format!("; result: best focus {x:.0} µm, HFR {hfr:.2} px"),
+            (None, Some(x)) => format!("; fitted minimum {x:.0} µm"),
+            _ => String::new(),
+        };
+        let earlier = if runs.len() > 1 {
+            format!(" ({} earlier run(s) shown faint)", runs.len() - 1)
+        } else {
+            String::new()
+        };
+        format!(
+            "Filter {}, {}: {} sample(s), {state}{best}{earlier}",
+            run.filter_id,
+            run.strategy,
+            run.samples.len()
+        )
+    };
+    view! {
+        <section class="panel vcurve" aria-labelledby="vcurve-heading">
+            <h2 id="vcurve-heading">"Autofocus V-curve"</h2>
+            <svg
+                class="plot"
+                data-testid="vcurve"
+                viewBox=format!("0 0 {W} {H}")
+                role="img"
+                aria-label="Half-flux radius (pixels) against focuser position (microns)"
+            >
+                {plot}
+            </svg>
+            <p class="caption" data-testid="vcurve-caption">{caption}</p>
+        </section>
+    }
+}

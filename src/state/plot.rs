@@ -1,0 +1,151 @@
+//! Plot geometry: data ranges mapped onto an SVG box, and round tick values.
+
+/// A data range drawn in a box of `width` × `height` user units with a margin
+/// `pad` on every side; y grows upwards in data and downwards in SVG.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Smallest x shown.
+    pub x_min: f64,
+    /// Largest x shown.
+    pub x_max: f64,
+    /// Smallest y shown.
+    pub y_min: f64,
+    /// Largest y shown.
+    pub y_max: f64,
+    /// Box width.
+    pub width: f64,
+    /// Box height.
+    pub height: f64,
+    /// Margin.
+    pub pad: f64,
+}
+
+impl Frame {
+    /// The frame that shows every point (with 5 % headroom); `None` with no
+    /// finite point. A flat range is widened so nothing divides by zero.
+    pub fn fit(points: &[(f64, f64)], width: f64, height: f64, pad: f64) -> Option<Self> {
+        let finite: Vec<&(f64, f64)> = points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        if finite.is_empty() {
+            return None;
+        }
+        let (mut x_min, mut x_max, mut y_min, mut y_max) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for &&(x, y) in &finite {
+            x_min = x_min.min(x);
+            x_max = x_max.max(x);
+            y_min = y_min.min(y);
+            y_max = y_max.max(y);
+        }
+        let widen = |lo: f64, hi: f64| {
+            let span = hi - lo;
+            if span > 0.0 {
+                (lo - span * 0.05, hi + span * 0.05)
+            } else {
+                let half = lo.abs().max(1.0) * 0.05;
+                (lo - half, hi + half)
+            }
+        };
+        let (x_min, x_max) = widen(x_min, x_max);
+        let (y_min, y_max) = widen(y_min.min(0.0), y_max);
+        Some(Self {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+            width,
+            height,
+            pad,
+        })
+    }
+
+    /// The SVG x of a data x.
+    pub fn x(&self, x: f64) -> f64 {
+        self.pad + (x - self.x_min) / (self.x_max - self.x_min) * (self.width - 2.0 * self.pad)
+    }
+
+    /// The SVG y of a data y (upwards in data, downwards on screen).
+    pub fn y(&self, y: f64) -> f64 {
+        self.height
+            - self.pad
+            - (y - self.y_min) / (self.y_max - self.y_min) * (self.height - 2.0 * self.pad)
+    }
+
+    /// An SVG `points` attribute for a polyline through `points`.
+    pub fn polyline(&self, points: &[(f64, f64)]) -> String {
+        points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|&(x, y)| format!("{:.1},{:.1}", self.x(x), self.y(y)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// About `count` round tick values (1, 2 or 5 × 10ⁿ apart) within `[lo, hi]`.
+pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || count == 0 {
+        return Vec::new();
+    }
+    let raw = (hi - lo) / count as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step).ceil() * step;
+    (0..)
+        .map(|i| first + i as f64 * step)
+        .take_while(|t| *t <= hi + step * 1e-9)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_maps_into_the_box_with_y_upwards() {
+        let f = Frame::fit(&[(24_000.0, 2.0), (26_000.0, 6.0)], 320.0, 200.0, 20.0).unwrap();
+        // 5 % headroom: x from 23 900 to 26 100; y from 0 (a V-curve is
+        // drawn down to zero) widened to -0.3 .. 6.3.
+        assert!((f.x(23_900.0) - 20.0).abs() < 1e-9);
+        assert!((f.x(26_100.0) - 300.0).abs() < 1e-9);
+        assert!((f.y(-0.3) - 180.0).abs() < 1e-9, "{}", f.y(-0.3));
+        assert!((f.y(6.3) - 20.0).abs() < 1e-9, "{}", f.y(6.3));
+        assert!(f.y(6.0) < f.y(2.0), "larger values are higher up");
+        assert_eq!(
+            f.polyline(&[(24_000.0, 2.0), (f64::NAN, 1.0)])
+                .split(' ')
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn flat_or_empty_data_never_divides_by_zero() {
+        assert!(Frame::fit(&[], 100.0, 100.0, 0.0).is_none());
+        assert!(Frame::fit(&[(f64::NAN, 1.0)], 100.0, 100.0, 0.0).is_none());
+        let f = Frame::fit(&[(5.0, 3.0)], 100.0, 100.0, 0.0).unwrap();
+        assert!(f.x(5.0).is_finite() && f.y(3.0).is_finite());
+        assert!((f.x(5.0) - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(ticks(0.0, 10.0, 5), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(ticks(23_900.0, 26_100.0, 4), [24_000.0, 25_000.0, 26_000.0]);
+        assert_eq!(
+            ticks(23_900.0, 26_100.0, 8),
+            [24_000.0, 24_500.0, 25_000.0, 25_500.0, 26_000.0]
+        );
+        assert!(ticks(1.0, 1.0, 4).is_empty());
+    }
+}
