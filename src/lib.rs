@@ -19,6 +19,7 @@ use components::controls::Controls;
 use components::lease::LeasePanel;
 use components::log::CommandLogView;
 use components::notices::Notices;
+use components::shortcuts::Shortcuts;
 use components::snapshots::Snapshots;
 use components::telescopes::TelescopePicker;
 use components::theme::ThemeToggle;
@@ -90,6 +91,7 @@ pub fn ConsoleView(
             <h1>"SkyDeck"</h1>
             <p class="tagline">"Drive a SkyNet robotic telescope from your browser."</p>
             <ThemeToggle />
+            <Shortcuts />
         </header>
         <AbortBar />
         <Notices />

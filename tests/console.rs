@@ -565,3 +565,59 @@ async fn a_target_is_found_by_name_and_placed_before_the_slew() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn keyboard_shortcuts_nudge_expose_and_are_listed() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    // The list of shortcuts, from the same table the keys use.
+    press_key("?");
+    app.wait_for("the shortcuts list", 2_000.0, || {
+        (!app.get("shortcuts-help").has_attribute("hidden")).then_some(())
+    })
+    .await;
+    assert!(app.text("shortcuts-help").contains("Nudge the mount north"));
+    press_key("Escape");
+    app.wait_for("the list to close", 2_000.0, || {
+        app.get("shortcuts-help")
+            .has_attribute("hidden")
+            .then_some(())
+    })
+    .await;
+    // Without a lease the keys press disabled buttons: nothing is sent.
+    let before = app.command_ids().len();
+    press_key("ArrowUp");
+    leptos::task::tick().await;
+    assert_eq!(app.command_ids().len(), before);
+
+    app.acquire_lease().await;
+    let before = app.command_ids();
+    press_key("ArrowUp");
+    let nudge = app
+        .wait_for("a nudge north", 5_000.0, || {
+            app.log_entries().into_iter().find_map(|(kind, _, e)| {
+                let id = e.get_attribute("data-command-id")?;
+                (kind == "mount.offset_relative" && !before.contains(&id)).then_some((id, e))
+            })
+        })
+        .await;
+    assert!(nudge
+        .1
+        .text_content()
+        .unwrap_or_default()
+        .contains("+30\" in dec"));
+    app.wait_for_state(&nudge.0, "ok", 10_000.0).await;
+    app.type_into("exposure-duration", "1");
+    let before = app.command_ids();
+    press_key("e");
+    let exposure = app
+        .wait_for("an exposure by key", 5_000.0, || {
+            app.log_entries().into_iter().find_map(|(kind, _, e)| {
+                let id = e.get_attribute("data-command-id")?;
+                (kind == "camera.exposure.start" && !before.contains(&id)).then_some(id)
+            })
+        })
+        .await;
+    app.wait_for_state(&exposure, "ok", 10_000.0).await;
+    app.release_lease().await;
+}

@@ -1,12 +1,12 @@
 //! Abort: always in view while any command of this tab runs; cancels every
-//! one of them. Bound to Esc.
+//! one of them. Esc does the same (see [`super::shortcuts`]).
 
-use leptos::ev;
 use leptos::prelude::*;
 
 use crate::console::{use_console, Console};
 
-fn abort(console: Console) {
+/// Cancels every command of this tab that may still run, and says so.
+pub fn abort(console: Console) {
     let sent = console.cancel_all_mine();
     if sent > 0 {
         console.notify(format!("Abort: cancel sent for {sent} command(s)."));
@@ -20,16 +20,6 @@ fn abort(console: Console) {
 pub fn AbortBar() -> impl IntoView {
     let console = use_console();
     let running = move || console.log.with(|log| log.running_mine().count());
-    let handle = window_event_listener(ev::keydown, move |event| {
-        let pending = console
-            .log
-            .with_untracked(|log| log.abortable_mine().next().is_some());
-        if event.key() == "Escape" && pending {
-            event.prevent_default();
-            abort(console);
-        }
-    });
-    on_cleanup(move || handle.remove());
     view! {
         <div class="abort-bar" role="region" aria-label="Abort" hidden=move || running() == 0>
             <button

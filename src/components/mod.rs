@@ -11,6 +11,7 @@ pub mod fields;
 pub mod lease;
 pub mod log;
 pub mod notices;
+pub mod shortcuts;
 pub mod snapshots;
 pub mod telescopes;
 pub mod theme;

@@ -1,11 +1,9 @@
-//! Night vision: the whole console red on black, toggled by one key (N) or
-//! the header button, remembered in this browser.
+//! Night vision: the whole console red on black, toggled by the header
+//! button or N (see [`super::shortcuts`]), remembered in this browser.
 
-use leptos::ev;
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
 
-use crate::state::theme::{Theme, NIGHT_KEY};
+use crate::state::theme::Theme;
 use crate::storage;
 
 /// Sets `data-theme` on `<html>`, which switches the CSS palette.
@@ -13,14 +11,6 @@ fn apply(theme: Theme) {
     if let Some(root) = document().document_element() {
         let _ = root.set_attribute("data-theme", theme.as_str());
     }
-}
-
-/// True when a key press is typing into a form field, not a shortcut.
-fn typing(event: &web_sys::KeyboardEvent) -> bool {
-    event
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
 }
 
 /// The night-vision switch, and the red-only image filter it uses.
@@ -36,13 +26,6 @@ pub fn ThemeToggle() -> impl IntoView {
         apply(theme);
         storage::remember_theme(theme.as_str());
     });
-    let handle = window_event_listener(ev::keydown, move |event| {
-        let plain = !(event.ctrl_key() || event.meta_key() || event.alt_key());
-        if plain && event.key().eq_ignore_ascii_case(NIGHT_KEY) && !typing(&event) {
-            theme.update(|t| *t = t.toggled());
-        }
-    });
-    on_cleanup(move || handle.remove());
     let night = move || theme.get() == Theme::Night;
     view! {
         <button

@@ -7,6 +7,7 @@ pub mod export;
 pub mod forms;
 pub mod plot;
 pub mod safety;
+pub mod shortcuts;
 pub mod target_info;
 pub mod telemetry;
 pub mod telescopes;

@@ -39,9 +39,6 @@ impl Theme {
     }
 }
 
-/// The key that toggles night vision.
-pub const NIGHT_KEY: &str = "n";
-
 /// WCAG 2 relative luminance of an sRGB colour `#rrggbb`.
 pub fn luminance(hex: &str) -> Option<f64> {
     let hex = hex.strip_prefix('#')?;
