@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use components::abort::AbortBar;
 use components::connection::ConnectionPanel;
 use components::controls::Controls;
+use components::gallery::Gallery;
 use components::lease::LeasePanel;
 use components::log::CommandLogView;
 use components::notices::Notices;
@@ -107,6 +108,7 @@ pub fn ConsoleView(
             </div>
             <div class="column">
                 <Snapshots />
+                <Gallery />
                 <VCurve />
                 <CommandLogView />
             </div>

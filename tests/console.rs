@@ -621,3 +621,62 @@ async fn keyboard_shortcuts_nudge_expose_and_are_listed() {
     app.wait_for_state(&exposure, "ok", 10_000.0).await;
     app.release_lease().await;
 }
+
+#[wasm_bindgen_test]
+async fn frames_gather_in_a_gallery_and_stretch_on_a_canvas() {
+    let app = mount_console(ASTRONOMER);
+    app.connect_to(SIDINGSPRING).await;
+    app.acquire_lease().await;
+    for duration in ["1", "3"] {
+        app.type_into("exposure-duration", duration);
+        let id = app
+            .publish_by_click("exposure-start", "camera.exposure.start")
+            .await;
+        app.wait_for_state(&id, "ok", 15_000.0).await;
+    }
+    app.wait_for("two thumbnails", 5_000.0, || {
+        let n = app
+            .get("gallery")
+            .query_selector_all("[data-testid=gallery-thumb]")
+            .ok()?
+            .length();
+        (n == 2).then_some(())
+    })
+    .await;
+    let canvas = || app.get("stretch-canvas");
+    app.wait_for("the newest frame drawn with asinh", 10_000.0, || {
+        if let Some(error) = canvas().get_attribute("data-error") {
+            panic!("drawing failed: {error}");
+        }
+        (canvas().get_attribute("data-drawn").as_deref() == Some("asinh")).then_some(())
+    })
+    .await;
+    assert!(
+        app.text("frame-meta").contains("3 s"),
+        "{}",
+        app.text("frame-meta")
+    );
+    let width = canvas()
+        .unchecked_into::<leptos::web_sys::HtmlCanvasElement>()
+        .width();
+    assert!(width > 0);
+    app.choose("stretch", "linear");
+    app.wait_for("the frame redrawn linear", 10_000.0, || {
+        (canvas().get_attribute("data-drawn").as_deref() == Some("linear")).then_some(())
+    })
+    .await;
+    // The older frame, chosen from the gallery.
+    let older = app
+        .get("gallery")
+        .query_selector_all("[data-testid=gallery-thumb]")
+        .expect("a valid selector")
+        .item(1)
+        .expect("a second thumbnail")
+        .unchecked_into::<leptos::web_sys::HtmlElement>();
+    older.click();
+    app.wait_for("the older frame's metadata", 5_000.0, || {
+        app.text("frame-meta").contains("· 1 s ·").then_some(())
+    })
+    .await;
+    app.release_lease().await;
+}

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod controls;
 pub mod export;
 pub mod fields;
+pub mod gallery;
 pub mod lease;
 pub mod log;
 pub mod notices;
