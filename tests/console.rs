@@ -46,6 +46,15 @@ async fn connects_lists_telescopes_and_shows_live_snapshots() {
         text.ends_with("µm").then_some(())
     })
     .await;
+    // The focuser and rotator histories draw as sparklines.
+    for sparkline in ["focuser-sparkline", "rotator-sparkline"] {
+        app.wait_for(sparkline, 5_000.0, || {
+            let line = app.get(sparkline).query_selector("polyline").ok()??;
+            let points = line.get_attribute("points")?;
+            (points.split(' ').count() >= 2).then_some(())
+        })
+        .await;
+    }
     // A viewer's controls are disabled with the reason, and no lease is offered.
     let denied = app.text("controls-denied");
     assert!(denied.contains("you may watch but not command"), "{denied}");

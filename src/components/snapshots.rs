@@ -19,6 +19,8 @@ pub fn Snapshots() -> impl IntoView {
             <CameraCard />
             <FilterWheelCard />
             <RotatorCard />
+            <Sparkline title="Focuser position (µm)" testid="focuser-sparkline" pick=|d: &DeviceSet| d.focuser_history.points() />
+            <Sparkline title="Rotator angle (°)" testid="rotator-sparkline" pick=|d: &DeviceSet| d.rotator_history.points() />
         </section>
     }
 }
@@ -191,5 +193,56 @@ fn RotatorCard() -> impl IntoView {
                 </dl>
             }
         />
+    }
+}
+
+/// A small line of a device's recent values, with the range it spans.
+#[component]
+fn Sparkline(
+    /// What is plotted.
+    title: &'static str,
+    /// The `data-testid`.
+    testid: &'static str,
+    /// Picks the history from the device set.
+    pick: fn(&DeviceSet) -> Vec<(f64, f64)>,
+) -> impl IntoView {
+    let points = Memo::new(move |_| pick(&devices()));
+    let line = move || {
+        let points = points.get();
+        let frame = crate::state::plot::Frame::fit(&points, 200.0, 40.0, 3.0)?;
+        // Not from zero: a sparkline shows change.
+        let (lo, hi) = points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            });
+        let span = (hi - lo).max(1e-9);
+        let frame = crate::state::plot::Frame {
+            y_min: lo - span * 0.1,
+            y_max: hi + span * 0.1,
+            ..frame
+        };
+        Some(view! { <polyline points=frame.polyline(&points) /> })
+    };
+    let range = move || {
+        let points = points.get();
+        let (lo, hi) = points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            });
+        if points.is_empty() {
+            "no data".to_owned()
+        } else {
+            format!("{lo:.0} – {hi:.0}, {} points", points.len())
+        }
+    };
+    view! {
+        <figure class="card sparkline">
+            <figcaption>{title}<span class="age">{range}</span></figcaption>
+            <svg viewBox="0 0 200 40" class="plot" data-testid=testid role="img" aria-label=title>
+                {line}
+            </svg>
+        </figure>
     }
 }

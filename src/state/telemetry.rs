@@ -51,6 +51,45 @@ pub struct DeviceSet {
     pub autofocus: Option<Stamped<AutofocusProgress>>,
     /// The session's autofocus runs, oldest first (at most [`AUTOFOCUS_RUNS`]).
     pub autofocus_runs: Vec<AutofocusProgress>,
+    /// Recent focuser positions, µm, oldest first.
+    pub focuser_history: History,
+    /// Recent rotator angles, degrees, oldest first.
+    pub rotator_history: History,
+}
+
+/// How far back a history reaches.
+pub const HISTORY_SPAN_MS: Millis = 5.0 * 60_000.0;
+/// At most this many points in a history.
+pub const HISTORY_POINTS: usize = 300;
+
+/// A bounded history of `(received_at, value)`: the last [`HISTORY_SPAN_MS`],
+/// at most [`HISTORY_POINTS`] points.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    points: std::collections::VecDeque<(Millis, f64)>,
+}
+
+impl History {
+    /// Adds a point and drops what is too old or too many.
+    pub fn push(&mut self, at: Millis, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        self.points.push_back((at, value));
+        while self.points.len() > HISTORY_POINTS
+            || self
+                .points
+                .front()
+                .is_some_and(|(t, _)| at - t > HISTORY_SPAN_MS)
+        {
+            self.points.pop_front();
+        }
+    }
+
+    /// The points, oldest first.
+    pub fn points(&self) -> Vec<(Millis, f64)> {
+        self.points.iter().copied().collect()
+    }
 }
 
 /// Autofocus runs kept for comparison.
@@ -89,10 +128,16 @@ impl Telemetry {
         }
         match snapshot.state {
             DeviceState::Mount(s) => set.mount = stamp(s, now),
-            DeviceState::Focuser(s) => set.focuser = stamp(s, now),
+            DeviceState::Focuser(s) => {
+                set.focuser_history.push(now, s.position_um);
+                set.focuser = stamp(s, now);
+            }
             DeviceState::Camera(s) => set.camera = stamp(s, now),
             DeviceState::FilterWheel(s) => set.filter_wheel = stamp(s, now),
-            DeviceState::Rotator(s) => set.rotator = stamp(s, now),
+            DeviceState::Rotator(s) => {
+                set.rotator_history.push(now, s.angle_deg);
+                set.rotator = stamp(s, now);
+            }
             DeviceState::Other(_) => self.untyped += 1,
         }
     }
@@ -151,6 +196,35 @@ mod tests {
         assert!(f.is_stale(11_001.0, true));
         assert!(f.is_stale(1_500.0, false));
         assert_eq!(f.age_ms(500.0), 0.0);
+    }
+
+    #[test]
+    fn histories_are_bounded_in_time_and_length() {
+        let mut h = History::default();
+        for i in 0..1000 {
+            h.push(f64::from(i) * 100.0, f64::from(i));
+        }
+        let points = h.points();
+        assert_eq!(points.len(), HISTORY_POINTS);
+        assert_eq!(points.last(), Some(&(99_900.0, 999.0)));
+        h.push(99_900.0 + HISTORY_SPAN_MS + 1.0, 5.0);
+        assert_eq!(
+            h.points().len(),
+            1,
+            "everything older than the span is gone"
+        );
+        h.push(1e9, f64::NAN);
+        assert_eq!(h.points().len(), 1, "not a number is not a point");
+
+        let mut t = Telemetry::new();
+        t.on_device(focuser(1.0), 0.0);
+        t.on_device(focuser(2.0), 1.0);
+        assert_eq!(
+            t.devices(&TelescopeUid("tel-a".into()))
+                .focuser_history
+                .points(),
+            [(0.0, 1.0), (1.0, 2.0)]
+        );
     }
 
     #[test]
