@@ -86,6 +86,9 @@ pub struct Console {
     pub now: RwSignal<Millis>,
     /// Messages for the user (malformed frames, refused sends), newest last.
     pub notices: RwSignal<Vec<Notice>>,
+    /// A target picked on the sky view, J2000 `(ra_deg, dec_deg)`, for the
+    /// mount controls to take.
+    pub target_request: RwSignal<Option<(f64, f64)>>,
     /// Every lease event of the session, for the session export.
     pub lease_events: RwSignal<Vec<crate::state::export::LeaseRecord>>,
     /// The observer's safety limits for slews.
@@ -114,6 +117,7 @@ impl Console {
             notices: RwSignal::new(Vec::new()),
             limits: RwSignal::new(crate::state::safety::Limits::default()),
             lease_events: RwSignal::new(Vec::new()),
+            target_request: RwSignal::new(None),
             session_id: StoredValue::new(uuid::Uuid::new_v4().to_string()),
             sockets: StoredValue::new_local(None),
         }

@@ -21,6 +21,7 @@ use components::lease::LeasePanel;
 use components::log::CommandLogView;
 use components::notices::Notices;
 use components::shortcuts::Shortcuts;
+use components::sky::SkyView;
 use components::snapshots::Snapshots;
 use components::telescopes::TelescopePicker;
 use components::theme::ThemeToggle;
@@ -107,6 +108,7 @@ pub fn ConsoleView(
                 <Controls />
             </div>
             <div class="column">
+                <SkyView />
                 <Snapshots />
                 <Gallery />
                 <VCurve />

@@ -689,3 +689,57 @@ async fn frames_gather_in_a_gallery_and_stretch_on_a_canvas() {
     .await;
     app.release_lease().await;
 }
+
+#[wasm_bindgen_test]
+async fn the_sky_view_shows_the_pointing_and_a_click_fills_the_target() {
+    let app = mount_console(VIEWER);
+    app.connect().await;
+    app.wait_for("the mount on the sky view", 5_000.0, || {
+        app.find("sky-pointing")
+    })
+    .await;
+    assert!(app.find("sky-limit").is_some());
+    let caption = app.text("sky-caption");
+    assert!(
+        caption.contains("Mount at alt") && caption.contains("Sun "),
+        "{caption}"
+    );
+
+    // Click half way between the zenith and the southern horizon: alt 45°, az 180°.
+    let svg = app.get("sky-view");
+    let rect = svg.get_bounding_client_rect();
+    let (cx, cy) = (
+        rect.left() + rect.width() / 2.0,
+        rect.top() + rect.height() / 2.0,
+    );
+    let radius = (rect.height() / 2.0) * (104.0 / 120.0);
+    let init = leptos::web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_client_x(cx.round() as i32);
+    init.set_client_y((cy + radius / 2.0).round() as i32);
+    let click = leptos::web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init)
+        .expect("a mouse event");
+    svg.dispatch_event(&click).expect("dispatch click");
+    let info = app
+        .wait_for("the clicked point as the target", 5_000.0, || {
+            let ra = app
+                .get("target-ra")
+                .unchecked_into::<leptos::web_sys::HtmlInputElement>()
+                .value();
+            let info = app.text("target-info");
+            (!ra.is_empty() && info.contains("altitude")).then_some(info)
+        })
+        .await;
+    // Rounding to the pixel and to the second of arc: within a degree.
+    let alt: f64 = info
+        .split("altitude ")
+        .nth(1)
+        .and_then(|rest| rest.split('°').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no altitude in {info}"));
+    assert!((alt - 45.0).abs() < 1.5, "{info}");
+    assert!(
+        info.contains("azimuth 18") || info.contains("azimuth 17"),
+        "{info}"
+    );
+}

@@ -115,6 +115,15 @@ fn MountControls() -> impl IntoView {
     let period = RwSignal::new(pattern.get_untracked().period_s);
     let errors = RwSignal::new(FormErrors::new());
 
+    // A point clicked on the sky view fills the coordinates.
+    Effect::new(move |_| {
+        if let Some((ra_deg, dec_deg)) = console.target_request.get() {
+            mode.set(TargetMode::Coordinates);
+            ra.set(skydeck_astro::sexagesimal::format_ra_hms(ra_deg, 1));
+            dec.set(skydeck_astro::sexagesimal::format_dec_dms(dec_deg, 0));
+            console.target_request.set(None);
+        }
+    });
     let target = move || TargetInput {
         mode: mode.get_untracked(),
         ra: ra.get_untracked(),

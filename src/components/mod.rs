@@ -13,6 +13,7 @@ pub mod lease;
 pub mod log;
 pub mod notices;
 pub mod shortcuts;
+pub mod sky;
 pub mod snapshots;
 pub mod telescopes;
 pub mod theme;

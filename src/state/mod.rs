@@ -8,6 +8,7 @@ pub mod forms;
 pub mod plot;
 pub mod safety;
 pub mod shortcuts;
+pub mod sky;
 pub mod stretch;
 pub mod target_info;
 pub mod telemetry;

@@ -55,6 +55,8 @@ pub struct DeviceSet {
     pub focuser_history: History,
     /// Recent rotator angles, degrees, oldest first.
     pub rotator_history: History,
+    /// Where the mount has pointed, for the sky view's slew path.
+    pub trail: super::sky::Trail,
 }
 
 /// How far back a history reaches.
@@ -127,7 +129,10 @@ impl Telemetry {
             })
         }
         match snapshot.state {
-            DeviceState::Mount(s) => set.mount = stamp(s, now),
+            DeviceState::Mount(s) => {
+                set.trail.push(now, s.alt_deg, s.az_deg);
+                set.mount = stamp(s, now);
+            }
             DeviceState::Focuser(s) => {
                 set.focuser_history.push(now, s.position_um);
                 set.focuser = stamp(s, now);

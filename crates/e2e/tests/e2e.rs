@@ -73,6 +73,16 @@ async fn a_new_user_runs_both_patterns_from_the_ui() {
     }
     page.wait_text("live-mount-tracking", "yes", WAIT).await;
     page.screenshot("02-slew-and-expose").await;
+    // The sky view shows the pointing on the target and the path it took.
+    page.wait_js(
+        "the sky view's target, pointing and slew path",
+        "return !!document.querySelector('[data-testid=sky-target]')
+             && !!document.querySelector('[data-testid=sky-pointing]')
+             && (document.querySelector('[data-testid=sky-trail]')?.getAttribute('points') || '').split(' ').length > 2;",
+        WAIT,
+    )
+    .await;
+    page.screenshot_of("sky-view", "02b-sky-view").await;
 
     // Autofocus sweep, by one click.
     let before = page.command_ids().await;

@@ -1,0 +1,177 @@
+//! The sky view: an alt/az dome with the mount's live pointing, its target,
+//! the slew path as it happens (and an offset pattern as it plays), the Sun
+//! and the Moon, the horizon and the observer's altitude limit. Click the sky
+//! to fill the mount's target with that point.
+
+use leptos::prelude::*;
+use skydeck_astro::coords::{
+    equatorial_to_horizontal, horizontal_to_equatorial, precess, Horizontal, Site,
+};
+use skydeck_astro::time::{julian_date, J2000_JD};
+
+use crate::console::use_console;
+use crate::state::safety::{place, resolve};
+use crate::state::sky::Dome;
+use crate::state::time::now_ms;
+
+const SIZE: f64 = 240.0;
+const DOME: Dome = Dome {
+    cx: SIZE / 2.0,
+    cy: SIZE / 2.0,
+    r: SIZE / 2.0 - 16.0,
+};
+/// How far back the drawn slew path reaches.
+const TRAIL_MS: f64 = 10.0 * 60_000.0;
+
+fn xy(point: (f64, f64)) -> (String, String) {
+    (format!("{:.1}", point.0), format!("{:.1}", point.1))
+}
+
+/// The dome of the selected telescope.
+#[component]
+pub fn SkyView() -> impl IntoView {
+    let console = use_console();
+    let site = Memo::new(move |_| {
+        console.telescope().map(|t| {
+            Site::new(
+                t.site.latitude_deg,
+                t.site.longitude_deg,
+                t.site.elevation_m,
+            )
+        })
+    });
+    // Sun and Moon move slowly: every 10 s is plenty.
+    let tick = Memo::new(move |_| (console.now.get() / 10_000.0).floor());
+    let bodies = Memo::new(move |_| {
+        tick.track();
+        let site = site.get()?;
+        let jd = julian_date(now_ms() / 1000.0);
+        let sun = equatorial_to_horizontal(skydeck_astro::sun::sun_position(jd), site, jd);
+        let moon = equatorial_to_horizontal(skydeck_astro::moon::moon_position(jd), site, jd);
+        Some(((sun.alt_deg, sun.az_deg), (moon.alt_deg, moon.az_deg)))
+    });
+    let devices = move || match console.selected.get() {
+        Some(uid) => console.telemetry.with(|t| t.devices(&uid)),
+        None => Default::default(),
+    };
+    let pointing = move || {
+        devices()
+            .mount
+            .map(|m| (m.value.alt_deg, m.value.az_deg, m.value.slewing))
+    };
+    let target = move || {
+        let target = devices().mount?.value.target?;
+        let site = site.get()?;
+        let p = place(resolve(&target).ok()?, site, julian_date(now_ms() / 1000.0));
+        Some((p.alt_deg, p.az_deg, target.describe()))
+    };
+    let trail = move || {
+        let since = console.now.get() - TRAIL_MS;
+        let points: Vec<String> = devices()
+            .trail
+            .since(since)
+            .into_iter()
+            .filter_map(|(alt, az)| DOME.project(alt, az))
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        points.join(" ")
+    };
+    let svg = NodeRef::<leptos::svg::Svg>::new();
+    let pick = move |ev: leptos::ev::MouseEvent| {
+        let (Some(svg), Some(site)) = (svg.get(), site.get_untracked()) else {
+            return;
+        };
+        let rect = svg.get_bounding_client_rect();
+        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+            return;
+        }
+        let x = (f64::from(ev.client_x()) - rect.left()) * SIZE / rect.width();
+        let y = (f64::from(ev.client_y()) - rect.top()) * SIZE / rect.height();
+        let Some((alt_deg, az_deg)) = DOME.unproject(x, y) else {
+            return;
+        };
+        let jd = julian_date(now_ms() / 1000.0);
+        let of_date = horizontal_to_equatorial(Horizontal { alt_deg, az_deg }, site, jd);
+        let j2000 = precess(of_date, jd, J2000_JD);
+        console
+            .target_request
+            .set(Some((j2000.ra_deg, j2000.dec_deg)));
+        console.notify(format!(
+            "Sky view: target set to alt {alt_deg:.1}°, az {az_deg:.1}° (RA/Dec filled in the mount controls)."
+        ));
+    };
+    let limit = move || DOME.ring(console.limits.with(|l| l.min_altitude_deg));
+    let caption = move || {
+        let mut parts = Vec::new();
+        match pointing() {
+            Some((alt, az, slewing)) => parts.push(format!(
+                "Mount at alt {alt:.1}°, az {az:.1}°{}",
+                if slewing { ", slewing" } else { "" }
+            )),
+            None => parts.push("No mount snapshot yet".to_owned()),
+        }
+        if let Some((alt, az, name)) = target() {
+            parts.push(format!("target {name} at alt {alt:.1}°, az {az:.1}°"));
+        }
+        if let Some(((sun_alt, _), (moon_alt, _))) = bodies.get() {
+            parts.push(format!(
+                "Sun {}, Moon {}",
+                if sun_alt > 0.0 { "up" } else { "down" },
+                if moon_alt > 0.0 { "up" } else { "down" }
+            ));
+        }
+        parts.join("; ")
+    };
+    let rings = [30.0, 60.0]
+        .into_iter()
+        .map(|alt| view! { <circle class="ring" cx=DOME.cx cy=DOME.cy r=DOME.ring(alt) /> })
+        .collect_view();
+    let labels = [("N", 0.0), ("E", 90.0), ("S", 180.0), ("W", 270.0)]
+        .into_iter()
+        .map(|(label, az)| {
+            let a = f64::to_radians(az);
+            let (x, y) = (DOME.cx - (DOME.r + 9.0) * a.sin(), DOME.cy - (DOME.r + 9.0) * a.cos() + 3.5);
+            view! { <text class="cardinal" x=format!("{x:.1}") y=format!("{y:.1}") text-anchor="middle">{label}</text> }
+        })
+        .collect_view();
+    view! {
+        <section class="panel sky" aria-labelledby="sky-heading">
+            <h2 id="sky-heading">"Sky"</h2>
+            <svg
+                node_ref=svg
+                class="plot sky-dome"
+                data-testid="sky-view"
+                viewBox=format!("0 0 {SIZE} {SIZE}")
+                role="img"
+                aria-label="The sky above the telescope: zenith at the centre, north up, east left. Click to set a target."
+                on:click=pick
+            >
+                <circle class="horizon" cx=DOME.cx cy=DOME.cy r=DOME.r />
+                {rings}
+                <circle class="limit" data-testid="sky-limit" cx=DOME.cx cy=DOME.cy r=limit />
+                {labels}
+                <polyline class="trail" data-testid="sky-trail" points=trail />
+                {move || bodies.get().map(|(sun, moon)| {
+                    let sun = DOME.project(sun.0, sun.1).map(|p| {
+                        let (x, y) = xy(p);
+                        view! { <circle class="sun" data-testid="sky-sun" cx=x cy=y r="7" /> }
+                    });
+                    let moon = DOME.project(moon.0, moon.1).map(|p| {
+                        let (x, y) = xy(p);
+                        view! { <circle class="moon" data-testid="sky-moon" cx=x cy=y r="5" /> }
+                    });
+                    view! { {sun}{moon} }
+                })}
+                {move || target().and_then(|(alt, az, _)| DOME.project(alt, az)).map(|(x, y)| view! {
+                    <path class="target" data-testid="sky-target"
+                        d=format!("M{:.1} {y:.1} H{:.1} M{x:.1} {:.1} V{:.1}", x - 7.0, x + 7.0, y - 7.0, y + 7.0) />
+                })}
+                {move || pointing().and_then(|(alt, az, _)| DOME.project(alt, az)).map(|p| {
+                    let (x, y) = xy(p);
+                    view! { <circle class="pointing" data-testid="sky-pointing" cx=x cy=y r="4.5" /> }
+                })}
+            </svg>
+            <p class="caption" data-testid="sky-caption">{caption}</p>
+        </section>
+    }
+}
