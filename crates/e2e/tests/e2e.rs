@@ -119,6 +119,28 @@ async fn a_new_user_runs_both_patterns_from_the_ui() {
     )
     .await;
     page.screenshot("03c-night-vision").await;
+
+    // On a phone: one column, nothing wider than the screen, every button,
+    // select and text field at least 44 px tall.
+    page.client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    page.wait_js(
+        "the page to fit a phone's width",
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;",
+        WAIT,
+    )
+    .await;
+    let small = page
+        .js(
+            "return [...document.querySelectorAll('button, select, input[type=text], input[type=url], input[type=password]')]
+                 .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+                 .map(e => e.dataset.testid || e.id || e.tagName);",
+        )
+        .await;
+    assert_eq!(small, serde_json::json!([]), "touch targets under 44 px");
+    page.screenshot("03d-phone").await;
     page.close().await;
 }
 
