@@ -326,3 +326,98 @@ async fn a_simulator_crash_mid_exposure_is_survived_without_a_reload() {
     page.screenshot("08-reconnected").await;
     page.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_astronomer_finds_m42_slews_focuses_exposes_and_looks() {
+    let sim = Sim::start().await;
+    let page = Browser::open("observer", &sim.url()).await;
+    page.connect(ASTRONOMER, LAPALMA).await;
+    page.click("lease-acquire").await;
+    page.wait_text("lease-status", "You hold the lease", WAIT)
+        .await;
+
+    // Find M42 by name and see whether it is up.
+    page.type_into("target-name", "orion neb").await;
+    page.wait_js(
+        "M42 among the suggestions",
+        "return [...document.querySelectorAll('[data-testid=target-suggestions] option')].some(o => o.value === 'M42');",
+        WAIT,
+    )
+    .await;
+    page.type_into("target-name", "M42").await;
+    page.wait_text("target-info", "M42 (", WAIT).await;
+    let info = page.text("target-info").await;
+    let altitude: f64 = info
+        .split("altitude ")
+        .nth(1)
+        .and_then(|rest| rest.split('°').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no altitude in {info}"));
+    let sun_distance: f64 = info
+        .split("° from the Sun")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("no distance from the Sun in {info}"));
+    // The default limits: 15° of altitude, 30° from the Sun.
+    let target = if altitude >= 15.0 && sun_distance >= 30.0 {
+        "M42"
+    } else {
+        // Not observable now: the safety rules stop the slew before it is
+        // sent, and the observer picks something that is up.
+        let before = page.command_ids().await;
+        page.click("mount-track").await;
+        page.wait_js(
+            "the safety refusal",
+            "return (document.querySelector('[data-testid=target-safety]')?.textContent || '').includes('Not sent');",
+            WAIT,
+        )
+        .await;
+        assert_eq!(page.command_ids().await, before, "nothing was sent");
+        page.type_into("target-name", high_target()).await;
+        high_target()
+    };
+    assert!(page.text("target-info").await.contains(target));
+
+    // Slew, watching it on the sky view.
+    let track = page.publish_by_click("mount-track", "mount.track").await;
+    page.wait_js(
+        "the slew on the sky view",
+        "return !!document.querySelector('[data-testid=sky-target]') && !!document.querySelector('[data-testid=sky-pointing]');",
+        WAIT,
+    )
+    .await;
+    page.wait_command(&track, "ok", Duration::from_secs(60))
+        .await;
+    page.wait_text("live-mount-tracking", "yes", WAIT).await;
+
+    // Focus with the V-curve.
+    let focus = page
+        .publish_by_click("autofocus-start", "imager.autofocus")
+        .await;
+    page.wait_command(&focus, "ok", Duration::from_secs(90))
+        .await;
+    page.wait_js(
+        "the result on the V-curve",
+        "return !!document.querySelector('[data-testid=vcurve-result]');",
+        WAIT,
+    )
+    .await;
+
+    // Expose and look at the frame, stretched.
+    page.type_into("exposure-duration", "5").await;
+    let frame = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    page.wait_command(&frame, "ok", WAIT).await;
+    page.wait_js(
+        "the frame drawn stretched",
+        "return document.querySelector('[data-testid=stretch-canvas]')?.dataset.drawn === 'asinh';",
+        WAIT,
+    )
+    .await;
+    page.screenshot("09-observing-walkthrough").await;
+    page.screenshot_of("stretch-canvas", "09b-frame-stretched")
+        .await;
+    page.close().await;
+}
