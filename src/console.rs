@@ -16,7 +16,7 @@ use skynet_protocol::{
     TelescopeSnapshot, TelescopeUid,
 };
 
-use crate::state::command_log::{CommandLog, CommandState};
+use crate::state::command_log::CommandLog;
 use crate::state::connection::{socket_url, Endpoint, SocketState};
 use crate::state::telemetry::Telemetry;
 use crate::state::telescopes::{Identity, Telescopes};
@@ -391,6 +391,16 @@ impl Console {
         self.telescopes.with(|t| t.get(&uid).cloned())
     }
 
+    /// The selected telescope's site, for the astronomy (tracked).
+    pub fn site(&self) -> Option<skydeck_astro::coords::Site> {
+        let site = self.telescope()?.site;
+        Some(skydeck_astro::coords::Site::new(
+            site.latitude_deg,
+            site.longitude_deg,
+            site.elevation_m,
+        ))
+    }
+
     /// What the forms validate against: the selected telescope's filters.
     pub fn validation_context(&self) -> ValidationContext {
         let Some(uid) = self.selected.get() else {
@@ -411,26 +421,11 @@ impl Console {
     /// The safety concerns about `command` on the selected telescope now
     /// (empty for anything but a slew, or with no telescope picked).
     pub fn safety_concerns(&self, command: &Command) -> Vec<crate::state::safety::Concern> {
-        let Some(telescope) = self.telescope() else {
+        let Some(site) = self.site() else {
             return Vec::new();
         };
-        let site = skydeck_astro::coords::Site::new(
-            telescope.site.latitude_deg,
-            telescope.site.longitude_deg,
-            telescope.site.elevation_m,
-        );
         let jd = skydeck_astro::time::julian_date(now_ms() / 1000.0);
         crate::state::safety::check_command(command, site, jd, self.limits.get_untracked())
-    }
-
-    /// Whether any command of this tab is running (tracked).
-    pub fn any_running(&self) -> bool {
-        self.log.with(|log| log.running_mine().next().is_some())
-    }
-
-    /// The state of one command (tracked).
-    pub fn command_state(&self, id: CommandId) -> Option<CommandState> {
-        self.log.with(|log| log.get(id).map(|e| e.state.clone()))
     }
 }
 

@@ -102,12 +102,7 @@ pub fn TargetFields(
     let minute = Memo::new(move |_| (console.now.get() / 10_000.0).floor());
     let info = move || {
         minute.track();
-        let telescope = console.telescope()?;
-        let site = skydeck_astro::coords::Site::new(
-            telescope.site.latitude_deg,
-            telescope.site.longitude_deg,
-            telescope.site.elevation_m,
-        );
+        let site = console.site()?;
         let mut ignored = FormErrors::new();
         let input = TargetInput {
             mode: mode.get(),

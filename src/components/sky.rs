@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use skydeck_astro::coords::{
-    equatorial_to_horizontal, horizontal_to_equatorial, precess, Horizontal, Site,
+    equatorial_to_horizontal, horizontal_to_equatorial, precess, Horizontal,
 };
 use skydeck_astro::time::{julian_date, J2000_JD};
 
@@ -31,15 +31,7 @@ fn xy(point: (f64, f64)) -> (String, String) {
 #[component]
 pub fn SkyView() -> impl IntoView {
     let console = use_console();
-    let site = Memo::new(move |_| {
-        console.telescope().map(|t| {
-            Site::new(
-                t.site.latitude_deg,
-                t.site.longitude_deg,
-                t.site.elevation_m,
-            )
-        })
-    });
+    let site = Memo::new(move |_| console.site());
     // Sun and Moon move slowly: every 10 s is plenty.
     let tick = Memo::new(move |_| (console.now.get() / 10_000.0).floor());
     let bodies = Memo::new(move |_| {

@@ -17,7 +17,7 @@ use crate::state::workflow::{Action, Finish, Workflow};
 
 /// Lease taken by a workflow, seconds: long enough for a slew, a long
 /// exposure or a sweep, given back at the end.
-const WORKFLOW_LEASE_S: &str = "1800";
+const WORKFLOW_LEASE_S: f64 = 1800.0;
 
 /// Carries out a workflow's actions: publish (recording the command id) or
 /// cancel (only a command still running). A publish that fails is fed back.
@@ -127,7 +127,6 @@ pub fn Workflows() -> impl IntoView {
             Err(e) => errors.set(e),
         }
     };
-    let lease_s = || WORKFLOW_LEASE_S.parse::<f64>().unwrap_or(1800.0);
     let start_slew = move |_| {
         let Some(uid) = console.selected.get_untracked() else {
             return;
@@ -155,7 +154,7 @@ pub fn Workflows() -> impl IntoView {
                     override_safety.set(false);
                     Ok(Workflow::slew_and_expose(
                         uid.clone(),
-                        lease_s(),
+                        WORKFLOW_LEASE_S,
                         t.target,
                         e,
                     ))
@@ -175,7 +174,7 @@ pub fn Workflows() -> impl IntoView {
         begin(
             &|ctx| match forms::autofocus(&filter.get_untracked(), AutofocusStrategy::VCurve, ctx) {
                 Ok(Command::ImagerAutofocus(a)) => {
-                    Ok(Workflow::autofocus_sweep(uid.clone(), lease_s(), a))
+                    Ok(Workflow::autofocus_sweep(uid.clone(), WORKFLOW_LEASE_S, a))
                 }
                 Ok(_) => Err(FormErrors::new()),
                 Err(e) => Err(e),

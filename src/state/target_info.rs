@@ -29,7 +29,7 @@ pub struct TargetInfo {
 }
 
 fn jd_to_ms(jd: f64) -> Millis {
-    (jd - 2_440_587.5) * 86_400_000.0
+    skydeck_astro::time::unix_seconds(jd) * 1000.0
 }
 
 impl TargetInfo {
