@@ -2,7 +2,7 @@
 //! your own a countdown, renew, release, auto-renew and an expiry warning.
 
 use leptos::prelude::*;
-use skynet_protocol::{AbortManualControl, Command, LeaseRelease, LeaseRenew};
+use skynet_protocol::{AbortManualControl, Command, LeaseRelease};
 
 use crate::components::fields::{submit, TextField};
 use crate::console::use_console;
@@ -52,18 +52,7 @@ pub fn LeasePanel() -> impl IntoView {
             return;
         };
         submit(console, errors, |ctx| {
-            let mut errs = FormErrors::new();
-            match forms::lease_acquire(&duration.get_untracked(), "", ctx) {
-                Ok(Command::LeaseAcquire(a)) => Ok(Command::LeaseRenew(LeaseRenew {
-                    lease_id: lease.lease_id,
-                    duration_s: a.duration_s,
-                })),
-                Ok(_) => Err(errs),
-                Err(e) => {
-                    errs.extend(e);
-                    Err(errs)
-                }
-            }
+            forms::lease_renew(lease.lease_id, &duration.get_untracked(), ctx)
         })
     };
     // Release and abort end a lease and cancel its holder's running

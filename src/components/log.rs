@@ -163,12 +163,11 @@ fn OutcomeView(
                     />
                     <figcaption>
                         {format!(
-                            "{} · {} s · bin {} · {}{} · {}×{}",
+                            "{} · {} s · bin {} · {} · {}×{}",
                             e.exposure_id,
                             e.duration_s,
                             e.binning,
                             e.filter_id.as_deref().unwrap_or("no filter"),
-                            "",
                             e.width,
                             e.height
                         )}

@@ -207,15 +207,22 @@ fn Sparkline(
     pick: fn(&DeviceSet) -> Vec<(f64, f64)>,
 ) -> impl IntoView {
     let points = Memo::new(move |_| pick(&devices()));
+    // The lowest and highest value, once per change of the history.
+    let extent = Memo::new(move |_| {
+        points.with(|p| {
+            p.iter()
+                .map(|(_, v)| *v)
+                .fold(None, |range, v| match range {
+                    None => Some((v, v)),
+                    Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
+                })
+        })
+    });
     let line = move || {
+        let (lo, hi) = extent.get()?;
         let points = points.get();
         let frame = crate::state::plot::Frame::fit(&points, 200.0, 40.0, 3.0)?;
         // Not from zero: a sparkline shows change.
-        let (lo, hi) = points
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
-                (lo.min(*v), hi.max(*v))
-            });
         let span = (hi - lo).max(1e-9);
         let frame = crate::state::plot::Frame {
             y_min: lo - span * 0.1,
@@ -224,18 +231,9 @@ fn Sparkline(
         };
         Some(view! { <polyline points=frame.polyline(&points) /> })
     };
-    let range = move || {
-        let points = points.get();
-        let (lo, hi) = points
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
-                (lo.min(*v), hi.max(*v))
-            });
-        if points.is_empty() {
-            "no data".to_owned()
-        } else {
-            format!("{lo:.0} – {hi:.0}, {} points", points.len())
-        }
+    let range = move || match extent.get() {
+        Some((lo, hi)) => format!("{lo:.0} – {hi:.0}, {} points", points.with(Vec::len)),
+        None => "no data".to_owned(),
     };
     view! {
         <figure class="card sparkline">

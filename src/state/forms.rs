@@ -10,9 +10,9 @@ use skydeck_astro::sexagesimal::{parse_dec, parse_ra};
 use skynet_protocol::validate::{ValidationContext, ValidationError};
 use skynet_protocol::{
     AutofocusStrategy, CameraExposureStart, Command, DaisyPattern, FilterWheelSetOption,
-    ImagerAutofocus, LeaseAcquire, MountOffsetRelative, MountPoint, MountTrack, MoveAbsoluteUm,
-    MoveRelativeUm, OffsetAxis, OffsetPattern, RasterPattern, RotatorMoveAbsolute,
-    RotatorMoveRelative, TargetPosition,
+    ImagerAutofocus, LeaseAcquire, LeaseId, LeaseRenew, MountOffsetRelative, MountPoint,
+    MountTrack, MoveAbsoluteUm, MoveRelativeUm, OffsetAxis, OffsetPattern, RasterPattern,
+    RotatorMoveAbsolute, RotatorMoveRelative, TargetPosition,
 };
 
 /// Every problem of a form, by field.
@@ -440,6 +440,24 @@ pub fn rotator_relative(delta_deg: &str, ctx: &ValidationContext) -> Result<Comm
     )
 }
 
+/// `manual_control_lease.renew` of `lease_id` for `duration_s` from now.
+pub fn lease_renew(
+    lease_id: LeaseId,
+    duration_s: &str,
+    ctx: &ValidationContext,
+) -> Result<Command, FormErrors> {
+    let mut errors = FormErrors::new();
+    let duration_s = number(&mut errors, "duration_s", duration_s, "1800");
+    checked(
+        errors,
+        Command::LeaseRenew(LeaseRenew {
+            lease_id,
+            duration_s,
+        }),
+        ctx,
+    )
+}
+
 /// `manual_control_lease.acquire`; an empty purpose is left out.
 pub fn lease_acquire(
     duration_s: &str,
@@ -650,6 +668,13 @@ mod tests {
         assert!(autofocus("Z", AutofocusStrategy::VCurve, &ctx()).is_err());
         assert!(lease_acquire("1800", "", &ctx()).is_ok());
         assert!(lease_acquire("-1", "x", &ctx()).is_err());
+        assert_eq!(
+            lease_renew(LeaseId("l1".into()), "600", &ctx())
+                .unwrap()
+                .tag(),
+            "manual_control_lease.renew"
+        );
+        assert!(lease_renew(LeaseId("l1".into()), "0", &ctx()).is_err());
         assert!(mount_offset(OffsetAxis::Alt, "nan", &ctx()).is_err());
     }
 }
