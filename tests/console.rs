@@ -10,7 +10,6 @@ use common::*;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::HtmlImageElement;
-use skynet_protocol::{Command, MountPoint, TargetPosition, TelescopeUid};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -70,16 +69,8 @@ async fn forbidden_without_a_lease_is_explained() {
     let app = mount_console(ASTRONOMER_2);
     app.connect().await;
     // The form is disabled, so publish as a stale page would.
-    let id = app
-        .console
-        .publish_to(
-            TelescopeUid(LAPALMA.into()),
-            Command::MountPoint(MountPoint {
-                target: TargetPosition::catalog("Vega"),
-            }),
-        )
-        .expect("the commands socket is open");
-    let entry = app.wait_for_state(&id.to_string(), "error", 10_000.0).await;
+    let id = app.publish_point_to_vega();
+    let entry = app.wait_for_state(&id, "error", 10_000.0).await;
     let text = entry.text_content().unwrap_or_default();
     assert!(text.contains("forbidden"), "{text}");
     assert!(
@@ -499,16 +490,8 @@ async fn the_session_exports_as_json_and_csv() {
     let app = mount_console(ASTRONOMER_2);
     app.connect().await;
     // Something to export: a refused publish (this account holds no lease).
-    let id = app
-        .console
-        .publish_to(
-            TelescopeUid(LAPALMA.into()),
-            Command::MountPoint(MountPoint {
-                target: TargetPosition::catalog("Vega"),
-            }),
-        )
-        .expect("the commands socket is open");
-    app.wait_for_state(&id.to_string(), "error", 10_000.0).await;
+    let id = app.publish_point_to_vega();
+    app.wait_for_state(&id, "error", 10_000.0).await;
     let csv = app.console.log.with_untracked(|log| {
         app.console
             .lease_events

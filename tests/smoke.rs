@@ -6,28 +6,15 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::mount::mount_to;
-use leptos::prelude::document;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::{HtmlElement, HtmlInputElement};
 use skydeck::{App, DEFAULT_API_URL};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
+use common::fresh_root;
 
-/// A new, empty element appended to the body, to mount the app into.
-fn fresh_root() -> HtmlElement {
-    let document = document();
-    let root: HtmlElement = document
-        .create_element("div")
-        .expect("create a div")
-        .unchecked_into();
-    document
-        .body()
-        .expect("the test page has a body")
-        .append_child(&root)
-        .expect("append the root");
-    root
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// The element with `data-testid="{id}"` inside `root`, as an input.
 fn input(root: &HtmlElement, id: &str) -> HtmlInputElement {

@@ -50,8 +50,8 @@ impl Drop for Mounted {
     }
 }
 
-/// Mounts a console for `token` against the simulator in a fresh element.
-pub fn mount_console(token: &str) -> Mounted {
+/// A new, empty element appended to the body, to mount the app into.
+pub fn fresh_root() -> HtmlElement {
     let document = document();
     let root: HtmlElement = document
         .create_element("div")
@@ -62,6 +62,12 @@ pub fn mount_console(token: &str) -> Mounted {
         .expect("the test page has a body")
         .append_child(&root)
         .expect("append the root");
+    root
+}
+
+/// Mounts a console for `token` against the simulator in a fresh element.
+pub fn mount_console(token: &str) -> Mounted {
+    let root = fresh_root();
     let console = Console::new(Settings {
         api_base: sim_url().to_owned(),
         token: token.to_owned(),
@@ -326,6 +332,23 @@ pub fn press_key(key: &str) {
         .expect("a window")
         .dispatch_event(&event)
         .expect("dispatch keydown");
+}
+
+impl Mounted {
+    /// Publishes `mount.point` to La Palma directly, as a stale page whose
+    /// form was not yet disabled would; returns its `command_id`.
+    pub fn publish_point_to_vega(&self) -> String {
+        use skynet_protocol::{Command, MountPoint, TargetPosition, TelescopeUid};
+        self.console
+            .publish_to(
+                TelescopeUid(LAPALMA.into()),
+                Command::MountPoint(MountPoint {
+                    target: TargetPosition::catalog("Vega"),
+                }),
+            )
+            .expect("the commands socket is open")
+            .to_string()
+    }
 }
 
 /// Asks the simulator to drop every socket of `account` (test hook).
