@@ -391,6 +391,15 @@ impl Console {
         self.telescopes.with(|t| t.get(&uid).cloned())
     }
 
+    /// Runs `f` on the selected telescope's devices (empty with none picked),
+    /// without copying them (tracked).
+    pub fn with_devices<R>(&self, f: impl FnOnce(&crate::state::telemetry::DeviceSet) -> R) -> R {
+        match self.selected.get() {
+            Some(uid) => self.telemetry.with(|t| t.with_devices(&uid, f)),
+            None => f(&Default::default()),
+        }
+    }
+
     /// The selected telescope's site, for the astronomy (tracked).
     pub fn site(&self) -> Option<skydeck_astro::coords::Site> {
         let site = self.telescope()?.site;
@@ -407,10 +416,12 @@ impl Console {
             return ValidationContext::default();
         };
         let filters = self.telemetry.with(|t| {
-            t.devices(&uid)
-                .filter_wheel
-                .map(|w| w.value.slots.clone())
-                .filter(|slots| !slots.is_empty())
+            t.with_devices(&uid, |d| {
+                d.filter_wheel
+                    .as_ref()
+                    .map(|w| w.value.slots.clone())
+                    .filter(|slots| !slots.is_empty())
+            })
         });
         ValidationContext {
             filters,

@@ -254,12 +254,9 @@ fn NudgePad() -> impl IntoView {
 /// The filters of the selected telescope's wheel as `(filter_id, name, slot)`.
 fn filter_options() -> Vec<(String, String, u32)> {
     let console = use_console();
-    let Some(uid) = console.selected.get() else {
-        return Vec::new();
-    };
-    console.telemetry.with(|t| {
-        t.devices(&uid)
-            .filter_wheel
+    console.with_devices(|d| {
+        d.filter_wheel
+            .as_ref()
             .map(|w| {
                 w.value
                     .slots

@@ -42,26 +42,23 @@ pub fn SkyView() -> impl IntoView {
         let moon = equatorial_to_horizontal(skydeck_astro::moon::moon_position(jd), site, jd);
         Some(((sun.alt_deg, sun.az_deg), (moon.alt_deg, moon.az_deg)))
     });
-    let devices = move || match console.selected.get() {
-        Some(uid) => console.telemetry.with(|t| t.devices(&uid)),
-        None => Default::default(),
-    };
     let pointing = move || {
-        devices()
-            .mount
-            .map(|m| (m.value.alt_deg, m.value.az_deg, m.value.slewing))
+        console.with_devices(|d| {
+            d.mount
+                .as_ref()
+                .map(|m| (m.value.alt_deg, m.value.az_deg, m.value.slewing))
+        })
     };
     let target = move || {
-        let target = devices().mount?.value.target?;
+        let target = console.with_devices(|d| d.mount.as_ref()?.value.target.clone())?;
         let site = site.get()?;
         let p = place(resolve(&target).ok()?, site, julian_date(now_ms() / 1000.0));
         Some((p.alt_deg, p.az_deg, target.describe()))
     };
     let trail = move || {
         let since = console.now.get() - TRAIL_MS;
-        let points: Vec<String> = devices()
-            .trail
-            .since(since)
+        let points: Vec<String> = console
+            .with_devices(|d| d.trail.since(since))
             .into_iter()
             .filter_map(|(alt, az)| DOME.project(alt, az))
             .map(|(x, y)| format!("{x:.1},{y:.1}"))

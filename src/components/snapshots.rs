@@ -25,15 +25,6 @@ pub fn Snapshots() -> impl IntoView {
     }
 }
 
-/// The selected telescope's devices (tracked).
-fn devices() -> DeviceSet {
-    let console = use_console();
-    match console.selected.get() {
-        Some(uid) => console.telemetry.with(|t| t.devices(&uid)),
-        None => DeviceSet::default(),
-    }
-}
-
 /// A card frame: title, age, stale state; `body` renders the value.
 #[component]
 fn Card<T, F, V>(
@@ -52,7 +43,7 @@ where
     V: IntoView + 'static,
 {
     let console = use_console();
-    let snapshot = move || pick(&devices());
+    let snapshot = move || console.with_devices(pick);
     let stale = move || {
         snapshot()
             .is_none_or(|s| s.is_stale(console.now.get(), console.stream_state.get().is_open()))
@@ -206,7 +197,8 @@ fn Sparkline(
     /// Picks the history from the device set.
     pick: fn(&DeviceSet) -> Vec<(f64, f64)>,
 ) -> impl IntoView {
-    let points = Memo::new(move |_| pick(&devices()));
+    let console = use_console();
+    let points = Memo::new(move |_| console.with_devices(pick));
     // The lowest and highest value, once per change of the history.
     let extent = Memo::new(move |_| {
         points.with(|p| {

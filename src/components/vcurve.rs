@@ -28,10 +28,7 @@ fn points(run: &AutofocusProgress) -> Vec<(f64, f64)> {
 #[component]
 pub fn VCurve() -> impl IntoView {
     let console = use_console();
-    let runs = Memo::new(move |_| match console.selected.get() {
-        Some(uid) => console.telemetry.with(|t| t.devices(&uid).autofocus_runs),
-        None => Vec::new(),
-    });
+    let runs = Memo::new(move |_| console.with_devices(|d| d.autofocus_runs.clone()));
     // The result of the latest run's command, once it came.
     let result = move || {
         let last = runs.with(|r| r.last().map(|r| r.command_id))?;

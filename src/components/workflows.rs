@@ -85,7 +85,9 @@ pub fn Workflows() -> impl IntoView {
             return;
         };
         let entry = watched.and_then(|id| console.log.with(|log| log.get(id).cloned()));
-        let devices = console.telemetry.with(|t| t.devices(&uid));
+        let (mount, focuser) = console
+            .telemetry
+            .with(|t| t.with_devices(&uid, |d| (d.mount.clone(), d.focuser.clone())));
         let mut actions = Vec::new();
         workflow.maybe_update(|w| {
             let Some(w) = w else { return false };
@@ -93,10 +95,10 @@ pub fn Workflows() -> impl IntoView {
             if let Some(entry) = &entry {
                 actions.extend(w.observe_command(entry, now));
             }
-            if let Some(m) = &devices.mount {
+            if let Some(m) = &mount {
                 actions.extend(w.observe_mount(&m.value, m.received_at, now));
             }
-            if let Some(f) = &devices.focuser {
+            if let Some(f) = &focuser {
                 actions.extend(w.observe_focuser(&f.value, f.received_at, now));
             }
             *w != before

@@ -111,9 +111,21 @@ impl Telemetry {
         Self::default()
     }
 
-    /// The devices of one telescope (empty when none seen).
+    /// The devices of one telescope (empty when none seen), as a copy: for
+    /// tests; views borrow through [`Telemetry::with_devices`].
+    #[cfg(test)]
     pub fn devices(&self, telescope: &TelescopeUid) -> DeviceSet {
         self.telescopes.get(telescope).cloned().unwrap_or_default()
+    }
+
+    /// Runs `f` on the devices of one telescope (empty when none seen)
+    /// without copying them: views read a field or two on every snapshot,
+    /// and a set carries histories of hundreds of points.
+    pub fn with_devices<R>(&self, telescope: &TelescopeUid, f: impl FnOnce(&DeviceSet) -> R) -> R {
+        match self.telescopes.get(telescope) {
+            Some(set) => f(set),
+            None => f(&DeviceSet::default()),
+        }
     }
 
     /// Takes a device snapshot.
