@@ -158,3 +158,114 @@ pub struct DaisyPattern {
     /// Time for one full turn, seconds.
     pub period_s: f64,
 }
+
+impl OffsetPattern {
+    /// Where the pattern stands `t` seconds after it started, as an offset
+    /// from its centre in arcseconds: (east along RA on the sky, north).
+    ///
+    /// A raster walks its grid row by row from the south-west corner, every
+    /// other row back again (boustrophedon), `dwell_s` at each point; a daisy
+    /// follows r = R·cos(k·θ) with θ one turn per `period_s`. Both repeat.
+    /// An unknown or degenerate pattern stays on the centre.
+    pub fn offset_arcsec(&self, t: f64) -> (f64, f64) {
+        match self {
+            Self::Raster(r) if r.rows > 0 && r.columns > 0 && r.dwell_s > 0.0 => {
+                let points = u64::from(r.rows) * u64::from(r.columns);
+                let index = (t / r.dwell_s).floor().max(0.0) as u64 % points;
+                let columns = u64::from(r.columns);
+                let row = index / columns;
+                let column = if row % 2 == 0 {
+                    index % columns
+                } else {
+                    columns - 1 - index % columns
+                };
+                let centre = |n: u32| (f64::from(n) - 1.0) / 2.0;
+                (
+                    (column as f64 - centre(r.columns)) * r.step_arcsec,
+                    (row as f64 - centre(r.rows)) * r.step_arcsec,
+                )
+            }
+            Self::Daisy(d) if d.period_s > 0.0 => {
+                let theta = std::f64::consts::TAU * t / d.period_s;
+                let r = d.radius_arcsec * (f64::from(d.petals) * theta).cos();
+                (r * theta.cos(), r * theta.sin())
+            }
+            _ => (0.0, 0.0),
+        }
+    }
+
+    /// Seconds the pattern takes before it repeats, when it moves at all.
+    pub fn cycle_s(&self) -> Option<f64> {
+        let cycle = match self {
+            Self::Raster(r) => f64::from(r.rows) * f64::from(r.columns) * r.dwell_s,
+            Self::Daisy(d) => d.period_s,
+            Self::Unknown(_) => return None,
+        };
+        (cycle.is_finite() && cycle > 0.0).then_some(cycle)
+    }
+
+    /// How far from the centre the pattern reaches, arcseconds.
+    pub fn reach_arcsec(&self) -> f64 {
+        match self {
+            Self::Raster(r) => {
+                let half = |n: u32| (f64::from(n.max(1)) - 1.0) / 2.0 * r.step_arcsec.abs();
+                half(r.columns).hypot(half(r.rows))
+            }
+            Self::Daisy(d) => d.radius_arcsec.abs(),
+            Self::Unknown(_) => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    fn raster() -> OffsetPattern {
+        OffsetPattern::Raster(RasterPattern {
+            step_arcsec: 10.0,
+            rows: 3,
+            columns: 3,
+            dwell_s: 2.0,
+        })
+    }
+
+    #[test]
+    fn a_raster_walks_its_grid_row_by_row_and_repeats() {
+        let p = raster();
+        assert_eq!(p.offset_arcsec(0.0), (-10.0, -10.0));
+        assert_eq!(p.offset_arcsec(2.0), (0.0, -10.0));
+        assert_eq!(p.offset_arcsec(6.0), (10.0, 0.0), "second row runs back");
+        assert_eq!(p.offset_arcsec(18.0), (-10.0, -10.0), "and repeats");
+        assert_eq!(p.cycle_s(), Some(18.0));
+        assert!((p.reach_arcsec() - 200f64.sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_daisy_stays_within_its_radius_and_starts_on_a_petal_tip() {
+        let p = OffsetPattern::Daisy(DaisyPattern {
+            radius_arcsec: 60.0,
+            petals: 3,
+            period_s: 60.0,
+        });
+        let (x, y) = p.offset_arcsec(0.0);
+        assert!((x - 60.0).abs() < 1e-9 && y.abs() < 1e-9);
+        for t in 0..600 {
+            let (x, y) = p.offset_arcsec(f64::from(t) / 10.0);
+            assert!(x.hypot(y) <= p.reach_arcsec() + 1e-9);
+        }
+        assert_eq!(p.cycle_s(), Some(60.0));
+    }
+
+    #[test]
+    fn degenerate_patterns_stay_on_the_centre() {
+        let p = OffsetPattern::Raster(RasterPattern {
+            step_arcsec: 10.0,
+            rows: 0,
+            columns: 3,
+            dwell_s: 2.0,
+        });
+        assert_eq!(p.offset_arcsec(5.0), (0.0, 0.0));
+        assert_eq!(p.cycle_s(), None);
+    }
+}

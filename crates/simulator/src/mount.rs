@@ -2,7 +2,6 @@
 //! site and sidereal time, tracking that follows the sky, and offset patterns.
 //! RA/Dec are J2000 (as catalogs and snapshots give them); alt/az are of date.
 
-use std::f64::consts::TAU;
 use std::time::Instant;
 
 use skydeck_astro::coords::{normalize_deg, precess, wrap_180, Equatorial, Horizontal, Site};
@@ -144,7 +143,7 @@ impl Mount {
         clock: &Clock,
     ) -> (Equatorial, Horizontal) {
         let (dx, dy) = match &self.pattern {
-            Some(pattern) => pattern_offset_arcsec(pattern, clock.sim_since(since, now.at)),
+            Some(pattern) => pattern.offset_arcsec(clock.sim_since(since, now.at)),
             None => (0.0, 0.0),
         };
         let eq = offset(center, dx, dy);
@@ -293,40 +292,9 @@ fn shift_horizontal(h: Horizontal, axis: &OffsetAxis, delta_deg: f64) -> Horizon
     }
 }
 
-/// The offset (east, north, arcsec) of a pattern `t` simulated seconds in.
-pub fn pattern_offset_arcsec(pattern: &OffsetPattern, t: f64) -> (f64, f64) {
-    match pattern {
-        OffsetPattern::Raster(r) if r.rows > 0 && r.columns > 0 && r.dwell_s > 0.0 => {
-            let points = u64::from(r.rows) * u64::from(r.columns);
-            let index = (t / r.dwell_s).floor() as u64 % points;
-            let columns = u64::from(r.columns);
-            let row = index / columns;
-            // Boustrophedon: every other row runs back.
-            let column = if row % 2 == 0 {
-                index % columns
-            } else {
-                columns - 1 - index % columns
-            };
-            let centre = |n: u32| (f64::from(n) - 1.0) / 2.0;
-            (
-                (column as f64 - centre(r.columns)) * r.step_arcsec,
-                (row as f64 - centre(r.rows)) * r.step_arcsec,
-            )
-        }
-        OffsetPattern::Daisy(d) if d.period_s > 0.0 => {
-            // A rose curve r = R cos(k θ), one turn of θ per period.
-            let theta = TAU * t / d.period_s;
-            let r = d.radius_arcsec * (f64::from(d.petals) * theta).cos();
-            (r * theta.cos(), r * theta.sin())
-        }
-        _ => (0.0, 0.0),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skynet_protocol::{DaisyPattern, RasterPattern};
     use std::time::Duration;
 
     fn lapalma() -> Mount {
@@ -398,39 +366,6 @@ mod tests {
             (b.ra_deg - a.ra_deg).abs() > 2.0,
             "10 minutes of sidereal drift is 2.5 degrees"
         );
-    }
-
-    #[test]
-    fn patterns_walk_around_the_centre() {
-        let raster = OffsetPattern::Raster(RasterPattern {
-            step_arcsec: 10.0,
-            rows: 3,
-            columns: 3,
-            dwell_s: 2.0,
-        });
-        assert_eq!(pattern_offset_arcsec(&raster, 0.0), (-10.0, -10.0));
-        assert_eq!(pattern_offset_arcsec(&raster, 2.0), (0.0, -10.0));
-        assert_eq!(
-            pattern_offset_arcsec(&raster, 6.0),
-            (10.0, 0.0),
-            "second row runs back"
-        );
-        assert_eq!(
-            pattern_offset_arcsec(&raster, 18.0),
-            (-10.0, -10.0),
-            "and repeats"
-        );
-        let daisy = OffsetPattern::Daisy(DaisyPattern {
-            radius_arcsec: 60.0,
-            petals: 3,
-            period_s: 60.0,
-        });
-        let (x, y) = pattern_offset_arcsec(&daisy, 0.0);
-        assert!((x - 60.0).abs() < 1e-9 && y.abs() < 1e-9);
-        for t in 0..60 {
-            let (x, y) = pattern_offset_arcsec(&daisy, f64::from(t));
-            assert!(x.hypot(y) <= 60.0 + 1e-9);
-        }
     }
 
     #[test]
