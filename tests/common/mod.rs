@@ -307,18 +307,9 @@ pub fn low_target() -> &'static str {
 /// The first catalog object whose altitude and distance from the Sun (degrees,
 /// at La Palma now) pass `accept`.
 fn catalog_target(accept: impl Fn(f64, f64) -> bool) -> Option<&'static str> {
-    use skydeck_astro::coords::{angular_separation_deg, equatorial_to_horizontal, precess, Site};
-    let site = Site::new(28.7606, -17.8816, 2396.0);
+    let site = skydeck_astro::coords::Site::new(28.7606, -17.8816, 2396.0);
     let jd = skydeck_astro::time::julian_date(js_sys::Date::now() / 1000.0);
-    let sun = skydeck_astro::sun::sun_position(jd);
-    skydeck_astro::catalog::all()
-        .iter()
-        .find(|o| {
-            let of_date = precess(o.position, skydeck_astro::time::J2000_JD, jd);
-            let alt = equatorial_to_horizontal(of_date, site, jd).alt_deg;
-            accept(alt, angular_separation_deg(of_date, sun))
-        })
-        .map(|o| o.name)
+    skydeck_astro::catalog::first_placed(site, jd, accept).map(|o| o.name)
 }
 
 /// Presses a key on the page (a `keydown` on the window, as a keyboard does).

@@ -13,7 +13,8 @@
 //! Greek letters and SIMBAD abbreviations are spelled out (`α Lyr`,
 //! `alf Lyr` → `alpha lyr`).
 
-use crate::coords::Equatorial;
+use crate::coords::{angular_separation_deg, equatorial_to_horizontal, precess, Equatorial, Site};
+use crate::time::J2000_JD;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -275,6 +276,22 @@ pub fn all() -> &'static [CatalogObject] {
     &catalog().objects
 }
 
+/// The first object, in catalog order, whose altitude and distance from the
+/// Sun (both in degrees, seen from `site` at Julian date `jd`) pass
+/// `accept`: "something bright that is up now, away from the Sun".
+pub fn first_placed(
+    site: Site,
+    jd: f64,
+    accept: impl Fn(f64, f64) -> bool,
+) -> Option<&'static CatalogObject> {
+    let sun = crate::sun::sun_position(jd);
+    all().iter().find(|o| {
+        let of_date = precess(o.position, J2000_JD, jd);
+        let alt = equatorial_to_horizontal(of_date, site, jd).alt_deg;
+        accept(alt, angular_separation_deg(of_date, sun))
+    })
+}
+
 /// Finds an object by its name or any alias, ignoring case, blanks,
 /// punctuation and catalog-number padding: `M42`, `m 42`, `Messier 42`,
 /// `M042`, `NGC869`, `NGC 869`, `orion nebula`, `Vega`, `alpha lyr`,
@@ -471,8 +488,18 @@ fn designation(key: &str) -> Option<(&'static str, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coords::angular_separation_deg;
     use std::collections::HashSet;
+
+    #[test]
+    fn first_placed_finds_what_is_up_and_nothing_impossible() {
+        // La Palma, 2026-01-15 00:00 UT: Orion is high in the south.
+        let site = Site::new(28.7606, -17.8816, 2396.0);
+        let jd = crate::time::julian_date(1_768_435_200.0);
+        let up = first_placed(site, jd, |alt, sun| alt > 30.0 && sun > 45.0).expect("an object");
+        let of_date = precess(up.position, J2000_JD, jd);
+        assert!(equatorial_to_horizontal(of_date, site, jd).alt_deg > 30.0);
+        assert!(first_placed(site, jd, |alt, _| alt > 90.0).is_none());
+    }
 
     #[test]
     fn every_line_of_the_shipped_csv_parses() {

@@ -388,21 +388,15 @@ impl Browser {
 /// far from the Sun, so neither SkyDeck's safety limits nor the server refuse
 /// a slew to it, whenever the suite runs.
 pub fn high_target() -> &'static str {
-    use skydeck_astro::coords::{angular_separation_deg, equatorial_to_horizontal, precess, Site};
-    let site = Site::new(28.7606, -17.8816, 2396.0);
+    let site = skydeck_astro::coords::Site::new(28.7606, -17.8816, 2396.0);
     let unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     let jd = skydeck_astro::time::julian_date(unix);
-    let sun = skydeck_astro::sun::sun_position(jd);
-    skydeck_astro::catalog::all()
-        .iter()
-        .find(|o| {
-            let of_date = precess(o.position, skydeck_astro::time::J2000_JD, jd);
-            (30.0..75.0).contains(&equatorial_to_horizontal(of_date, site, jd).alt_deg)
-                && angular_separation_deg(of_date, sun) > 45.0
-        })
-        .map(|o| o.name)
-        .expect("some catalog object is between 30° and 75° altitude, far from the Sun")
+    skydeck_astro::catalog::first_placed(site, jd, |alt, sun| {
+        (30.0..75.0).contains(&alt) && sun > 45.0
+    })
+    .map(|o| o.name)
+    .expect("some catalog object is between 30° and 75° altitude, far from the Sun")
 }
