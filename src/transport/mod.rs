@@ -35,55 +35,45 @@ pub trait Protocol: 'static {
     fn is_unauthorized(message: &Self::Incoming) -> bool;
 }
 
-/// `/v1/ws/commands`.
-pub struct CommandsProtocol;
+/// The two sockets speak the same liveness and error messages, each in its
+/// own message enums.
+macro_rules! protocol {
+    ($(#[$doc:meta])* $name:ident: $incoming:ident, $outgoing:ident) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl Protocol for CommandsProtocol {
-    type Incoming = CommandsServerMessage;
-    type Outgoing = CommandsClientMessage;
+        impl Protocol for $name {
+            type Incoming = $incoming;
+            type Outgoing = $outgoing;
 
-    fn ping(id: String) -> Self::Outgoing {
-        CommandsClientMessage::Ping(Liveness { id: Some(id) })
-    }
-    fn pong(id: Option<String>) -> Self::Outgoing {
-        CommandsClientMessage::Pong(Liveness { id })
-    }
-    fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
-        match message {
-            CommandsServerMessage::Ping(l) => Some(l.id.clone()),
-            _ => None,
+            fn ping(id: String) -> Self::Outgoing {
+                $outgoing::Ping(Liveness { id: Some(id) })
+            }
+            fn pong(id: Option<String>) -> Self::Outgoing {
+                $outgoing::Pong(Liveness { id })
+            }
+            fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
+                match message {
+                    $incoming::Ping(l) => Some(l.id.clone()),
+                    _ => None,
+                }
+            }
+            fn is_unauthorized(message: &Self::Incoming) -> bool {
+                matches!(message, $incoming::Error(e)
+                    if e.code == skynet_protocol::ErrorCode::Unauthorized)
+            }
         }
-    }
-    fn is_unauthorized(message: &Self::Incoming) -> bool {
-        matches!(message, CommandsServerMessage::Error(e)
-            if e.code == skynet_protocol::ErrorCode::Unauthorized)
-    }
+    };
 }
 
-/// `/v1/ws/stream`.
-pub struct StreamProtocol;
-
-impl Protocol for StreamProtocol {
-    type Incoming = StreamServerMessage;
-    type Outgoing = StreamClientMessage;
-
-    fn ping(id: String) -> Self::Outgoing {
-        StreamClientMessage::Ping(Liveness { id: Some(id) })
-    }
-    fn pong(id: Option<String>) -> Self::Outgoing {
-        StreamClientMessage::Pong(Liveness { id })
-    }
-    fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
-        match message {
-            StreamServerMessage::Ping(l) => Some(l.id.clone()),
-            _ => None,
-        }
-    }
-    fn is_unauthorized(message: &Self::Incoming) -> bool {
-        matches!(message, StreamServerMessage::Error(e)
-            if e.code == skynet_protocol::ErrorCode::Unauthorized)
-    }
-}
+protocol!(
+    /// `/v1/ws/commands`.
+    CommandsProtocol: CommandsServerMessage, CommandsClientMessage
+);
+protocol!(
+    /// `/v1/ws/stream`.
+    StreamProtocol: StreamServerMessage, StreamClientMessage
+);
 
 /// The HTTP status of a GET to `url` (no body read), or `None` when the server
 /// cannot be reached or does not let this page read the answer.
