@@ -726,3 +726,57 @@ async fn the_sky_view_shows_the_pointing_and_a_click_fills_the_target() {
         "{info}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_raster_plays_in_the_sky_views_inset() {
+    let app = mount_console(ASTRONOMER);
+    app.connect().await;
+    app.acquire_lease().await;
+    app.click("target-mode-catalog");
+    app.type_into("target-name", high_target());
+    app.choose("pattern-kind", "raster");
+    app.type_into("raster-step", "30");
+    app.type_into("raster-rows", "3");
+    app.type_into("raster-columns", "4");
+    app.type_into("raster-dwell", "10");
+    app.run_by_click("mount-track", "mount.track", "ok", 30_000.0)
+        .await;
+
+    app.wait_for("the pattern inset", 5_000.0, || app.find("sky-pattern"))
+        .await;
+    let plan: Vec<(f64, f64)> = app
+        .get("pattern-plan")
+        .get_attribute("points")
+        .unwrap_or_default()
+        .split(' ')
+        .filter_map(|p| {
+            let (x, y) = p.split_once(',')?;
+            Some((x.parse().ok()?, y.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(plan.len(), 12, "every raster point is planned: {plan:?}");
+
+    // The mount walks the grid: the dot visits several planned points in turn.
+    let mut visited: Vec<usize> = Vec::new();
+    app.wait_for("the mount to visit three raster points", 20_000.0, || {
+        let dot = app.find("pattern-pointing")?;
+        let at = |name: &str| -> Option<f64> { dot.get_attribute(name)?.parse().ok() };
+        let (x, y) = (at("cx")?, at("cy")?);
+        if let Some(i) = plan
+            .iter()
+            .position(|&(px, py)| (px - x).abs() < 1.5 && (py - y).abs() < 1.5)
+        {
+            if visited.last() != Some(&i) {
+                visited.push(i);
+            }
+        }
+        (visited.len() >= 3).then_some(())
+    })
+    .await;
+    let caption = app.text("pattern-caption");
+    assert!(
+        caption.starts_with("Raster 4×3, 30″ steps: now") && caption.contains("of the centre"),
+        "{caption}"
+    );
+    app.release_lease().await;
+}

@@ -11,8 +11,9 @@ use skydeck_astro::time::{julian_date, J2000_JD};
 
 use crate::console::use_console;
 use crate::state::safety::{place, resolve};
-use crate::state::sky::Dome;
+use crate::state::sky::{offset_arcsec, pattern_plan, Dome, Inset};
 use crate::state::time::now_ms;
+use skynet_protocol::OffsetPattern;
 
 const SIZE: f64 = 240.0;
 const DOME: Dome = Dome {
@@ -57,12 +58,13 @@ pub fn SkyView() -> impl IntoView {
     };
     let trail = move || {
         let since = console.now.get() - TRAIL_MS;
-        let points: Vec<String> = console
-            .with_devices(|d| d.trail.since(since))
-            .into_iter()
-            .filter_map(|(alt, az)| DOME.project(alt, az))
-            .map(|(x, y)| format!("{x:.1},{y:.1}"))
-            .collect();
+        let points: Vec<String> = console.with_devices(|d| {
+            d.trail
+                .since(since)
+                .filter_map(|p| DOME.project(p.alt_deg, p.az_deg))
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect()
+        });
         points.join(" ")
     };
     let svg = NodeRef::<leptos::svg::Svg>::new();
@@ -124,7 +126,7 @@ pub fn SkyView() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <section class="panel sky" aria-labelledby="sky-heading">
+        <section class="panel sky" data-testid="sky-panel" aria-labelledby="sky-heading">
             <h2 id="sky-heading">"Sky"</h2>
             <svg
                 node_ref=svg
@@ -161,6 +163,104 @@ pub fn SkyView() -> impl IntoView {
                 })}
             </svg>
             <p class="caption" data-testid="sky-caption">{caption}</p>
+            <PatternInset />
         </section>
+    }
+}
+
+/// Width of the pattern inset in SVG units.
+const INSET: f64 = 160.0;
+/// How far back the drawn pattern trail reaches.
+const PATTERN_TRAIL_MS: f64 = 2.0 * 60_000.0;
+
+/// While the mount plays an offset pattern: the pattern around its centre,
+/// arcseconds across (too small to read on the dome), with the planned path,
+/// the path played so far and where the mount is now.
+#[component]
+fn PatternInset() -> impl IntoView {
+    let console = use_console();
+    // The pattern and its centre change only with a new track.
+    let playing = Memo::new(move |_| {
+        console.with_devices(|d| {
+            let mount = &d.mount.as_ref()?.value;
+            let pattern = mount.offset_pattern.clone()?;
+            let centre = resolve(mount.target.as_ref()?).ok()?;
+            Some((pattern, centre.ra_deg, centre.dec_deg))
+        })
+    });
+    move || {
+        let (pattern, ra, dec) = playing.get()?;
+        let centre = skydeck_astro::coords::Equatorial::new(ra, dec);
+        let inset = Inset::around(&pattern, INSET);
+        let points = move |offsets: &mut dyn Iterator<Item = (f64, f64)>| {
+            offsets
+                .filter_map(|(e, n)| inset.project(e, n))
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let plan = points(&mut pattern_plan(&pattern).into_iter());
+        let played = move || {
+            let since = console.now.get() - PATTERN_TRAIL_MS;
+            console.with_devices(|d| {
+                points(
+                    &mut d
+                        .trail
+                        .since(since)
+                        .map(|p| offset_arcsec(centre, p.ra_deg, p.dec_deg)),
+                )
+            })
+        };
+        let here = move || {
+            console.with_devices(|d| {
+                let m = &d.mount.as_ref()?.value;
+                Some(offset_arcsec(centre, m.ra_deg, m.dec_deg))
+            })
+        };
+        let dot = move || {
+            let (x, y) = xy(here().and_then(|(e, n)| inset.project(e, n))?);
+            Some(
+                view! { <circle class="pointing" data-testid="pattern-pointing" cx=x cy=y r="4" /> },
+            )
+        };
+        let caption = move || match here() {
+            Some((e, n)) => format!(
+                "{}: now {:.0}″ {} and {:.0}″ {} of the centre; the box is {:.0}″ across.",
+                pattern_name(&pattern),
+                e.abs(),
+                if e < 0.0 { "west" } else { "east" },
+                n.abs(),
+                if n < 0.0 { "south" } else { "north" },
+                inset.half_width_arcsec * 2.0
+            ),
+            None => pattern_name(&pattern),
+        };
+        let c = INSET / 2.0;
+        Some(view! {
+            <figure class="pattern-inset" data-testid="sky-pattern">
+                <svg class="plot" viewBox=format!("0 0 {INSET} {INSET}") role="img"
+                    aria-label="The offset pattern around the target: north up, east left, arcseconds across.">
+                    <rect class="horizon" x="0.5" y="0.5" width=INSET - 1.0 height=INSET - 1.0 />
+                    <path class="ring" d=format!("M{c} 0 V{INSET} M0 {c} H{INSET}") />
+                    <text class="cardinal" x=c y="11" text-anchor="middle">"N"</text>
+                    <text class="cardinal" x="4" y=c - 3.0>"E"</text>
+                    <polyline class="pattern-plan" data-testid="pattern-plan" points=plan />
+                    <polyline class="trail" data-testid="pattern-trail" points=played />
+                    <path class="target" d=format!("M{} {c} H{} M{c} {} V{}", c - 6.0, c + 6.0, c - 6.0, c + 6.0) />
+                    {dot}
+                </svg>
+                <figcaption class="caption" data-testid="pattern-caption">{caption}</figcaption>
+            </figure>
+        })
+    }
+}
+
+fn pattern_name(pattern: &OffsetPattern) -> String {
+    match pattern {
+        OffsetPattern::Raster(r) => {
+            format!("Raster {}×{}, {}″ steps", r.columns, r.rows, r.step_arcsec)
+        }
+        OffsetPattern::Daisy(d) => format!("Daisy of {} petals, {}″", d.petals, d.radius_arcsec),
+        OffsetPattern::Unknown(u) => format!("Pattern `{}`", u.tag),
     }
 }

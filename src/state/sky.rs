@@ -1,6 +1,10 @@
 //! The sky view's geometry: an alt/az dome seen from below, zenith at the
 //! centre, the horizon as the rim, north up and east on the left (as the
-//! sky looks overhead), altitude linear in radius.
+//! sky looks overhead), altitude linear in radius; and the inset that
+//! shows an offset pattern around its centre, arcseconds across.
+
+use skydeck_astro::coords::{wrap_180, Equatorial};
+use skynet_protocol::{MountState, OffsetPattern};
 
 /// The dome's centre and radius in SVG units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,38 +47,119 @@ impl Dome {
     }
 }
 
-/// A bounded trail of where the mount pointed: `(received_at, alt, az)`.
+/// Where the mount pointed when a snapshot arrived.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pointed {
+    /// When the snapshot arrived, ms since the epoch.
+    pub at: f64,
+    /// Altitude, degrees.
+    pub alt_deg: f64,
+    /// Azimuth, degrees.
+    pub az_deg: f64,
+    /// Right ascension (J2000), degrees.
+    pub ra_deg: f64,
+    /// Declination (J2000), degrees.
+    pub dec_deg: f64,
+}
+
+/// A bounded trail of where the mount pointed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trail {
-    points: std::collections::VecDeque<(f64, f64, f64)>,
+    points: std::collections::VecDeque<Pointed>,
 }
 
 /// Points kept in a trail.
 pub const TRAIL_POINTS: usize = 600;
 
 impl Trail {
-    /// Adds a pointing; an unchanged one is not repeated.
-    pub fn push(&mut self, at: f64, alt_deg: f64, az_deg: f64) {
-        if self
-            .points
-            .back()
-            .is_some_and(|&(_, a, z)| (a - alt_deg).abs() < 1e-6 && (z - az_deg).abs() < 1e-6)
-        {
+    /// Adds the pointing of a mount snapshot; an unchanged one is not repeated.
+    pub fn push(&mut self, at: f64, mount: &MountState) {
+        let same = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        if self.points.back().is_some_and(|p| {
+            same(p.alt_deg, mount.alt_deg)
+                && same(p.az_deg, mount.az_deg)
+                && same(p.ra_deg, mount.ra_deg)
+                && same(p.dec_deg, mount.dec_deg)
+        }) {
             return;
         }
-        self.points.push_back((at, alt_deg, az_deg));
+        self.points.push_back(Pointed {
+            at,
+            alt_deg: mount.alt_deg,
+            az_deg: mount.az_deg,
+            ra_deg: mount.ra_deg,
+            dec_deg: mount.dec_deg,
+        });
         if self.points.len() > TRAIL_POINTS {
             self.points.pop_front();
         }
     }
 
-    /// The points since `since`, oldest first, as `(alt, az)`.
-    pub fn since(&self, since: f64) -> Vec<(f64, f64)> {
-        self.points
-            .iter()
-            .filter(|(t, _, _)| *t >= since)
-            .map(|&(_, alt, az)| (alt, az))
-            .collect()
+    /// The points since `since`, oldest first.
+    pub fn since(&self, since: f64) -> impl Iterator<Item = &Pointed> {
+        self.points.iter().filter(move |p| p.at >= since)
+    }
+}
+
+/// The offset of `(ra_deg, dec_deg)` from `centre`, arcseconds east (along
+/// RA, on the sky) and north, as an offset pattern counts it.
+pub fn offset_arcsec(centre: Equatorial, ra_deg: f64, dec_deg: f64) -> (f64, f64) {
+    let east = wrap_180(ra_deg - centre.ra_deg) * centre.dec_deg.to_radians().cos();
+    (east * 3600.0, (dec_deg - centre.dec_deg) * 3600.0)
+}
+
+/// The path a pattern plays over one cycle, as offsets in arcseconds: a
+/// raster's points in the order it visits them, a daisy's curve sampled.
+pub fn pattern_plan(pattern: &OffsetPattern) -> Vec<(f64, f64)> {
+    let Some(cycle) = pattern.cycle_s() else {
+        return Vec::new();
+    };
+    match pattern {
+        OffsetPattern::Raster(r) => {
+            let points = r.rows * r.columns;
+            (0..points)
+                .map(|i| pattern.offset_arcsec((f64::from(i) + 0.5) * r.dwell_s))
+                .collect()
+        }
+        _ => {
+            const SAMPLES: u32 = 360;
+            (0..=SAMPLES)
+                .map(|i| pattern.offset_arcsec(cycle * f64::from(i) / f64::from(SAMPLES)))
+                .collect()
+        }
+    }
+}
+
+/// A square close-up around a pattern's centre, `size` SVG units wide,
+/// oriented like the dome (north up, east left).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inset {
+    /// Width and height in SVG units.
+    pub size: f64,
+    /// The offset, arcseconds, that reaches the edge.
+    pub half_width_arcsec: f64,
+}
+
+impl Inset {
+    /// An inset that shows all of `pattern` with a margin.
+    pub fn around(pattern: &OffsetPattern, size: f64) -> Self {
+        Self {
+            size,
+            half_width_arcsec: (pattern.reach_arcsec() * 1.25).max(1.0),
+        }
+    }
+
+    /// Where an offset falls; `None` outside the square.
+    pub fn project(&self, east_arcsec: f64, north_arcsec: f64) -> Option<(f64, f64)> {
+        let h = self.half_width_arcsec;
+        if !(east_arcsec.abs() <= h && north_arcsec.abs() <= h) {
+            return None;
+        }
+        let scale = self.size / 2.0 / h;
+        Some((
+            self.size / 2.0 - east_arcsec * scale,
+            self.size / 2.0 - north_arcsec * scale,
+        ))
     }
 }
 
@@ -127,17 +212,113 @@ mod tests {
         assert!((DOME.ring(30.0) - 60.0).abs() < 1e-9);
     }
 
+    fn mount(alt_deg: f64, ra_deg: f64) -> MountState {
+        MountState {
+            ra_deg,
+            dec_deg: 10.0,
+            alt_deg,
+            az_deg: 20.0,
+            slewing: false,
+            tracking: true,
+            parked: false,
+            target: None,
+            offset_pattern: None,
+        }
+    }
+
     #[test]
     fn trails_skip_repeats_and_stay_bounded() {
         let mut t = Trail::default();
-        t.push(0.0, 10.0, 20.0);
-        t.push(1.0, 10.0, 20.0);
-        t.push(2.0, 11.0, 20.0);
-        assert_eq!(t.since(0.0), [(10.0, 20.0), (11.0, 20.0)]);
-        assert_eq!(t.since(1.5), [(11.0, 20.0)]);
+        t.push(0.0, &mount(10.0, 5.0));
+        t.push(1.0, &mount(10.0, 5.0));
+        t.push(2.0, &mount(11.0, 5.0));
+        t.push(3.0, &mount(11.0, 5.001));
+        let alts: Vec<f64> = t.since(0.0).map(|p| p.alt_deg).collect();
+        assert_eq!(
+            alts,
+            [10.0, 11.0, 11.0],
+            "a tracked RA change is a new point"
+        );
+        assert_eq!(t.since(1.5).count(), 2);
         for i in 0..2000 {
-            t.push(f64::from(i), f64::from(i % 90), 0.0);
+            t.push(f64::from(i), &mount(f64::from(i % 90), 0.0));
         }
-        assert_eq!(t.since(f64::NEG_INFINITY).len(), TRAIL_POINTS);
+        assert_eq!(t.since(f64::NEG_INFINITY).count(), TRAIL_POINTS);
+    }
+
+    #[test]
+    fn offsets_count_east_on_the_sky_and_wrap_at_zero_ra() {
+        let centre = Equatorial::new(359.99, 60.0);
+        let (east, north) = offset_arcsec(centre, 0.01, 60.0 + 30.0 / 3600.0);
+        assert!(
+            (east - 0.02 * 3600.0 * 0.5).abs() < 1e-6,
+            "{east}: cos 60° halves RA"
+        );
+        assert!((north - 30.0).abs() < 1e-6, "{north}");
+        // The protocol's pattern, played from a centre, is read back.
+        let pattern = OffsetPattern::Raster(skynet_protocol::RasterPattern {
+            step_arcsec: 20.0,
+            rows: 2,
+            columns: 3,
+            dwell_s: 1.0,
+        });
+        let (dx, dy) = pattern.offset_arcsec(4.0);
+        let centre = Equatorial::new(83.8, -5.4);
+        let dec = centre.dec_deg + dy / 3600.0;
+        let ra = centre.ra_deg + dx / 3600.0 / centre.dec_deg.to_radians().cos();
+        let (east, north) = offset_arcsec(centre, ra, dec);
+        assert!((east - dx).abs() < 1e-6 && (north - dy).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_plan_visits_every_raster_point_once_and_closes_a_daisy() {
+        let raster = OffsetPattern::Raster(skynet_protocol::RasterPattern {
+            step_arcsec: 30.0,
+            rows: 3,
+            columns: 4,
+            dwell_s: 10.0,
+        });
+        let plan = pattern_plan(&raster);
+        assert_eq!(plan.len(), 12);
+        assert_eq!(plan[0], (-45.0, -30.0));
+        assert_eq!(
+            plan[4],
+            (45.0, 0.0),
+            "the second row starts at the east end"
+        );
+        let daisy = OffsetPattern::Daisy(skynet_protocol::DaisyPattern {
+            radius_arcsec: 120.0,
+            petals: 6,
+            period_s: 60.0,
+        });
+        let plan = pattern_plan(&daisy);
+        let (first, last) = (plan[0], plan[plan.len() - 1]);
+        assert!((first.0 - last.0).abs() < 1e-6 && (first.1 - last.1).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_inset_fits_the_pattern_with_north_up_and_east_left() {
+        let daisy = OffsetPattern::Daisy(skynet_protocol::DaisyPattern {
+            radius_arcsec: 100.0,
+            petals: 4,
+            period_s: 60.0,
+        });
+        let inset = Inset::around(&daisy, 100.0);
+        assert_eq!(inset.project(0.0, 0.0), Some((50.0, 50.0)));
+        let (x, y) = inset.project(100.0, 0.0).unwrap();
+        assert!(
+            x < 50.0 && x > 0.0 && (y - 50.0).abs() < 1e-9,
+            "east is left, inside"
+        );
+        let (_, y) = inset.project(0.0, 100.0).unwrap();
+        assert!(y < 50.0, "north is up");
+        assert_eq!(
+            inset.project(0.0, 1000.0),
+            None,
+            "a slew far away is off the inset"
+        );
+        assert!(pattern_plan(&daisy)
+            .into_iter()
+            .all(|(e, n)| inset.project(e, n).is_some()));
     }
 }

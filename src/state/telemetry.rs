@@ -142,7 +142,7 @@ impl Telemetry {
         }
         match snapshot.state {
             DeviceState::Mount(s) => {
-                set.trail.push(now, s.alt_deg, s.az_deg);
+                set.trail.push(now, &s);
                 set.mount = stamp(s, now);
             }
             DeviceState::Focuser(s) => {

@@ -222,6 +222,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{}: typing into {testid}: {e}", self.label));
     }
 
+    /// Picks the option with `value` in a select, as a user does.
+    pub async fn choose(&self, testid: &str, value: &str) {
+        self.el(testid)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{}: choosing {value} in {testid}: {e}", self.label));
+    }
+
     /// Runs `script` (a function body) in the page and returns its value.
     pub async fn js(&self, script: &str) -> Value {
         self.client

@@ -419,5 +419,20 @@ async fn an_astronomer_finds_m42_slews_focuses_exposes_and_looks() {
     page.screenshot("09-observing-walkthrough").await;
     page.screenshot_of("stretch-canvas", "09b-frame-stretched")
         .await;
+
+    // Map the field with a daisy around the target: the sky view's close-up
+    // draws the pattern and the mount walking it.
+    page.choose("pattern-kind", "daisy").await;
+    page.type_into("daisy-radius", "300").await;
+    let daisy = page.publish_by_click("mount-track", "mount.track").await;
+    page.wait_command(&daisy, "ok", Duration::from_secs(60))
+        .await;
+    page.wait_js(
+        "the daisy in the sky view's close-up",
+        "return (document.querySelector('[data-testid=pattern-caption]')?.textContent || '').startsWith('Daisy') && !!document.querySelector('[data-testid=pattern-pointing]');",
+        WAIT,
+    )
+    .await;
+    page.screenshot_of("sky-panel", "09c-daisy-pattern").await;
     page.close().await;
 }

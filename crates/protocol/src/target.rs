@@ -148,7 +148,7 @@ pub struct RasterPattern {
     pub dwell_s: f64,
 }
 
-/// A daisy: a rose curve of `petals` petals of `radius_arcsec`, one turn per `period_s`.
+/// A daisy: `petals` petals of `radius_arcsec` around the centre, one turn per `period_s`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaisyPattern {
     /// Radius of the petals, arcseconds.
@@ -165,7 +165,8 @@ impl OffsetPattern {
     ///
     /// A raster walks its grid row by row from the south-west corner, every
     /// other row back again (boustrophedon), `dwell_s` at each point; a daisy
-    /// follows r = R·cos(k·θ) with θ one turn per `period_s`. Both repeat.
+    /// follows r = R·|cos(n·θ/2)|, θ one turn per `period_s`: `n` petals for
+    /// any `n`, the first pointing east. Both repeat.
     /// An unknown or degenerate pattern stays on the centre.
     pub fn offset_arcsec(&self, t: f64) -> (f64, f64) {
         match self {
@@ -187,7 +188,7 @@ impl OffsetPattern {
             }
             Self::Daisy(d) if d.period_s > 0.0 => {
                 let theta = std::f64::consts::TAU * t / d.period_s;
-                let r = d.radius_arcsec * (f64::from(d.petals) * theta).cos();
+                let r = d.radius_arcsec * (f64::from(d.petals) * theta / 2.0).cos().abs();
                 (r * theta.cos(), r * theta.sin())
             }
             _ => (0.0, 0.0),
@@ -255,6 +256,15 @@ mod pattern_tests {
             assert!(x.hypot(y) <= p.reach_arcsec() + 1e-9);
         }
         assert_eq!(p.cycle_s(), Some(60.0));
+        // Three petals: the curve comes back to the centre three times a turn.
+        let centre_passes = (0..600)
+            .map(|t| p.offset_arcsec(f64::from(t) / 10.0 + 0.05))
+            .map(|(x, y)| x.hypot(y) < 1.0)
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|w| !w[0] && w[1])
+            .count();
+        assert_eq!(centre_passes, 3);
     }
 
     #[test]
