@@ -25,6 +25,10 @@ struct Args {
     /// Serve test hooks (POST /v1/test/drop-sockets); never in production.
     #[arg(long)]
     test_hooks: bool,
+    /// Publish every device this many times a second, changed or not (load
+    /// for benchmarks).
+    #[arg(long, value_parser = positive)]
+    snapshot_hz: Option<f64>,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -73,6 +77,7 @@ async fn run(args: Args) -> Result<(), String> {
         Options {
             time_scale: args.time_scale,
             test_hooks: args.test_hooks,
+            snapshot_hz: args.snapshot_hz,
             serve_dir: serve_dir.clone(),
         },
     );

@@ -32,6 +32,23 @@ pub struct Options {
     pub serve_dir: Option<PathBuf>,
     /// Serve the test hooks (`POST /v1/test/drop-sockets`): for test runs only.
     pub test_hooks: bool,
+    /// Publish every device this many times a second, changed or not (load
+    /// generation for benchmarks); `None`: on change, as SkyNode does.
+    pub snapshot_hz: Option<f64>,
+}
+
+impl Options {
+    /// The forced interval between snapshots of a device, if any.
+    fn snapshot_period(&self) -> Option<Duration> {
+        self.snapshot_hz
+            .filter(|hz| hz.is_finite() && *hz > 0.0)
+            .map(|hz| Duration::from_secs_f64(1.0 / hz))
+    }
+
+    /// How often the world is advanced and published.
+    fn tick(&self) -> Duration {
+        self.snapshot_period().map_or(TICK, |p| p.min(TICK))
+    }
 }
 
 impl Default for Options {
@@ -40,6 +57,7 @@ impl Default for Options {
             time_scale: 1.0,
             serve_dir: None,
             test_hooks: false,
+            snapshot_hz: None,
         }
     }
 }
@@ -492,9 +510,10 @@ impl Simulator {
             }),
         };
         sim.tick();
+        let period = sim.inner.options.tick();
         let weak = Arc::downgrade(&sim.inner);
         tokio::spawn(async move {
-            let mut interval = tokio::time::interval(TICK);
+            let mut interval = tokio::time::interval(period);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 interval.tick().await;
@@ -575,6 +594,11 @@ impl Simulator {
     /// Advances the world: settles motions, lapses leases, enforces the
     /// altitude limit and publishes the device snapshots that are due.
     pub fn tick(&self) {
+        let forced = self
+            .inner
+            .options
+            .snapshot_period()
+            .map(|period| period.saturating_sub(self.inner.options.tick() / 2));
         self.with(|st, now, clock| {
             for tel in 0..st.telescopes.len() {
                 let t = &mut st.telescopes[tel];
@@ -600,7 +624,7 @@ impl Simulator {
                     }
                 }
                 for device in Device::ALL {
-                    publish_if_due(st, tel, device, now, clock);
+                    publish_if_due(st, tel, device, forced, now, clock);
                 }
             }
         });
@@ -1035,7 +1059,17 @@ fn lease_command(
 
 /// Publishes a device's snapshot when it changed (at most every 90 ms while
 /// it moves, every second at rest) and at least every second.
-fn publish_if_due(st: &mut State, tel: usize, device: Device, now: &Now, clock: &Clock) {
+/// Publishes a device's snapshot when it is due: on change (at most every
+/// [`ACTIVE_INTERVAL`] while in motion), at least every [`IDLE_INTERVAL`], and
+/// whenever `forced` has passed since the last one.
+fn publish_if_due(
+    st: &mut State,
+    tel: usize,
+    device: Device,
+    forced: Option<Duration>,
+    now: &Now,
+    clock: &Clock,
+) {
     let t = &st.telescopes[tel];
     let uid = device.uid(t.uid());
     let state = t.device_state(device, now, clock);
@@ -1046,6 +1080,7 @@ fn publish_if_due(st: &mut State, tel: usize, device: Device, now: &Now, clock: 
             let since = now.at.saturating_duration_since(prev.at);
             let active = is_active(&state) || is_active(&prev.snapshot.state);
             since >= IDLE_INTERVAL
+                || forced.is_some_and(|f| since >= f)
                 || (active && since >= ACTIVE_INTERVAL && prev.snapshot.state != state)
         }
     };

@@ -372,3 +372,47 @@ async fn unsubscribe_stops_deliveries() {
         "{error:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_snapshot_rate_publishes_resting_devices_too() {
+    let sim = start_sim_with(skynode_sim::Options {
+        snapshot_hz: Some(50.0),
+        ..Default::default()
+    })
+    .await;
+    let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
+    // The focuser rests: on its own it would publish once a second.
+    let focuser = device_uid(LAPALMA, "focuser");
+    stream
+        .subscribe(
+            "focuser",
+            StreamName::DeviceSnapshot,
+            device_filter(&focuser),
+            None,
+        )
+        .await;
+    let mut observed = Vec::new();
+    while observed.len() < 21 {
+        let (_, snapshot) = stream
+            .next_device_snapshot("a focuser snapshot", "focuser", WAIT, |_| true)
+            .await;
+        observed.push(snapshot.observed_at.0);
+    }
+    let times: Vec<u128> = observed
+        .iter()
+        .map(|t| {
+            humantime::parse_rfc3339(t)
+                .unwrap_or_else(|e| panic!("{t}: {e}"))
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_millis()
+        })
+        .collect();
+    let mut gaps: Vec<u128> = times[1..].windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_unstable();
+    // 20 ms apart when forced; a busy machine may skip a tick, never 1 s.
+    assert!(
+        gaps[gaps.len() / 2] <= 100,
+        "gaps between snapshots: {gaps:?}"
+    );
+}

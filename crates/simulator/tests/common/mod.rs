@@ -78,13 +78,16 @@ pub struct TestSim {
 /// Starts a simulator with the built-in world at `time_scale` and serves it
 /// on port 0.
 pub async fn start_sim(time_scale: f64) -> TestSim {
-    let sim = Simulator::start(
-        World::builtin(),
-        Options {
-            time_scale,
-            ..Default::default()
-        },
-    );
+    start_sim_with(Options {
+        time_scale,
+        ..Default::default()
+    })
+    .await
+}
+
+/// Starts a simulator with the built-in world and `options`, on port 0.
+pub async fn start_sim_with(options: Options) -> TestSim {
+    let sim = Simulator::start(World::builtin(), options);
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binding a free port on 127.0.0.1");
