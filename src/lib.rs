@@ -35,7 +35,9 @@ pub const DEFAULT_API_URL: &str = "ws://127.0.0.1:5001";
 /// The whole console, starting from the remembered settings. With none
 /// remembered, the API base is the page's own origin when that origin serves
 /// the API (its stream endpoint answers 401 to a request without a token),
-/// else [`DEFAULT_API_URL`].
+/// else [`DEFAULT_API_URL`]. A tab that connected before (its token is kept
+/// for the tab's session) connects again on a reload: nothing is sent but the
+/// subscriptions.
 #[component]
 pub fn App() -> impl IntoView {
     let remembered = storage::api_base();
@@ -45,7 +47,13 @@ pub fn App() -> impl IntoView {
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
         token: storage::token().unwrap_or_default(),
     };
+    let reconnect = remembered.is_some() && !settings.token.is_empty();
     let console = Console::new(settings);
+    if reconnect {
+        if let Err(why) = console.connect() {
+            console.notify(format!("Could not reconnect: {why}"));
+        }
+    }
     if remembered.is_none() {
         leptos::task::spawn_local(async move {
             let Some(origin) = window().location().origin().ok() else {

@@ -51,6 +51,7 @@ async fn api_url_input_defaults_to_the_local_simulator() {
 
 #[wasm_bindgen_test]
 fn token_input_starts_empty_and_is_masked() {
+    forget_session();
     let root = fresh_root();
     let _app = mount_to(root.clone(), App);
 
@@ -62,4 +63,62 @@ fn token_input_starts_empty_and_is_masked() {
         root.text_content().unwrap_or_default().contains("SkyDeck"),
         "the title is shown"
     );
+}
+
+/// Forgets this tab's token.
+fn forget_session() {
+    if let Some(storage) = leptos::prelude::window().session_storage().ok().flatten() {
+        storage.clear().expect("clear sessionStorage");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_reconnects_and_marks_the_first_mount_snapshot() {
+    // What a connection in this tab leaves behind.
+    let window = leptos::prelude::window();
+    let local = window.local_storage().ok().flatten().expect("localStorage");
+    let session = window
+        .session_storage()
+        .ok()
+        .flatten()
+        .expect("sessionStorage");
+    local
+        .set_item("skydeck.api_base", common::sim_url())
+        .expect("remember the API base");
+    session
+        .set_item("skydeck.token", common::VIEWER)
+        .expect("remember the token");
+    let performance = window.performance().expect("performance");
+    performance.clear_marks();
+
+    let root = fresh_root();
+    let app = mount_to(root.clone(), App);
+    let page = || root.text_content().unwrap_or_default();
+    common::wait_until(
+        "the mount snapshot without a click",
+        10_000.0,
+        || {
+            root.query_selector("[data-testid=live-mount-ra]")
+                .ok()
+                .flatten()
+        },
+        page,
+    )
+    .await;
+    common::wait_until(
+        "the first-mount mark",
+        5_000.0,
+        || {
+            (performance
+                .get_entries_by_name(skydeck::components::snapshots::FIRST_MOUNT_MARK)
+                .length()
+                == 1)
+                .then_some(())
+        },
+        page,
+    )
+    .await;
+    drop(app);
+    forget_session();
+    local.clear().expect("clear localStorage");
 }

@@ -65,6 +65,29 @@ pub fn fresh_root() -> HtmlElement {
     root
 }
 
+/// Polls `check` every 50 ms until it gives a value; after `timeout_ms`,
+/// panics naming `what` and what `context` says then.
+pub async fn wait_until<T>(
+    what: &str,
+    timeout_ms: f64,
+    mut check: impl FnMut() -> Option<T>,
+    context: impl Fn() -> String,
+) -> T {
+    let start = js_sys::Date::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        if js_sys::Date::now() - start > timeout_ms {
+            panic!(
+                "timed out after {timeout_ms} ms waiting for {what}; notices: {}",
+                context()
+            );
+        }
+        sleep_ms(50.0).await;
+    }
+}
+
 /// Mounts a console for `token` against the simulator in a fresh element.
 pub fn mount_console(token: &str) -> Mounted {
     let root = fresh_root();
@@ -161,23 +184,14 @@ impl Mounted {
         &self,
         what: &str,
         timeout_ms: f64,
-        mut check: impl FnMut() -> Option<T>,
+        check: impl FnMut() -> Option<T>,
     ) -> T {
-        let start = js_sys::Date::now();
-        loop {
-            if let Some(value) = check() {
-                return value;
-            }
-            if js_sys::Date::now() - start > timeout_ms {
-                panic!(
-                    "timed out after {timeout_ms} ms waiting for {what}; notices: {}",
-                    self.find("notices")
-                        .and_then(|n| n.text_content())
-                        .unwrap_or_default()
-                );
-            }
-            sleep_ms(50.0).await;
-        }
+        wait_until(what, timeout_ms, check, || {
+            self.find("notices")
+                .and_then(|n| n.text_content())
+                .unwrap_or_default()
+        })
+        .await
     }
 
     /// The log entries (newest first) as `(command_type, state, element)`.
