@@ -11,7 +11,7 @@
 #      skynode-sim this script starts and stops
 #   3. end to end: the release dist/ served by skynode-sim, driven in headless
 #      Chromium through chromedriver (crates/e2e); screenshots in
-#      target/screenshots/
+#      target/screenshots/, then a short smoke run of the benchmark harness
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -115,6 +115,9 @@ if build_site; then
     export SKYNODE_SIM_BIN="$root/target/debug/skynode-sim"
     export SKYDECK_DIST="$root/dist"
     stage e2e cargo test -p skydeck-e2e --color never -- --test-threads=1
+    # The benchmark harness, briefly, so that it cannot rot (its figures go to
+    # target/bench/, not to BENCHMARKS.md).
+    stage bench-smoke cargo run -p skydeck-bench --color never -- --smoke
 else
     failed=$((failed + 1))
     stages+=("e2e: not run (the release site did not build; see $logs/site-build.log)")

@@ -26,6 +26,8 @@ pub mod tokens {
     pub const ASTRONOMER: &str = "dev-astronomer-token";
     /// A second astronomer.
     pub const ASTRONOMER_2: &str = "dev-astronomer-2-token";
+    /// Watches only.
+    pub const VIEWER: &str = "dev-viewer-token";
 }
 
 /// Default wait for a condition in the page.
@@ -63,6 +65,11 @@ impl Sim {
 
     /// Starts a simulator on `addr` (to restart one where it was).
     pub async fn start_on(addr: SocketAddr) -> Self {
+        Self::start_with(addr, &["--time-scale", "20"]).await
+    }
+
+    /// Starts a simulator on `addr` serving the site, with these flags.
+    pub async fn start_with(addr: SocketAddr, flags: &[&str]) -> Self {
         let bin = path_from_env("SKYNODE_SIM_BIN", "target/debug/skynode-sim");
         let dist = path_from_env("SKYDECK_DIST", "dist");
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -72,7 +79,7 @@ impl Sim {
                 .arg(addr.to_string())
                 .arg("--serve")
                 .arg(&dist)
-                .args(["--time-scale", "20"])
+                .args(flags)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .kill_on_drop(true)

@@ -438,17 +438,7 @@ async fn a_client_that_never_reads_delays_no_one() {
     let mut slow = open_ws_on(tcp, ws_request(addr, STREAM_PATH, Some(VIEWER), None))
         .await
         .expect("the slow client's upgrade");
-    let streams = [
-        StreamName::DeviceSnapshot,
-        StreamName::TelescopeSnapshot,
-        StreamName::InstrumentSnapshot,
-        StreamName::TelescopeLog,
-        StreamName::ConstraintSnapshot,
-        StreamName::ConstraintStatusSnapshot,
-        StreamName::ManualControlLease,
-        StreamName::ShutdownInterlockSnapshot,
-    ];
-    let mut subscribes: Vec<_> = streams
+    let mut subscribes: Vec<_> = StreamName::KNOWN
         .iter()
         .map(|stream| {
             subscribe_message(
@@ -460,7 +450,7 @@ async fn a_client_that_never_reads_delays_no_one() {
         })
         .collect();
     // Within the burst of 200 frames a socket may send at once.
-    for copy in 0..(190 - streams.len()) {
+    for copy in 0..(190 - StreamName::KNOWN.len()) {
         subscribes.push(subscribe_message(
             &format!("slow-devices-{copy}"),
             StreamName::DeviceSnapshot,

@@ -1,0 +1,92 @@
+//! Time from navigation to the first mount snapshot on screen: the app sets
+//! the User Timing mark `skydeck:first-mount` once the mount card shows a
+//! snapshot; its `startTime` counts from the navigation.
+//!
+//! Cold: a new browser profile (empty HTTP cache, no compiled code cached)
+//! per run. Warm: the same tab navigating to the page again. In both, the tab
+//! already holds a session token, as after a first connection, so the page
+//! connects by itself.
+
+use std::time::Duration;
+
+use skydeck_e2e::{tokens, Browser, Sim};
+
+/// The figures of one kind of load, milliseconds.
+#[derive(Debug, Clone)]
+pub struct Runs(pub Vec<f64>);
+
+impl Runs {
+    /// The median.
+    pub fn median(&self) -> f64 {
+        percentile(&self.0, 50.0)
+    }
+    /// The slowest.
+    pub fn max(&self) -> f64 {
+        self.0.iter().copied().fold(f64::NAN, f64::max)
+    }
+}
+
+/// The `p`th percentile (nearest rank) of `values`; NaN when empty.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let rank = (p / 100.0 * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+const FIRST_MOUNT: &str = "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
+
+/// Loads the page `cold` times in fresh browsers and `warm` times again in
+/// one tab.
+pub async fn measure(sim: &Sim, cold: usize, warm: usize) -> (Runs, Runs) {
+    let mut cold_runs = Vec::new();
+    let mut warm_runs = Vec::new();
+    for run in 0..cold.max(1) {
+        // A same-origin page that loads nothing, to leave the tab's token.
+        let page = Browser::open("load", &format!("{}healthz", sim.url())).await;
+        page.js(&format!(
+            "localStorage.setItem('skydeck.api_base', '{}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
+            sim.ws(),
+            tokens::VIEWER
+        ))
+        .await;
+        cold_runs.push(load_once(&page, &sim.url()).await);
+        if run == 0 {
+            for _ in 0..warm {
+                warm_runs.push(load_once(&page, &sim.url()).await);
+            }
+        }
+        page.close().await;
+    }
+    (Runs(cold_runs), Runs(warm_runs))
+}
+
+async fn load_once(page: &Browser, url: &str) -> f64 {
+    page.client.goto(url).await.expect("navigating to the site");
+    page.wait_js(
+        "the first mount snapshot",
+        FIRST_MOUNT,
+        Duration::from_secs(30),
+    )
+    .await
+    .as_f64()
+    .expect("a mark time")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), 50.0);
+        assert_eq!(percentile(&v, 99.0), 99.0);
+        assert_eq!(percentile(&v, 100.0), 100.0);
+        assert_eq!(percentile(&[3.0], 99.0), 3.0);
+        assert!(percentile(&[], 50.0).is_nan());
+    }
+}

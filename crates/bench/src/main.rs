@@ -1,0 +1,120 @@
+//! `skydeck-bench`: measures the release site in headless Chromium and the
+//! simulator's fan-out, and writes the figures into `BENCHMARKS.md` between
+//! its `<!-- bench:begin -->` and `<!-- bench:end -->` markers (the notes
+//! around them are kept). `scripts/bench.sh` builds what it needs and runs it.
+//!
+//! `--smoke` runs every measurement briefly and writes
+//! `target/bench/BENCHMARKS.smoke.md` instead: CI runs it so that the harness
+//! cannot rot; its figures mean nothing.
+
+mod fanout;
+mod load;
+mod report;
+mod sizes;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use skydeck_e2e::{root, tokens, Sim};
+
+/// Measures SkyDeck and skynode-sim; writes BENCHMARKS.md.
+#[derive(Parser)]
+#[command(about)]
+struct Args {
+    /// Brief runs of everything, written to target/bench/BENCHMARKS.smoke.md.
+    #[arg(long)]
+    smoke: bool,
+}
+
+/// How much of each measurement to run.
+struct Plan {
+    cold_loads: usize,
+    warm_loads: usize,
+    fanout_clients: usize,
+    fanout_hz: f64,
+    fanout_seconds: f64,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let plan = if args.smoke {
+        Plan {
+            cold_loads: 1,
+            warm_loads: 1,
+            fanout_clients: 10,
+            fanout_hz: 20.0,
+            fanout_seconds: 1.0,
+        }
+    } else {
+        Plan {
+            cold_loads: 5,
+            warm_loads: 10,
+            fanout_clients: 200,
+            fanout_hz: 20.0,
+            fanout_seconds: 10.0,
+        }
+    };
+    let root = root().canonicalize().unwrap_or_else(|_| root());
+    let dist = std::env::var_os("SKYDECK_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("dist"));
+
+    eprintln!("bench: sizes of {}", dist.display());
+    let sizes = sizes::measure(&dist).unwrap_or_else(|e| {
+        panic!(
+            "reading {}: {e} (scripts/bench.sh builds it)",
+            dist.display()
+        )
+    });
+
+    eprintln!(
+        "bench: load, {} cold and {} warm",
+        plan.cold_loads, plan.warm_loads
+    );
+    let any = "127.0.0.1:0".parse().expect("an address");
+    let mut sim = Sim::start_with(any, &[]).await;
+    let (cold, warm) = load::measure(&sim, plan.cold_loads, plan.warm_loads).await;
+    sim.kill().await;
+
+    eprintln!(
+        "bench: fan-out, {} clients at {} Hz for {} s",
+        plan.fanout_clients, plan.fanout_hz, plan.fanout_seconds
+    );
+    let hz = plan.fanout_hz.to_string();
+    let mut sim = Sim::start_with(any, &["--snapshot-hz", &hz]).await;
+    let fanout = fanout::measure(
+        sim.addr,
+        tokens::VIEWER,
+        "tel-lapalma",
+        plan.fanout_clients,
+        plan.fanout_seconds,
+    )
+    .await;
+    sim.kill().await;
+
+    let figures = report::Figures {
+        sizes,
+        cold,
+        warm,
+        fanout,
+        fanout_hz: plan.fanout_hz,
+    };
+    assert!(
+        figures.complete(),
+        "a measurement came back empty: {figures:#?}"
+    );
+    let section = report::section(&figures, &report::Machine::read());
+    let out = if args.smoke {
+        let dir = root.join("target/bench");
+        std::fs::create_dir_all(&dir).expect("creating target/bench");
+        dir.join("BENCHMARKS.smoke.md")
+    } else {
+        root.join("BENCHMARKS.md")
+    };
+    let before = std::fs::read_to_string(&out).unwrap_or_default();
+    std::fs::write(&out, report::splice(&before, &section))
+        .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    println!("{section}");
+    eprintln!("bench: written to {}", out.display());
+}

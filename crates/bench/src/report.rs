@@ -1,0 +1,230 @@
+//! The figures as Markdown, spliced into `BENCHMARKS.md`.
+
+use std::fmt::Write;
+use std::process::Command;
+
+use crate::fanout::FanOut;
+use crate::load::{percentile, Runs};
+use crate::sizes::Sizes;
+
+/// Everything one run measured.
+#[derive(Debug)]
+pub struct Figures {
+    /// What `dist/` ships, by kind, then the total.
+    pub sizes: Vec<Sizes>,
+    /// Navigation to first mount snapshot, fresh browser, ms.
+    pub cold: Runs,
+    /// The same, the page loaded again in the tab, ms.
+    pub warm: Runs,
+    /// The simulator's fan-out.
+    pub fanout: FanOut,
+    /// The forced snapshot rate of the fan-out run.
+    pub fanout_hz: f64,
+}
+
+impl Figures {
+    /// Whether every measurement gave figures.
+    pub fn complete(&self) -> bool {
+        self.sizes.last().is_some_and(|t| t.gzip > 0)
+            && !self.cold.0.is_empty()
+            && self.cold.median().is_finite()
+            && self.fanout.delivered > 0
+    }
+}
+
+/// Where and when it ran.
+pub struct Machine {
+    cpu: String,
+    cores: usize,
+    chromium: String,
+    date: String,
+    commit: String,
+}
+
+impl Machine {
+    /// Reads this machine, the date and the checkout's commit.
+    pub fn read() -> Self {
+        let output = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        };
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines().find_map(|l| {
+                    l.strip_prefix("model name")?
+                        .split_once(':')
+                        .map(|(_, m)| m.trim().to_owned())
+                })
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        let dirty = output(
+            "git",
+            &["status", "--porcelain", "--", ".", ":!BENCHMARKS.md"],
+        )
+        .is_some_and(|s| !s.is_empty());
+        let commit = output("git", &["rev-parse", "--short=12", "HEAD"])
+            .map(|c| {
+                if dirty {
+                    format!("{c} (with uncommitted changes)")
+                } else {
+                    c
+                }
+            })
+            .unwrap_or_else(|| "unknown".into());
+        Self {
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chromium: output("/usr/bin/chromium", &["--version"])
+                .unwrap_or_else(|| "unknown".into()),
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            commit,
+        }
+    }
+}
+
+const BEGIN: &str = "<!-- bench:begin -->";
+const END: &str = "<!-- bench:end -->";
+/// The bundle target, gzipped bytes.
+const BUNDLE_TARGET: usize = 250 * 1024;
+/// The cold load target, ms.
+const COLD_TARGET_MS: f64 = 500.0;
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// "met" or "missed by ...".
+fn verdict(value: f64, target: f64, unit: impl Fn(f64) -> String) -> String {
+    if value <= target {
+        format!("met ({} under)", unit(target - value))
+    } else {
+        format!("**missed by {}**", unit(value - target))
+    }
+}
+
+/// The generated section, markers included.
+pub fn section(f: &Figures, m: &Machine) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{BEGIN}");
+    let _ = writeln!(
+        s,
+        "Measured {} at commit `{}` on {} ({} cores), {}, against `skynode-sim` on loopback.\n",
+        m.date, m.commit, m.cpu, m.cores, m.chromium
+    );
+    let _ = writeln!(s, "### Load: what `dist/` ships\n");
+    let _ = writeln!(
+        s,
+        "| kind | files | raw | gzip -9 | brotli 11 |\n|---|---|---|---|---|"
+    );
+    for r in &f.sizes {
+        let bold = if r.kind == "total" { "**" } else { "" };
+        let _ = writeln!(
+            s,
+            "| {bold}{}{bold} | {} | {} | {bold}{}{bold} | {} |",
+            r.kind,
+            r.files,
+            kib(r.raw),
+            kib(r.gzip),
+            kib(r.brotli)
+        );
+    }
+    if let Some(total) = f.sizes.last() {
+        let _ = writeln!(
+            s,
+            "\nTarget: under {} gzipped: {}.\n",
+            kib(BUNDLE_TARGET),
+            verdict(total.gzip as f64, BUNDLE_TARGET as f64, |b| kib(b as usize))
+        );
+    }
+    let ms = |x: f64| format!("{x:.0} ms");
+    let _ = writeln!(
+        s,
+        "### Load: navigation to the first mount snapshot on screen\n"
+    );
+    let _ = writeln!(s, "| cache | runs | median | slowest |\n|---|---|---|---|");
+    for (name, runs) in [
+        ("cold (new browser profile)", &f.cold),
+        ("warm (same tab again)", &f.warm),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {} |",
+            runs.0.len(),
+            ms(runs.median()),
+            ms(runs.max())
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nTarget: within {} cold: {}.\n",
+        ms(COLD_TARGET_MS),
+        verdict(f.cold.median(), COLD_TARGET_MS, ms)
+    );
+    let fo = &f.fanout;
+    let _ = writeln!(s, "### Simulator fan-out\n");
+    let _ = writeln!(
+        s,
+        "{} clients, each subscribed to every stream of `tel-lapalma`, the simulator publishing every device {} times a second (`--snapshot-hz`): {} device snapshots delivered in {:.0} s ({:.0} a second). Delay from `observed_at` (millisecond resolution) to arrival:\n",
+        fo.clients, f.fanout_hz, fo.delivered, fo.seconds, fo.delivered as f64 / fo.seconds
+    );
+    let _ = writeln!(s, "| p50 | p99 | max |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| {:.1} ms | {:.1} ms | {:.1} ms |",
+        percentile(&fo.delays_ms, 50.0),
+        percentile(&fo.delays_ms, 99.0),
+        percentile(&fo.delays_ms, 100.0)
+    );
+    let _ = write!(s, "{END}");
+    s
+}
+
+/// `document` with its generated section replaced by `section` (appended
+/// when it has none).
+pub fn splice(document: &str, section: &str) -> String {
+    match (document.find(BEGIN), document.find(END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!(
+                "{}{section}{}",
+                &document[..begin],
+                &document[end + END.len()..]
+            )
+        }
+        _ if document.trim().is_empty() => format!("# SkyDeck benchmarks\n\n{section}\n"),
+        _ => format!("{}\n\n{section}\n", document.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splicing_keeps_the_notes_around_the_figures() {
+        let doc = format!("# B\n\nnotes before\n\n{BEGIN}\nold\n{END}\n\nnotes after\n");
+        let new = splice(&doc, &format!("{BEGIN}\nnew\n{END}"));
+        assert_eq!(
+            new,
+            format!("# B\n\nnotes before\n\n{BEGIN}\nnew\n{END}\n\nnotes after\n")
+        );
+        assert!(splice("", "X").starts_with("# SkyDeck benchmarks"));
+        assert!(splice("# Mine", "X").ends_with("X\n"));
+    }
+
+    #[test]
+    fn verdicts_say_by_how_much() {
+        assert_eq!(
+            verdict(400.0, 500.0, |x| format!("{x:.0} ms")),
+            "met (100 ms under)"
+        );
+        assert_eq!(
+            verdict(650.0, 500.0, |x| format!("{x:.0} ms")),
+            "**missed by 150 ms**"
+        );
+    }
+}
