@@ -8,7 +8,9 @@
 //! cannot rot; its figures mean nothing.
 
 mod fanout;
+mod ingest;
 mod load;
+mod replay;
 mod report;
 mod sizes;
 
@@ -33,6 +35,7 @@ struct Plan {
     fanout_clients: usize,
     fanout_hz: f64,
     fanout_seconds: f64,
+    ingest_frames: usize,
 }
 
 #[tokio::main]
@@ -45,6 +48,7 @@ async fn main() {
             fanout_clients: 10,
             fanout_hz: 20.0,
             fanout_seconds: 1.0,
+            ingest_frames: 2_000,
         }
     } else {
         Plan {
@@ -53,6 +57,7 @@ async fn main() {
             fanout_clients: 200,
             fanout_hz: 20.0,
             fanout_seconds: 10.0,
+            ingest_frames: 100_000,
         }
     };
     let root = root().canonicalize().unwrap_or_else(|_| root());
@@ -75,6 +80,10 @@ async fn main() {
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut sim = Sim::start_with(any, &[]).await;
     let (cold, warm) = load::measure(&sim, plan.cold_loads, plan.warm_loads).await;
+
+    eprintln!("bench: ingest of {} recorded frames", plan.ingest_frames);
+    let (mix, app, reference) =
+        ingest::measure(&sim, plan.ingest_frames, skydeck_e2e::high_target()).await;
     sim.kill().await;
 
     eprintln!(
@@ -99,6 +108,9 @@ async fn main() {
         warm,
         fanout,
         fanout_hz: plan.fanout_hz,
+        mix,
+        app,
+        reference,
     };
     assert!(
         figures.complete(),

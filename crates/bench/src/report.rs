@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::process::Command;
 
 use crate::fanout::FanOut;
+use crate::ingest::Ingest;
 use crate::load::{percentile, Runs};
 use crate::sizes::Sizes;
 
@@ -20,6 +21,12 @@ pub struct Figures {
     pub fanout: FanOut,
     /// The forced snapshot rate of the fan-out run.
     pub fanout_hz: f64,
+    /// The recording's frames by device type.
+    pub mix: Vec<(String, usize)>,
+    /// SkyDeck's ingest.
+    pub app: Ingest,
+    /// The plain-JavaScript reference's ingest.
+    pub reference: Ingest,
 }
 
 impl Figures {
@@ -29,6 +36,8 @@ impl Figures {
             && !self.cold.0.is_empty()
             && self.cold.median().is_finite()
             && self.fanout.delivered > 0
+            && self.app.rate().is_finite()
+            && self.reference.rate().is_finite()
     }
 }
 
@@ -164,6 +173,47 @@ pub fn section(f: &Figures, m: &Machine) -> String {
         "\nTarget: within {} cold: {}.\n",
         ms(COLD_TARGET_MS),
         verdict(f.cold.median(), COLD_TARGET_MS, ms)
+    );
+    let _ = writeln!(
+        s,
+        "### Ingest: a recorded stream as fast as the page takes it\n"
+    );
+    let mix: Vec<String> = f
+        .mix
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{} device snapshot frames recorded from the simulator ({}), replayed over a WebSocket on loopback, in the same browser to both clients.\n",
+        f.app.frames,
+        mix.join(", ")
+    );
+    let _ = writeln!(s, "| client | frames a second | main-thread ms per 1,000 frames | wall time |\n|---|---|---|---|");
+    for (name, i) in [
+        ("SkyDeck (socket, decode, state, DOM)", &f.app),
+        (
+            "plain JavaScript (JSON.parse, DOM once per frame)",
+            &f.reference,
+        ),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {name} | {:.0} | {:.1} | {} |",
+            i.rate(),
+            i.cost(),
+            ms(i.wall_ms)
+        );
+    }
+    let ratio = f.app.rate() / f.reference.rate();
+    let _ = writeln!(
+        s,
+        "\nSkyDeck ingests at {ratio:.2}× the reference's rate. Target: at least 0.5×: {}.\n",
+        if ratio >= 0.5 {
+            "met".to_owned()
+        } else {
+            format!("**missed: {:.1}× short of it**", 0.5 / ratio)
+        }
     );
     let fo = &f.fanout;
     let _ = writeln!(s, "### Simulator fan-out\n");
