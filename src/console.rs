@@ -11,14 +11,14 @@ use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
     CancelCommand, Command, CommandFilter, CommandId, CommandsClientMessage, CommandsServerMessage,
-    LeaseData, Origin, PublishCommand, StreamClientMessage, StreamFilter, StreamName,
-    StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream, SubscriptionId,
-    TelescopeSnapshot, TelescopeUid,
+    DeviceSnapshot, LeaseData, Origin, PublishCommand, StreamClientMessage, StreamFilter,
+    StreamName, StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream,
+    SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
 
 use crate::state::command_log::CommandLog;
 use crate::state::connection::{socket_url, Endpoint, SocketState};
-use crate::state::telemetry::Telemetry;
+use crate::state::telemetry::{PendingDevices, Telemetry};
 use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
 use crate::transport::{
@@ -95,8 +95,14 @@ pub struct Console {
     pub limits: RwSignal<crate::state::safety::Limits>,
     /// This tab's session id (the Origin's `session_id`).
     pub session_id: StoredValue<String>,
+    /// Device snapshots not yet applied to `telemetry`.
+    pending_devices: StoredValue<PendingDevices>,
     sockets: StoredValue<Option<Sockets>, LocalStorage>,
 }
+
+/// Device snapshots reach the views once per animation frame; this timer
+/// applies them when no frame comes (a hidden tab), so state never freezes.
+const DEVICE_BACKSTOP: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Notices kept at most.
 const MAX_NOTICES: usize = 20;
@@ -119,6 +125,7 @@ impl Console {
             lease_events: RwSignal::new(Vec::new()),
             target_request: RwSignal::new(None),
             session_id: StoredValue::new(uuid::Uuid::new_v4().to_string()),
+            pending_devices: StoredValue::new(PendingDevices::default()),
             sockets: StoredValue::new_local(None),
         }
     }
@@ -283,6 +290,18 @@ impl Console {
         }
     }
 
+    /// Applies pending device snapshots to `telemetry`, in one update.
+    fn apply_devices(&self, snapshots: Option<Vec<(DeviceSnapshot, Millis)>>) {
+        let Some(snapshots) = snapshots.filter(|s| !s.is_empty()) else {
+            return;
+        };
+        self.telemetry.update(|t| {
+            for (snapshot, at) in snapshots {
+                t.on_device(snapshot, at);
+            }
+        });
+    }
+
     fn on_stream_message(&self, message: StreamServerMessage) {
         let now = now_ms();
         match message {
@@ -294,7 +313,30 @@ impl Console {
                 }
             }
             StreamServerMessage::DeviceSnapshot(event) => {
-                self.telemetry.update(|t| t.on_device(event.snapshot, now));
+                let schedule = self
+                    .pending_devices
+                    .try_update_value(|p| p.push(event.snapshot, now))
+                    .unwrap_or_default();
+                let this = *self;
+                if schedule.frame {
+                    request_animation_frame(move || {
+                        this.apply_devices(
+                            this.pending_devices
+                                .try_update_value(PendingDevices::take_for_frame),
+                        );
+                    });
+                }
+                if schedule.timer {
+                    set_timeout(
+                        move || {
+                            this.apply_devices(
+                                this.pending_devices
+                                    .try_update_value(PendingDevices::take_for_timer),
+                            );
+                        },
+                        DEVICE_BACKSTOP,
+                    );
+                }
             }
             StreamServerMessage::InstrumentSnapshot(event) => {
                 self.telemetry

@@ -184,10 +184,98 @@ impl Telemetry {
     }
 }
 
+/// Device snapshots that arrived since the views last updated: the latest of
+/// each device, with when it arrived. Frames can come far faster than a
+/// screen shows them; the console applies these once per animation frame.
+#[derive(Debug, Default)]
+pub struct PendingDevices {
+    latest: Vec<(DeviceSnapshot, Millis)>,
+    frame_requested: bool,
+    timer_armed: bool,
+}
+
+/// What the caller should schedule after [`PendingDevices::push`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Schedule {
+    /// Request an animation frame that applies the pending snapshots.
+    pub frame: bool,
+    /// Arm the backstop timer (animation frames do not run in a hidden tab).
+    pub timer: bool,
+}
+
+impl PendingDevices {
+    /// Keeps `snapshot`, replacing an older one of the same device; says
+    /// what to schedule so that it is applied (nothing when already asked).
+    pub fn push(&mut self, snapshot: DeviceSnapshot, at: Millis) -> Schedule {
+        match self
+            .latest
+            .iter_mut()
+            .find(|(s, _)| s.device_uid == snapshot.device_uid)
+        {
+            Some(slot) => *slot = (snapshot, at),
+            None => self.latest.push((snapshot, at)),
+        }
+        let schedule = Schedule {
+            frame: !self.frame_requested,
+            timer: !self.timer_armed,
+        };
+        self.frame_requested = true;
+        self.timer_armed = true;
+        schedule
+    }
+
+    /// The pending snapshots, oldest device first; the animation frame that
+    /// was requested has run.
+    pub fn take_for_frame(&mut self) -> Vec<(DeviceSnapshot, Millis)> {
+        self.frame_requested = false;
+        std::mem::take(&mut self.latest)
+    }
+
+    /// The pending snapshots; the backstop timer has fired.
+    pub fn take_for_timer(&mut self) -> Vec<(DeviceSnapshot, Millis)> {
+        self.timer_armed = false;
+        std::mem::take(&mut self.latest)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use skynet_protocol::{DeviceType, DeviceUid, Timestamp};
+
+    #[test]
+    fn pending_snapshots_keep_the_latest_per_device_and_ask_once() {
+        let mut pending = PendingDevices::default();
+        assert_eq!(
+            pending.push(focuser(1.0), 10.0),
+            Schedule {
+                frame: true,
+                timer: true
+            }
+        );
+        assert_eq!(pending.push(focuser(2.0), 11.0), Schedule::default());
+        let mut other = focuser(5.0);
+        other.device_uid = DeviceUid("tel-b-focuser".into());
+        pending.push(other, 12.0);
+        let taken = pending.take_for_frame();
+        assert_eq!(taken.len(), 2, "one per device");
+        assert!(matches!(&taken[0].0.state, DeviceState::Focuser(f) if f.position_um == 2.0));
+        assert_eq!(taken[0].1, 11.0, "stamped with its own arrival");
+        // The frame ran; the timer is still armed.
+        assert_eq!(
+            pending.push(focuser(3.0), 20.0),
+            Schedule {
+                frame: true,
+                timer: false
+            }
+        );
+        assert_eq!(pending.take_for_timer().len(), 1);
+        assert!(pending.take_for_frame().is_empty());
+        assert!(
+            pending.push(focuser(4.0), 30.0).timer,
+            "re-armed after firing"
+        );
+    }
 
     fn focuser(position_um: f64) -> DeviceSnapshot {
         DeviceSnapshot {
