@@ -41,7 +41,7 @@ impl Ingest {
 
 /// A DevTools protocol command through chromedriver.
 #[derive(Debug)]
-struct Cdp(&'static str, Value);
+pub struct Cdp(pub &'static str, pub Value);
 
 impl WebDriverCompatibleCommand for Cdp {
     fn endpoint(

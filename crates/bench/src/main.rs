@@ -9,6 +9,7 @@
 
 mod fanout;
 mod ingest;
+mod latency;
 mod load;
 mod replay;
 mod report;
@@ -36,6 +37,7 @@ struct Plan {
     fanout_hz: f64,
     fanout_seconds: f64,
     ingest_frames: usize,
+    latency_seconds: f64,
 }
 
 #[tokio::main]
@@ -49,6 +51,7 @@ async fn main() {
             fanout_hz: 20.0,
             fanout_seconds: 1.0,
             ingest_frames: 2_000,
+            latency_seconds: 2.0,
         }
     } else {
         Plan {
@@ -58,6 +61,7 @@ async fn main() {
             fanout_hz: 20.0,
             fanout_seconds: 10.0,
             ingest_frames: 100_000,
+            latency_seconds: 20.0,
         }
     };
     let root = root().canonicalize().unwrap_or_else(|_| root());
@@ -86,6 +90,9 @@ async fn main() {
         ingest::measure(&sim, plan.ingest_frames, skydeck_e2e::high_target()).await;
     sim.kill().await;
 
+    eprintln!("bench: latency under load for {} s", plan.latency_seconds);
+    let latencies = latency::measure(plan.latency_seconds, skydeck_e2e::high_target()).await;
+
     eprintln!(
         "bench: fan-out, {} clients at {} Hz for {} s",
         plan.fanout_clients, plan.fanout_hz, plan.fanout_seconds
@@ -111,6 +118,7 @@ async fn main() {
         mix,
         app,
         reference,
+        latencies,
     };
     assert!(
         figures.complete(),

@@ -58,15 +58,14 @@ impl Recording {
     }
 }
 
-/// Records `count` device snapshot frames from the simulator at `addr`.
-pub async fn record(
-    addr: SocketAddr,
-    viewer: &str,
-    owner: &str,
-    target: &str,
-    count: usize,
-) -> Recording {
-    // Keep the mount moving: track a target that is up, playing a daisy.
+/// A client socket.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Has the La Palma mount track `target` (which must be up) playing a wide,
+/// quick daisy, so that its snapshots change; returns the commands socket,
+/// to close when done.
+pub async fn keep_mount_moving(addr: SocketAddr, owner: &str, target: &str) -> Socket {
     let commands_url = format!("ws://{addr}/v1/ws/commands?token={owner}");
     let (mut commands, _) = tokio_tungstenite::connect_async(&commands_url)
         .await
@@ -89,7 +88,18 @@ pub async fn record(
         .send(Message::text(text))
         .await
         .expect("publishing the track");
+    commands
+}
 
+/// Records `count` device snapshot frames from the simulator at `addr`.
+pub async fn record(
+    addr: SocketAddr,
+    viewer: &str,
+    owner: &str,
+    target: &str,
+    count: usize,
+) -> Recording {
+    let mut commands = keep_mount_moving(addr, owner, target).await;
     let stream_url = format!("ws://{addr}/v1/ws/stream?token={viewer}");
     let (mut stream, _) = tokio_tungstenite::connect_async(&stream_url)
         .await

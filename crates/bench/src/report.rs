@@ -27,6 +27,8 @@ pub struct Figures {
     pub app: Ingest,
     /// The plain-JavaScript reference's ingest.
     pub reference: Ingest,
+    /// Frame-to-DOM latencies under load, ms.
+    pub latencies: Vec<f64>,
 }
 
 impl Figures {
@@ -38,6 +40,7 @@ impl Figures {
             && self.fanout.delivered > 0
             && self.app.rate().is_finite()
             && self.reference.rate().is_finite()
+            && !self.latencies.is_empty()
     }
 }
 
@@ -214,6 +217,29 @@ pub fn section(f: &Figures, m: &Machine) -> String {
         } else {
             format!("**missed: {:.1}× short of it**", 0.5 / ratio)
         }
+    );
+    let _ = writeln!(
+        s,
+        "### Latency under load: a frame's arrival to the DOM showing it\n"
+    );
+    let p99 = percentile(&f.latencies, 99.0);
+    let _ = writeln!(
+        s,
+        "The simulator publishing 1,000 snapshots a second (every device of both telescopes 100 times a second), the mount moving; {} mount frames shown.\n",
+        f.latencies.len()
+    );
+    let _ = writeln!(s, "| p50 | p99 | max |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| {:.1} ms | {:.1} ms | {:.1} ms |",
+        percentile(&f.latencies, 50.0),
+        p99,
+        percentile(&f.latencies, 100.0)
+    );
+    let _ = writeln!(
+        s,
+        "\nTarget: p99 within one frame (16 ms): {}.\n",
+        verdict(p99, 16.0, |x| format!("{x:.1} ms"))
     );
     let fo = &f.fanout;
     let _ = writeln!(s, "### Simulator fan-out\n");
