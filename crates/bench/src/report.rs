@@ -211,11 +211,11 @@ pub fn section(f: &Figures, m: &Machine) -> String {
     let ratio = f.app.rate() / f.reference.rate();
     let _ = writeln!(
         s,
-        "\nSkyDeck ingests at {ratio:.2}× the reference's rate. Target: at least 0.5×: {}.\n",
+        "\nSkyDeck ingests at {ratio:.3}× the reference's rate. Target: at least 0.5×: {}.\n",
         if ratio >= 0.5 {
             "met".to_owned()
         } else {
-            format!("**missed: {:.1}× short of it**", 0.5 / ratio)
+            format!("**missed** ({ratio:.3}× against 0.5×)")
         }
     );
     let _ = writeln!(
