@@ -295,7 +295,8 @@ impl Console {
         let Some(snapshots) = snapshots.filter(|s| !s.is_empty()) else {
             return;
         };
-        self.telemetry.update(|t| {
+        // A frame or timer may outlive the console (a test unmounting it).
+        self.telemetry.try_update(|t| {
             for (snapshot, at) in snapshots {
                 t.on_device(snapshot, at);
             }
