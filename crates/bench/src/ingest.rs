@@ -144,11 +144,7 @@ pub async fn measure(
 
     let page = Browser::open("ingest", &format!("{}healthz", sim.url())).await;
     let app = run(&recording, &page, async |addr| {
-        page.js(&format!(
-            "localStorage.setItem('skydeck.api_base', 'ws://{addr}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
-            tokens::VIEWER
-        ))
-        .await;
+        crate::load::remember_connection(&page, &format!("ws://{addr}")).await;
         page.client.goto(&sim.url()).await.expect("opening SkyDeck");
     })
     .await;

@@ -68,12 +68,7 @@ pub async fn measure(seconds: f64, target: &str) -> Vec<f64> {
         ))
         .await
         .expect("installing the watcher");
-    page.js(&format!(
-        "localStorage.setItem('skydeck.api_base', '{}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
-        sim.ws(),
-        tokens::VIEWER
-    ))
-    .await;
+    crate::load::remember_connection(&page, &sim.ws()).await;
     page.client.goto(&sim.url()).await.expect("opening SkyDeck");
     page.wait_js(
         "the mount card",

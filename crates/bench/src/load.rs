@@ -37,6 +37,18 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len()) - 1]
 }
 
+/// Leaves in the page's tab what a first connection to `api_base` as the
+/// viewer leaves (the API base and the session token), so that SkyDeck,
+/// loaded next in this tab, connects by itself. The page must be of the
+/// origin SkyDeck is served from.
+pub async fn remember_connection(page: &Browser, api_base: &str) {
+    page.js(&format!(
+        "localStorage.setItem('skydeck.api_base', '{api_base}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
+        tokens::VIEWER
+    ))
+    .await;
+}
+
 const FIRST_MOUNT: &str = "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
 
 /// Loads the page `cold` times in fresh browsers and `warm` times again in
@@ -47,12 +59,7 @@ pub async fn measure(sim: &Sim, cold: usize, warm: usize) -> (Runs, Runs) {
     for run in 0..cold.max(1) {
         // A same-origin page that loads nothing, to leave the tab's token.
         let page = Browser::open("load", &format!("{}healthz", sim.url())).await;
-        page.js(&format!(
-            "localStorage.setItem('skydeck.api_base', '{}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
-            sim.ws(),
-            tokens::VIEWER
-        ))
-        .await;
+        remember_connection(&page, &sim.ws()).await;
         cold_runs.push(load_once(&page, &sim.url()).await);
         if run == 0 {
             for _ in 0..warm {
