@@ -10,6 +10,7 @@ use common::*;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::web_sys::HtmlImageElement;
+use skydeck::state::command_log::CommandState;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -779,4 +780,61 @@ async fn a_raster_plays_in_the_sky_views_inset() {
         "{caption}"
     );
     app.release_lease().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_long_log_shows_a_page_at_a_time_and_the_page_holds_still() {
+    let app = mount_console(ASTRONOMER_2);
+    app.connect().await;
+    // Refused publishes (no lease) are quick to resolve: 60 of them.
+    let ids: Vec<String> = (0..60).map(|_| app.publish_point_to_vega()).collect();
+    let refused = |id: &str| {
+        let id: skynet_protocol::CommandId = id.parse().expect("a command_id");
+        app.console.log.with_untracked(|log| {
+            log.get(id)
+                .is_some_and(|e| matches!(e.state, CommandState::Error(_)))
+        })
+    };
+    app.wait_for("all 60 to be refused", 10_000.0, || {
+        ids.iter().all(|id| refused(id)).then_some(())
+    })
+    .await;
+    let len = || app.console.log.with_untracked(|log| log.entries().len());
+    let shown = || app.command_ids();
+    let disabled = |id: &str| app.get(id).has_attribute("disabled");
+
+    assert_eq!(shown().len(), 50, "one page of the log is on screen");
+    assert_eq!(shown()[0], ids[59], "newest first");
+    assert_eq!(app.text("log-page"), format!("1–50 of {}", len()));
+    assert!(disabled("log-newer") && disabled("log-newest"));
+
+    app.click("log-older");
+    app.wait_for("the older page", 5_000.0, || {
+        shown().contains(&ids[0]).then_some(())
+    })
+    .await;
+    let older = shown();
+    assert_eq!(older.len(), len() - 50);
+    assert!(!older.contains(&ids[59]));
+    assert!(disabled("log-older"), "nothing older than the oldest page");
+
+    // A new command does not move the page under the reader's eyes.
+    let late = app.publish_point_to_vega();
+    app.wait_for("the new command to be refused", 10_000.0, || {
+        refused(&late).then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.text("log-page"),
+        format!("{}–{n} of {n}", len() + 1 - older.len(), n = len()),
+        "the count includes the new command"
+    );
+    assert_eq!(shown(), older, "the older page holds still");
+
+    app.click("log-newest");
+    app.wait_for("the newest page", 5_000.0, || {
+        (shown().first() == Some(&late)).then_some(())
+    })
+    .await;
+    assert_eq!(shown().len(), 50);
 }

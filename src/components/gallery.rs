@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{Clamped, JsCast, JsValue};
-use skynet_protocol::{CommandId, ExposureData};
+use skynet_protocol::{Command, CommandId, ExposureData};
 
 use crate::console::{use_console, Console};
 use crate::state::command_log::Outcome;
@@ -17,6 +17,8 @@ fn frames(console: Console) -> Vec<(CommandId, ExposureData)> {
         log.entries()
             .iter()
             .rev()
+            // Only exposures are decoded: the log may hold thousands of commands.
+            .filter(|e| matches!(e.command, Some(Command::CameraExposureStart(_))))
             .filter_map(|e| match e.outcome() {
                 Outcome::Exposure(x) => Some((e.command_id, x)),
                 _ => None,

@@ -6,28 +6,64 @@ use skynet_protocol::CommandId;
 
 use crate::components::export::ExportButtons;
 use crate::console::use_console;
-use crate::state::command_log::{CommandEntry, CommandState, Outcome};
+use crate::state::command_log::{CommandEntry, CommandState, LogWindow, Outcome, LOG_PAGE};
 use crate::state::connection::http_url;
 use crate::state::time::{format_clock, format_duration};
 
-/// The log, newest first.
+/// The log, newest first, a page at a time: a night's thousands of commands
+/// stay in the log (and its export), [`LOG_PAGE`] of them on screen.
 #[component]
 pub fn CommandLogView() -> impl IntoView {
     let console = use_console();
+    let window = RwSignal::new(LogWindow::Newest);
+    let len = move || console.log.with(|log| log.entries().len());
+    let len_now = move || console.log.with_untracked(|log| log.entries().len());
     let ids = move || {
+        let window = window.get();
         console.log.with(|log| {
-            log.entries()
+            let entries = log.entries();
+            entries[window.range(entries.len())]
                 .iter()
                 .rev()
                 .map(|e| e.command_id)
                 .collect::<Vec<_>>()
         })
     };
+    let at_newest = move || window.get() == LogWindow::Newest;
     view! {
         <section class="panel command-log" aria-labelledby="log-heading">
             <h2 id="log-heading">"Command log"</h2>
             <ExportButtons />
-            <p class="empty" hidden=move || !ids().is_empty()>"No commands yet."</p>
+            <p class="empty" hidden=move || len() != 0>"No commands yet."</p>
+            <nav class="log-pager" aria-label="Command log pages" hidden=move || len() <= LOG_PAGE>
+                <button
+                    type="button"
+                    data-testid="log-newest"
+                    disabled=at_newest
+                    on:click=move |_| window.set(LogWindow::Newest)
+                >
+                    "Newest"
+                </button>
+                <button
+                    type="button"
+                    data-testid="log-newer"
+                    disabled=at_newest
+                    on:click=move |_| window.update(|w| *w = w.newer(len_now()))
+                >
+                    "Newer"
+                </button>
+                <span class="log-page" data-testid="log-page" aria-live="polite">
+                    {move || window.get().label(len())}
+                </span>
+                <button
+                    type="button"
+                    data-testid="log-older"
+                    disabled=move || !window.get().has_older(len())
+                    on:click=move |_| window.update(|w| *w = w.older(len_now()))
+                >
+                    "Older"
+                </button>
+            </nav>
             <ol class="log-entries" data-testid="command-log">
                 <For each=ids key=|id| *id let:id>
                     <LogEntry id=id />
@@ -44,7 +80,9 @@ fn LogEntry(
     id: CommandId,
 ) -> impl IntoView {
     let console = use_console();
-    let entry = move || console.log.with(|log| log.get(id).cloned());
+    // Its views re-run when this entry changes, not on every change of the log.
+    let entry = Memo::new(move |_| console.log.with(|log| log.get(id).cloned()));
+    let entry = move || entry.get();
     let field =
         move |f: fn(&CommandEntry) -> String| move || entry().map(|e| f(&e)).unwrap_or_default();
     let state_class = move || entry().map(|e| state_class(&e.state)).unwrap_or("unknown");
