@@ -14,6 +14,7 @@ mod load;
 mod replay;
 mod report;
 mod sizes;
+mod soak;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,15 @@ struct Args {
     /// Brief runs of everything, written to target/bench/BENCHMARKS.smoke.md.
     #[arg(long)]
     smoke: bool,
+    /// Only the memory soak, its figures printed (BENCHMARKS.md untouched).
+    #[arg(long)]
+    soak_only: bool,
+    /// Commands in the soak's log (10,000; 60 with --smoke).
+    #[arg(long)]
+    soak_commands: Option<usize>,
+    /// Seconds of the soak after the log filled (600; 4 with --smoke).
+    #[arg(long)]
+    soak_seconds: Option<f64>,
 }
 
 /// How much of each measurement to run.
@@ -38,12 +48,15 @@ struct Plan {
     fanout_seconds: f64,
     ingest_frames: usize,
     latency_seconds: f64,
+    soak_commands: usize,
+    soak_seconds: f64,
+    soak_samples: usize,
 }
 
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let plan = if args.smoke {
+    let mut plan = if args.smoke {
         Plan {
             cold_loads: 1,
             warm_loads: 1,
@@ -52,6 +65,9 @@ async fn main() {
             fanout_seconds: 1.0,
             ingest_frames: 2_000,
             latency_seconds: 2.0,
+            soak_commands: 60,
+            soak_seconds: 4.0,
+            soak_samples: 2,
         }
     } else {
         Plan {
@@ -62,8 +78,26 @@ async fn main() {
             fanout_seconds: 10.0,
             ingest_frames: 100_000,
             latency_seconds: 20.0,
+            soak_commands: 10_000,
+            soak_seconds: 600.0,
+            soak_samples: 10,
         }
     };
+    plan.soak_commands = args.soak_commands.unwrap_or(plan.soak_commands);
+    plan.soak_seconds = args.soak_seconds.unwrap_or(plan.soak_seconds);
+    if args.soak_only {
+        let soak = soak::measure(
+            plan.soak_commands,
+            plan.soak_seconds,
+            plan.soak_samples,
+            skydeck_e2e::high_target(),
+        )
+        .await;
+        let mut section = String::new();
+        report::memory(&mut section, &soak);
+        println!("{section}");
+        return;
+    }
     let root = root().canonicalize().unwrap_or_else(|_| root());
     let dist = std::env::var_os("SKYDECK_DIST")
         .map(PathBuf::from)
@@ -94,6 +128,18 @@ async fn main() {
     let latencies = latency::measure(plan.latency_seconds, skydeck_e2e::high_target()).await;
 
     eprintln!(
+        "bench: memory soak, {} commands then {} s",
+        plan.soak_commands, plan.soak_seconds
+    );
+    let soak = soak::measure(
+        plan.soak_commands,
+        plan.soak_seconds,
+        plan.soak_samples,
+        skydeck_e2e::high_target(),
+    )
+    .await;
+
+    eprintln!(
         "bench: fan-out, {} clients at {} Hz for {} s",
         plan.fanout_clients, plan.fanout_hz, plan.fanout_seconds
     );
@@ -119,6 +165,7 @@ async fn main() {
         app,
         reference,
         latencies,
+        soak,
     };
     assert!(
         figures.complete(),

@@ -7,6 +7,7 @@ use crate::fanout::FanOut;
 use crate::ingest::Ingest;
 use crate::load::{percentile, Runs};
 use crate::sizes::Sizes;
+use crate::soak::Soak;
 
 /// Everything one run measured.
 #[derive(Debug)]
@@ -29,6 +30,8 @@ pub struct Figures {
     pub reference: Ingest,
     /// Frame-to-DOM latencies under load, ms.
     pub latencies: Vec<f64>,
+    /// Memory through the soak.
+    pub soak: Soak,
 }
 
 impl Figures {
@@ -41,6 +44,10 @@ impl Figures {
             && self.app.rate().is_finite()
             && self.reference.rate().is_finite()
             && !self.latencies.is_empty()
+            && self
+                .soak
+                .growth()
+                .is_some_and(|(js, wasm)| js.is_finite() && wasm.is_finite())
     }
 }
 
@@ -103,6 +110,8 @@ const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
 /// The bundle target, gzipped bytes.
 const BUNDLE_TARGET: usize = 250 * 1024;
+/// The memory growth target over the soak, bytes.
+const GROWTH_TARGET: f64 = 10.0 * 1024.0 * 1024.0;
 /// The cold load target, ms.
 const COLD_TARGET_MS: f64 = 500.0;
 
@@ -241,6 +250,7 @@ pub fn section(f: &Figures, m: &Machine) -> String {
         "\nTarget: p99 within one frame (16 ms): {}.\n",
         verdict(p99, 16.0, |x| format!("{x:.1} ms"))
     );
+    memory(&mut s, &f.soak);
     let fo = &f.fanout;
     let _ = writeln!(s, "### Simulator fan-out\n");
     let _ = writeln!(
@@ -258,6 +268,49 @@ pub fn section(f: &Figures, m: &Machine) -> String {
     );
     let _ = write!(s, "{END}");
     s
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
+}
+
+/// The soak's table and verdict.
+pub fn memory(s: &mut String, soak: &Soak) {
+    let _ = writeln!(s, "### Memory: a night's soak\n");
+    let _ = writeln!(
+        s,
+        "The simulator publishing 200 snapshots a second (every device of both telescopes 20 times a second), the mount moving. First the log filled with {} commands run by another client (small focuser and rotator moves, {:.0} s), then the page ran for {:.0} s. Each sample follows a forced garbage collection.\n",
+        soak.commands, soak.fill_s, soak.seconds
+    );
+    let _ = writeln!(
+        s,
+        "| when | commands in the log | JS heap in use | wasm memory | DOM elements |\n|---|---|---|---|---|"
+    );
+    for (i, x) in soak.samples.iter().enumerate() {
+        let when = match i {
+            0 => "loaded".to_owned(),
+            1 => "log filled".to_owned(),
+            _ => format!("+{:.0} s", x.at_s),
+        };
+        let _ = writeln!(
+            s,
+            "| {when} | {} | {} | {} | {:.0} |",
+            x.log,
+            mib(x.js_heap),
+            mib(x.wasm),
+            x.elements
+        );
+    }
+    if let Some((js, wasm)) = soak.growth() {
+        let _ = writeln!(
+            s,
+            "\nGrowth over the run after the fill: JS heap {:+.2} MiB, wasm memory {:+.2} MiB. Target: under {} together: {}.\n",
+            js / (1024.0 * 1024.0),
+            wasm / (1024.0 * 1024.0),
+            mib(GROWTH_TARGET),
+            verdict(js.max(0.0) + wasm.max(0.0), GROWTH_TARGET, mib)
+        );
+    }
 }
 
 /// `document` with its generated section replaced by `section` (appended
