@@ -210,6 +210,37 @@ async fn a_dropped_link_reconnects_resubscribes_and_leaves_the_outcome_unknown_u
 }
 
 #[wasm_bindgen_test]
+async fn a_link_that_dies_silently_is_pinged_given_up_and_reconnected() {
+    let app = mount_console(ASTRONOMER_2);
+    app.connect().await;
+    freeze_sockets("dev-astronomer-2").await;
+    // No close, no error: only the heartbeat can tell. After a silent beat
+    // (10 s) it pings; after another without an answer it gives up.
+    let reason = app
+        .wait_for("the stream to be given up", 35_000.0, || {
+            let stream = app.get("socket-stream");
+            (stream.get_attribute("data-state").as_deref() == Some("reconnecting"))
+                .then(|| stream.text_content().unwrap_or_default())
+        })
+        .await;
+    assert!(reason.contains("no answer to ping"), "{reason}");
+    app.wait_for("both sockets open again", 15_000.0, || {
+        (app.state_of("socket-commands").as_deref() == Some("open")
+            && app.state_of("socket-stream").as_deref() == Some("open"))
+        .then_some(())
+    })
+    .await;
+    app.wait_for("a fresh mount snapshot", 5_000.0, || {
+        (app.get("snapshot-mount")
+            .get_attribute("data-stale")
+            .as_deref()
+            == Some("false"))
+        .then_some(())
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
 async fn a_rejected_token_stops_reconnecting_and_says_so() {
     let app = mount_console("not-a-valid-token");
     app.click("connect");

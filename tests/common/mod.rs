@@ -358,15 +358,25 @@ impl Mounted {
 
 /// Asks the simulator to drop every socket of `account` (test hook).
 pub async fn drop_sockets(account: &str) {
+    cut_sockets("drop-sockets", account).await;
+}
+
+/// Asks the simulator to freeze every socket of `account`: open, silent
+/// both ways (test hook).
+pub async fn freeze_sockets(account: &str) {
+    cut_sockets("freeze-sockets", account).await;
+}
+
+async fn cut_sockets(hook: &str, account: &str) {
     let http = sim_url().replacen("ws://", "http://", 1);
-    let url = format!("{http}/v1/test/drop-sockets?account={account}");
+    let url = format!("{http}/v1/test/{hook}?account={account}");
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     let window = web_sys::window().expect("a window");
     let response =
         wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))
             .await
-            .expect("the drop hook answers (is skynode-sim running with --test-hooks?)");
+            .expect("the test hook answers (is skynode-sim running with --test-hooks?)");
     let response: web_sys::Response = response.unchecked_into();
-    assert_eq!(response.status(), 200, "the drop hook is served");
+    assert_eq!(response.status(), 200, "the {hook} hook is served");
 }

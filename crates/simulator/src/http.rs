@@ -10,7 +10,7 @@ use axum::Router;
 use serde::Deserialize;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::sim::Simulator;
+use crate::sim::{Cut, Simulator};
 use crate::ws::{serve_socket, Endpoint};
 
 /// The simulator's HTTP routes.
@@ -21,7 +21,9 @@ pub fn app(sim: Simulator) -> Router {
         .route("/v1/previews/{file}", get(preview))
         .route("/healthz", get(|| async { "ok" }));
     let router = if sim.options().test_hooks {
-        router.route("/v1/test/drop-sockets", post(drop_sockets))
+        router
+            .route("/v1/test/drop-sockets", post(drop_sockets))
+            .route("/v1/test/freeze-sockets", post(freeze_sockets))
     } else {
         router
     };
@@ -118,18 +120,30 @@ fn upgrade_for(
 }
 
 #[derive(Deserialize)]
-struct DropQuery {
+struct CutQuery {
     account: Option<String>,
 }
 
 /// `POST /v1/test/drop-sockets[?account=A]`, with `--test-hooks` only: drops
 /// the account's sockets (every socket without `account`) as a failed network
 /// would, so tests can watch a client reconnect.
-async fn drop_sockets(State(sim): State<Simulator>, Query(query): Query<DropQuery>) -> Response {
-    let listening = sim.drop_sockets(query.account);
+async fn drop_sockets(State(sim): State<Simulator>, Query(query): Query<CutQuery>) -> Response {
+    cut_sockets(&sim, Cut::Drop, query)
+}
+
+/// `POST /v1/test/freeze-sockets[?account=A]`, with `--test-hooks` only:
+/// the account's sockets stay open but go silent both ways, as a link that
+/// died without a word would, so tests can watch a client's heartbeat give
+/// up on it.
+async fn freeze_sockets(State(sim): State<Simulator>, Query(query): Query<CutQuery>) -> Response {
+    cut_sockets(&sim, Cut::Freeze, query)
+}
+
+fn cut_sockets(sim: &Simulator, cut: Cut, query: CutQuery) -> Response {
+    let listening = sim.cut_sockets(cut, query.account);
     (
         [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
-        format!("dropping sockets ({listening} listeners)"),
+        format!("{cut:?} sockets ({listening} listeners)"),
     )
         .into_response()
 }

@@ -96,9 +96,19 @@ pub enum Event {
     Command(Arc<PublishedCommand>),
     /// A command finished.
     Result(Arc<CommandResult>),
-    /// Test hook: drop the sockets of an account (all when `None`) without a
-    /// close frame, as a failed network would.
-    DropSockets(Option<String>),
+    /// Test hook: cut the sockets of an account (all when `None`).
+    CutSockets(Cut, Option<String>),
+}
+
+/// How a test hook cuts a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Closed without a close frame, as a failed network would.
+    Drop,
+    /// Left open with nothing going out and what comes in ignored, as a link
+    /// that died silently would (a sleeping NAT, a pulled cable), until the
+    /// client gives up on it.
+    Freeze,
 }
 
 impl Event {
@@ -112,7 +122,7 @@ impl Event {
             Self::Log(l) => Some(&l.telescope_uid),
             Self::Command(c) => Some(&c.telescope_uid),
             Self::Result(r) => r.telescope_uid.as_ref(),
-            Self::DropSockets(_) => None,
+            Self::CutSockets(..) => None,
         }
     }
 }
@@ -540,12 +550,12 @@ impl Simulator {
         &self.inner.options
     }
 
-    /// Drops the sockets of `account` (every socket when `None`) without a
-    /// close frame; returns how many sockets were listening. A test hook.
-    pub fn drop_sockets(&self, account: Option<String>) -> usize {
+    /// Cuts the sockets of `account` (every socket when `None`); returns how
+    /// many sockets were listening. A test hook.
+    pub fn cut_sockets(&self, cut: Cut, account: Option<String>) -> usize {
         self.inner
             .events
-            .send(Event::DropSockets(account))
+            .send(Event::CutSockets(cut, account))
             .unwrap_or(0)
     }
 

@@ -17,7 +17,7 @@ use skynet_protocol::{
 };
 use tokio::sync::{broadcast, mpsc};
 
-use crate::sim::{Event, Simulator};
+use crate::sim::{Cut, Event, Simulator};
 
 /// Which endpoint a socket is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,8 @@ const CLOSE_TOO_SLOW: u16 = 4008;
 /// Frames a client may send per second, and in one burst.
 const RATE_PER_S: f64 = 50.0;
 const RATE_BURST: f64 = 200.0;
+/// How long a frozen socket is held open at most.
+const FREEZE_HOLD: Duration = Duration::from_secs(60);
 /// How often the server pings.
 const PING_EVERY: Duration = Duration::from_secs(30);
 
@@ -55,6 +57,8 @@ enum End {
     TooSlow,
     /// A test hook dropped the connection.
     Dropped,
+    /// A test hook froze the connection.
+    Frozen,
 }
 
 /// A token bucket: frames past the rate are dropped and answered with one
@@ -177,6 +181,17 @@ pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, en
     if let End::Dropped = end {
         tracing::info!(account = %conn.account, "dropping a socket (test hook)");
         writer.abort();
+    }
+    if let End::Frozen = end {
+        tracing::info!(account = %conn.account, "freezing a socket (test hook)");
+        writer.abort();
+        drop(events);
+        // Nothing goes out; what comes in is read and ignored until the
+        // client gives up on the link (or for FREEZE_HOLD at most).
+        let _ = tokio::time::timeout(FREEZE_HOLD, async {
+            while let Some(Ok(_)) = frames.next().await {}
+        })
+        .await;
     }
     drop(conn);
     if tokio::time::timeout(Duration::from_secs(2), &mut { writer })
@@ -417,10 +432,13 @@ impl Conn {
     }
 
     fn on_event(&mut self, event: &Event) -> Result<(), End> {
-        if let Event::DropSockets(account) = event {
+        if let Event::CutSockets(cut, account) = event {
             return match account {
                 Some(account) if *account != self.account => Ok(()),
-                _ => Err(End::Dropped),
+                _ => Err(match cut {
+                    Cut::Drop => End::Dropped,
+                    Cut::Freeze => End::Frozen,
+                }),
             };
         }
         // Nothing of a telescope the account may not see.
@@ -485,7 +503,7 @@ impl Conn {
             Event::Instrument(_) => StreamName::InstrumentSnapshot,
             Event::Lease(_) => StreamName::ManualControlLease,
             Event::Log(_) => StreamName::TelescopeLog,
-            Event::Command(_) | Event::Result(_) | Event::DropSockets(_) => return Ok(()),
+            Event::Command(_) | Event::Result(_) | Event::CutSockets(..) => return Ok(()),
         };
         let device = match event {
             Event::Device(s) => Some(&**s),
@@ -544,7 +562,7 @@ impl Conn {
                     seq,
                     entry: (**e).clone(),
                 }),
-                Event::Command(_) | Event::Result(_) | Event::DropSockets(_) => continue,
+                Event::Command(_) | Event::Result(_) | Event::CutSockets(..) => continue,
             };
             self.send(&message)?;
         }

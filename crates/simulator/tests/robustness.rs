@@ -12,6 +12,7 @@ use skynet_protocol::{
     DaisyPattern, ErrorCode, Liveness, Message, MountPoint, MountTrack, MoveRelativeUm,
     OffsetPattern, RotatorMoveAbsolute, StreamName, StreamServerMessage, TargetPosition,
 };
+use skynode_sim::Cut;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -105,7 +106,11 @@ async fn the_drop_hook_cuts_one_accounts_sockets_without_a_close_frame() {
     let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
     owner.ping("before").await;
 
-    assert!(sim.sim.drop_sockets(Some("dev-astronomer".into())) >= 2);
+    assert!(
+        sim.sim
+            .cut_sockets(Cut::Drop, Some("dev-astronomer".into()))
+            >= 2
+    );
     let ended = tokio::time::timeout(WAIT, async {
         loop {
             match dropped.next().await {
@@ -120,6 +125,46 @@ async fn the_drop_hook_cuts_one_accounts_sockets_without_a_close_frame() {
     assert_eq!(ended, None, "no close frame: the link just fails");
 
     // Everyone else goes on.
+    owner.ping("after").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_freeze_hook_leaves_a_socket_open_and_silent_both_ways() {
+    let sim = start_sim(20.0).await;
+    let mut frozen = CommandsClient::connect(sim.addr, ASTRONOMER).await;
+    frozen.ping("before").await;
+    let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
+
+    assert!(
+        sim.sim
+            .cut_sockets(Cut::Freeze, Some("dev-astronomer".into()))
+            >= 2
+    );
+    // Pings are answered until the hook reaches the socket; then one goes
+    // unanswered, and the socket neither closes (`next_message` would panic)
+    // nor says anything more: a link dead without a word.
+    let mut unanswered = false;
+    for n in 0..20 {
+        frozen
+            .send(&CommandsClientMessage::Ping(Liveness {
+                id: Some(format!("probe-{n}")),
+            }))
+            .await;
+        if frozen
+            .next_message(Duration::from_millis(500))
+            .await
+            .is_none()
+        {
+            unanswered = true;
+            break;
+        }
+    }
+    assert!(unanswered, "the frozen socket stops answering pings");
+    assert!(frozen.next_message(Duration::from_secs(1)).await.is_none());
+
+    // A new socket of the same account is not frozen; everyone else goes on.
+    let mut fresh = CommandsClient::connect(sim.addr, ASTRONOMER).await;
+    fresh.ping("after").await;
     owner.ping("after").await;
 }
 
