@@ -1,6 +1,7 @@
 //! One WebSocket with reconnection and a heartbeat, inside a `spawn_local` task.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
@@ -59,16 +60,19 @@ pub struct SocketCallbacks<P: Protocol> {
     pub on_malformed: Rc<dyn Fn(String)>,
 }
 
-enum Control<P: Protocol> {
-    Send(P::Outgoing),
+/// What the app asks of the socket task: frames go as text, so that the
+/// task's code exists once for both endpoints.
+enum Control {
+    Send(String),
     Close,
 }
 
 /// The app's end of a socket task. Dropping every clone ends the task.
 pub struct SocketHandle<P: Protocol> {
-    tx: UnboundedSender<Control<P>>,
+    tx: UnboundedSender<Control>,
     open: Rc<Cell<bool>>,
     name: &'static str,
+    _protocol: PhantomData<P>,
 }
 
 impl<P: Protocol> Clone for SocketHandle<P> {
@@ -77,6 +81,7 @@ impl<P: Protocol> Clone for SocketHandle<P> {
             tx: self.tx.clone(),
             open: self.open.clone(),
             name: self.name,
+            _protocol: PhantomData,
         }
     }
 }
@@ -89,7 +94,7 @@ impl<P: Protocol> SocketHandle<P> {
             return Err(TransportError::NotOpen(self.name));
         }
         self.tx
-            .unbounded_send(Control::Send(message))
+            .unbounded_send(Control::Send(message.to_json()))
             .map_err(|_| TransportError::NotOpen(self.name))
     }
 
@@ -116,9 +121,73 @@ pub fn spawn_socket<P: Protocol>(
         tx,
         open: open.clone(),
         name: options.name,
+        _protocol: PhantomData,
     };
-    leptos::task::spawn_local(run::<P>(url, options, callbacks, rx, open));
+    leptos::task::spawn_local(run(
+        url,
+        Wire::of(callbacks, options.name),
+        options,
+        rx,
+        open,
+    ));
     handle
+}
+
+/// The socket task's view of the app, the same type for both endpoints: the
+/// only code that knows an endpoint's messages is in [`Wire::of`].
+struct Wire {
+    on_state: Rc<dyn Fn(SocketState)>,
+    /// Decodes a text frame and hands it to the app; says what the socket
+    /// must do about it.
+    on_text: Box<dyn Fn(&str) -> Heard>,
+    /// A frame that is not a message (a binary one), with why.
+    on_malformed: Rc<dyn Fn(String)>,
+    /// The heartbeat's `ping` with this id, as text.
+    ping: fn(String) -> String,
+}
+
+/// What a text frame asks of the socket.
+enum Heard {
+    /// Nothing: it went to the app (or was reported as malformed).
+    Handled,
+    /// Answer this (the `pong` to a server's `ping`).
+    Reply(String),
+    /// The token is no longer accepted: close and stop.
+    Unauthorized,
+}
+
+impl Wire {
+    fn of<P: Protocol>(callbacks: SocketCallbacks<P>, name: &'static str) -> Self {
+        let SocketCallbacks {
+            on_state,
+            on_message,
+            on_malformed,
+        } = callbacks;
+        let report = on_malformed.clone();
+        Self {
+            on_state,
+            on_malformed,
+            on_text: Box::new(move |text| match P::Incoming::from_json(text) {
+                Ok(message) => {
+                    if let Some(id) = P::as_ping(&message) {
+                        return Heard::Reply(P::pong(id).to_json());
+                    }
+                    let unauthorized = P::is_unauthorized(&message);
+                    on_message(message);
+                    if unauthorized {
+                        Heard::Unauthorized
+                    } else {
+                        Heard::Handled
+                    }
+                }
+                Err(e) => {
+                    report(format!("{name}: {e}"));
+                    Heard::Handled
+                }
+            }),
+            ping: |id| P::ping(id).to_json(),
+        }
+    }
 }
 
 /// How one connection ended.
@@ -131,19 +200,18 @@ enum Ended {
     Lost { reason: String, was_open: bool },
 }
 
-async fn run<P: Protocol>(
+async fn run(
     url: String,
+    callbacks: Wire,
     options: SocketOptions,
-    callbacks: SocketCallbacks<P>,
-    mut rx: UnboundedReceiver<Control<P>>,
+    mut rx: UnboundedReceiver<Control>,
     open: Rc<Cell<bool>>,
 ) {
     let mut backoff = options.backoff.clone();
     let mut attempt = 1;
     loop {
         (callbacks.on_state)(SocketState::Connecting { attempt });
-        let ended =
-            connect_once::<P>(&url, &options, &callbacks, &mut rx, &open, &mut backoff).await;
+        let ended = connect_once(&url, &options, &callbacks, &mut rx, &open, &mut backoff).await;
         open.set(false);
         let (reason, was_open) = match ended {
             Ended::ByClient => {
@@ -208,17 +276,17 @@ enum Opening {
 }
 
 /// What woke the open socket's loop.
-enum Event<P: Protocol> {
+enum Event {
     Frame(Option<Result<Frame, WebSocketError>>),
-    Control(Option<Control<P>>),
+    Control(Option<Control>),
     Tick,
 }
 
-async fn connect_once<P: Protocol>(
+async fn connect_once(
     url: &str,
     options: &SocketOptions,
-    callbacks: &SocketCallbacks<P>,
-    rx: &mut UnboundedReceiver<Control<P>>,
+    callbacks: &Wire,
+    rx: &mut UnboundedReceiver<Control>,
     open: &Rc<Cell<bool>>,
     backoff: &mut Backoff,
 ) -> Ended {
@@ -282,7 +350,7 @@ async fn connect_once<P: Protocol>(
             let mut frame = ws.next().fuse();
             let mut control = rx.next();
             select! {
-                frame = frame => Event::<P>::Frame(frame),
+                frame = frame => Event::Frame(frame),
                 control = control => Event::Control(control),
                 () = tick.as_mut() => Event::Tick,
             }
@@ -301,8 +369,8 @@ async fn connect_once<P: Protocol>(
                     };
                 } else {
                     ping_seq += 1;
-                    let ping = P::ping(format!("heartbeat-{ping_seq}"));
-                    if ws.send(Frame::Text(ping.to_json())).await.is_err() {
+                    let ping = (callbacks.ping)(format!("heartbeat-{ping_seq}"));
+                    if ws.send(Frame::Text(ping)).await.is_err() {
                         return Ended::Lost {
                             reason: "the link failed".into(),
                             was_open: true,
@@ -311,8 +379,8 @@ async fn connect_once<P: Protocol>(
                     awaiting_pong = true;
                 }
             }
-            Event::Control(Some(Control::Send(message))) => {
-                if ws.send(Frame::Text(message.to_json())).await.is_err() {
+            Event::Control(Some(Control::Send(text))) => {
+                if ws.send(Frame::Text(text)).await.is_err() {
                     return Ended::Lost {
                         reason: "the link failed while sending".into(),
                         was_open: true,
@@ -326,21 +394,17 @@ async fn connect_once<P: Protocol>(
             Event::Frame(Some(Ok(Frame::Text(text)))) => {
                 heard_since_tick = true;
                 awaiting_pong = false;
-                match P::Incoming::from_json(&text) {
-                    Ok(message) => {
-                        if let Some(id) = P::as_ping(&message) {
-                            let _ = ws.send(Frame::Text(P::pong(id).to_json())).await;
-                        } else if P::is_unauthorized(&message) {
-                            (callbacks.on_message)(message);
-                            let _ = ws.close(Some(1000), Some("token rejected"));
-                            return Ended::Unauthorized(
-                                "the server no longer accepts the token: sign in again".into(),
-                            );
-                        } else {
-                            (callbacks.on_message)(message);
-                        }
+                match (callbacks.on_text)(&text) {
+                    Heard::Handled => {}
+                    Heard::Reply(reply) => {
+                        let _ = ws.send(Frame::Text(reply)).await;
                     }
-                    Err(e) => (callbacks.on_malformed)(format!("{}: {e}", options.name)),
+                    Heard::Unauthorized => {
+                        let _ = ws.close(Some(1000), Some("token rejected"));
+                        return Ended::Unauthorized(
+                            "the server no longer accepts the token: sign in again".into(),
+                        );
+                    }
                 }
             }
             Event::Frame(Some(Ok(Frame::Bytes(bytes)))) => {
