@@ -1,8 +1,8 @@
 //! The session log for download: every command of the log (this tab's and
 //! others'), its result, and every lease event, as JSON and as CSV.
 
-use serde_json::{json, Value};
-use skynet_protocol::LeaseInfo;
+use serde::Serialize;
+use skynet_protocol::{Command, CommandId, CommandResult, LeaseInfo, TelescopeUid};
 
 use super::command_log::{CommandEntry, CommandLog, CommandState};
 use super::time::{format_rfc3339, Millis};
@@ -24,38 +24,79 @@ fn state_and_error(entry: &CommandEntry) -> (&'static str, Option<(String, Strin
     (entry.state.label(), error)
 }
 
+/// The export document. Serialized straight to text: built as a
+/// `serde_json::Value` first, every command, result and lease type would have
+/// its serializer compiled a second time (for the value) into the bundle.
+#[derive(Serialize)]
+struct Document<'a> {
+    exported_at: String,
+    client: &'a str,
+    commands: Vec<CommandRecord<'a>>,
+    lease_events: Vec<LeaseEvent<'a>>,
+}
+
+#[derive(Serialize)]
+struct CommandRecord<'a> {
+    command_id: CommandId,
+    telescope_uid: &'a Option<TelescopeUid>,
+    command_type: String,
+    command: &'a Option<Command>,
+    summary: String,
+    sender: String,
+    sent_at: String,
+    finished_at: Option<String>,
+    state: &'static str,
+    error: Option<ErrorRecord>,
+    result: &'a Option<CommandResult>,
+}
+
+#[derive(Serialize)]
+struct ErrorRecord {
+    code: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct LeaseEvent<'a> {
+    received_at: String,
+    lease: &'a LeaseInfo,
+}
+
 /// The session as one JSON document.
 pub fn to_json(log: &CommandLog, leases: &[LeaseRecord], client: &str, now: Millis) -> String {
-    let commands: Vec<Value> = log
+    let commands = log
         .entries()
         .iter()
         .map(|e| {
             let (state, error) = state_and_error(e);
-            json!({
-                "command_id": e.command_id,
-                "telescope_uid": e.telescope_uid,
-                "command_type": e.command_type(),
-                "command": e.command,
-                "summary": e.summary(),
-                "sender": e.sender.label(),
-                "sent_at": format_rfc3339(e.sent_at),
-                "finished_at": e.finished_at.map(format_rfc3339),
-                "state": state,
-                "error": error.map(|(code, message)| json!({"code": code, "message": message})),
-                "result": e.result,
-            })
+            CommandRecord {
+                command_id: e.command_id,
+                telescope_uid: &e.telescope_uid,
+                command_type: e.command_type(),
+                command: &e.command,
+                summary: e.summary(),
+                sender: e.sender.label(),
+                sent_at: format_rfc3339(e.sent_at),
+                finished_at: e.finished_at.map(format_rfc3339),
+                state,
+                error: error.map(|(code, message)| ErrorRecord { code, message }),
+                result: &e.result,
+            }
         })
         .collect();
-    let leases: Vec<Value> = leases
+    let lease_events = leases
         .iter()
-        .map(|r| json!({"received_at": format_rfc3339(r.at), "lease": r.lease}))
+        .map(|r| LeaseEvent {
+            received_at: format_rfc3339(r.at),
+            lease: &r.lease,
+        })
         .collect();
-    let document = json!({
-        "exported_at": format_rfc3339(now),
-        "client": client,
-        "commands": commands,
-        "lease_events": leases,
-    });
+    let document = Document {
+        exported_at: format_rfc3339(now),
+        client,
+        commands,
+        lease_events,
+    };
     // Compact, not pretty: the pretty printer would compile every type's
     // serializer a second time into the bundle.
     serde_json::to_string(&document).unwrap_or_default()
@@ -150,9 +191,9 @@ pub fn to_csv(log: &CommandLog, leases: &[LeaseRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use skynet_protocol::{
-        Command, CommandId, CommandResult, CommandStatus, ErrorBody, ErrorCode, LeaseAcquire,
-        LeaseId, LeaseState, TelescopeUid, Timestamp,
+        CommandStatus, ErrorBody, ErrorCode, LeaseAcquire, LeaseId, LeaseState, Timestamp,
     };
 
     fn session() -> (CommandLog, Vec<LeaseRecord>, CommandId) {
