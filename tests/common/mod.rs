@@ -41,12 +41,14 @@ pub struct Mounted {
     pub root: HtmlElement,
     /// The console's state.
     pub console: Console,
+    owner: Owner,
     _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
 }
 
 impl Drop for Mounted {
     fn drop(&mut self) {
         self.root.remove();
+        self.owner.cleanup();
     }
 }
 
@@ -95,12 +97,19 @@ pub fn mount_console(token: &str) -> Mounted {
         api_base: sim_url().to_owned(),
         token: token.to_owned(),
     });
-    let handle = mount_to(root.clone(), move || {
-        view! { <ConsoleView console=console /> }.into_any()
+    // An owner of our own: dropping the mount handle alone does not run the
+    // view's cleanups while anything (a task, a handler) still holds its
+    // owner, and a console left listening would answer the next test's keys.
+    let owner = Owner::new();
+    let handle = owner.with(|| {
+        mount_to(root.clone(), move || {
+            view! { <ConsoleView console=console /> }.into_any()
+        })
     });
     Mounted {
         root,
         console,
+        owner,
         _handle: handle,
     }
 }
