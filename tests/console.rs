@@ -706,6 +706,60 @@ async fn frames_gather_in_a_gallery_and_stretch_on_a_canvas() {
 }
 
 #[wasm_bindgen_test]
+async fn the_gallery_holds_a_page_of_frames_and_pages_to_older_ones() {
+    use skydeck::state::command_log::Outcome;
+    let app = mount_console(ASTRONOMER);
+    app.connect_to(SIDINGSPRING).await;
+    app.acquire_lease().await;
+    app.type_into("exposure-duration", "1");
+    let mut ids = Vec::new();
+    for _ in 0..25 {
+        let id = app
+            .publish_by_click("exposure-start", "camera.exposure.start")
+            .await;
+        app.wait_for_state(&id, "ok", 15_000.0).await;
+        ids.push(id);
+    }
+    let thumbs = || {
+        let list = app
+            .get("gallery")
+            .query_selector_all("[data-testid=gallery-thumb]")
+            .expect("a valid selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<leptos::web_sys::Element>().ok())
+            .filter_map(|e| e.get_attribute("aria-label"))
+            .collect::<Vec<_>>()
+    };
+    app.wait_for("a page of thumbnails", 5_000.0, || {
+        (thumbs().len() == 24).then_some(())
+    })
+    .await;
+    assert_eq!(app.text("frames-page"), "1–24 of 25");
+
+    let first: skynet_protocol::CommandId = ids[0].parse().expect("a command_id");
+    let first_exposure =
+        app.console
+            .log
+            .with_untracked(|log| match log.get(first).map(|e| e.outcome()) {
+                Some(Outcome::Exposure(e)) => e.exposure_id,
+                other => panic!("the first exposure's outcome: {other:?}"),
+            });
+    assert!(
+        !thumbs().iter().any(|t| t.contains(&first_exposure)),
+        "the oldest frame is a page away"
+    );
+    app.click("frames-older");
+    let older = app
+        .wait_for("the older page", 5_000.0, || {
+            let shown = thumbs();
+            (shown.len() == 1).then_some(shown)
+        })
+        .await;
+    assert!(older[0].contains(&first_exposure), "{older:?}");
+    app.release_lease().await;
+}
+
+#[wasm_bindgen_test]
 async fn the_sky_view_shows_the_pointing_and_a_click_fills_the_target() {
     let app = mount_console(VIEWER);
     app.connect().await;

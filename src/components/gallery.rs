@@ -1,4 +1,5 @@
-//! The session's frames: a gallery of every exposure's preview, and the
+//! The session's frames: a gallery of the exposures' previews (the newest
+//! [`FRAMES_PAGE`] at a time, older ones a page away), and the
 //! chosen one large with its metadata and a client-side stretch (linear or
 //! asinh) drawn on a canvas.
 
@@ -6,9 +7,11 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::{Clamped, JsCast, JsValue};
 use skynet_protocol::{Command, CommandId, ExposureData};
 
+use crate::components::pager::Pager;
 use crate::console::{use_console, Console};
 use crate::state::command_log::Outcome;
 use crate::state::connection::http_url;
+use crate::state::paging::Pages;
 use crate::state::stretch::{stretch_rgba, Stretch};
 
 /// Every exposure of the session with a result, newest first.
@@ -69,11 +72,16 @@ fn draw(canvas: web_sys::HtmlCanvasElement, src: String, stretch: Stretch) {
     image.set_src(&src);
 }
 
+/// How many thumbnails the gallery holds on screen.
+pub const FRAMES_PAGE: usize = 24;
+
 /// The gallery and the stretched viewer.
 #[component]
 pub fn Gallery() -> impl IntoView {
     let console = use_console();
     let all = Memo::new(move |_| frames(console));
+    let pages = RwSignal::new(Pages::newest(FRAMES_PAGE));
+    let len = Signal::derive(move || all.with(Vec::len));
     let chosen = RwSignal::new(None::<CommandId>);
     let stretch = RwSignal::new(Stretch::default());
     let current = move || {
@@ -126,9 +134,11 @@ pub fn Gallery() -> impl IntoView {
                         f.started_at
                     ))}
                 </p>
+                <Pager pages len label="Frame pages" testid="frames" />
                 <ul class="thumbs" data-testid="gallery">
                     {move || {
-                        all.get()
+                        let shown = pages.get().range_newest_first(len.get());
+                        all.with(|all| all[shown].to_vec())
                             .into_iter()
                             .map(|(id, frame)| {
                                 let src = http_url(&base(), &frame.preview_url);

@@ -5,65 +5,40 @@ use leptos::prelude::*;
 use skynet_protocol::CommandId;
 
 use crate::components::export::ExportButtons;
+use crate::components::pager::Pager;
 use crate::console::use_console;
-use crate::state::command_log::{CommandEntry, CommandState, LogWindow, Outcome, LOG_PAGE};
+use crate::state::command_log::{CommandEntry, CommandState, Outcome};
 use crate::state::connection::http_url;
+use crate::state::paging::Pages;
 use crate::state::time::{format_clock, format_duration};
+
+/// How many entries the log holds on screen.
+pub const LOG_PAGE: usize = 50;
 
 /// The log, newest first, a page at a time: a night's thousands of commands
 /// stay in the log (and its export), [`LOG_PAGE`] of them on screen.
 #[component]
 pub fn CommandLogView() -> impl IntoView {
     let console = use_console();
-    let window = RwSignal::new(LogWindow::Newest);
-    let len = move || console.log.with(|log| log.entries().len());
-    let len_now = move || console.log.with_untracked(|log| log.entries().len());
+    let pages = RwSignal::new(Pages::newest(LOG_PAGE));
+    let len = Signal::derive(move || console.log.with(|log| log.entries().len()));
     let ids = move || {
-        let window = window.get();
+        let pages = pages.get();
         console.log.with(|log| {
             let entries = log.entries();
-            entries[window.range(entries.len())]
+            entries[pages.range(entries.len())]
                 .iter()
                 .rev()
                 .map(|e| e.command_id)
                 .collect::<Vec<_>>()
         })
     };
-    let at_newest = move || window.get() == LogWindow::Newest;
     view! {
         <section class="panel command-log" aria-labelledby="log-heading">
             <h2 id="log-heading">"Command log"</h2>
             <ExportButtons />
-            <p class="empty" hidden=move || len() != 0>"No commands yet."</p>
-            <nav class="log-pager" aria-label="Command log pages" hidden=move || len() <= LOG_PAGE>
-                <button
-                    type="button"
-                    data-testid="log-newest"
-                    disabled=at_newest
-                    on:click=move |_| window.set(LogWindow::Newest)
-                >
-                    "Newest"
-                </button>
-                <button
-                    type="button"
-                    data-testid="log-newer"
-                    disabled=at_newest
-                    on:click=move |_| window.update(|w| *w = w.newer(len_now()))
-                >
-                    "Newer"
-                </button>
-                <span class="log-page" data-testid="log-page" aria-live="polite">
-                    {move || window.get().label(len())}
-                </span>
-                <button
-                    type="button"
-                    data-testid="log-older"
-                    disabled=move || !window.get().has_older(len())
-                    on:click=move |_| window.update(|w| *w = w.older(len_now()))
-                >
-                    "Older"
-                </button>
-            </nav>
+            <p class="empty" hidden=move || len.get() != 0>"No commands yet."</p>
+            <Pager pages len label="Command log pages" testid="log" />
             <ol class="log-entries" data-testid="command-log">
                 <For each=ids key=|id| *id let:id>
                     <LogEntry id=id />

@@ -12,6 +12,7 @@ pub mod gallery;
 pub mod lease;
 pub mod log;
 pub mod notices;
+pub mod pager;
 pub mod shortcuts;
 pub mod sky;
 pub mod snapshots;

@@ -9,7 +9,6 @@ use skynet_protocol::{
 };
 
 use std::collections::HashMap;
-use std::ops::Range;
 
 use super::time::{parse_rfc3339, Millis};
 
@@ -458,82 +457,6 @@ impl CommandLog {
     }
 }
 
-/// How many entries the log view holds at once: a night's thousands of
-/// commands stay in the log, only a page of them in the page.
-pub const LOG_PAGE: usize = 50;
-
-/// Which page of the log is on screen, newest first.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum LogWindow {
-    /// The newest entries: new commands come in at the top.
-    #[default]
-    Newest,
-    /// Older entries, up to (not including) the one at this index, oldest
-    /// first: the page stays put as new commands arrive.
-    Before(usize),
-}
-
-impl LogWindow {
-    /// The entries shown, as indices into [`CommandLog::entries`].
-    pub fn range(self, len: usize) -> Range<usize> {
-        let end = match self {
-            Self::Newest => len,
-            Self::Before(end) => end.min(len),
-        };
-        end.saturating_sub(LOG_PAGE)..end
-    }
-
-    /// The page before this one (itself when there is none).
-    pub fn older(self, len: usize) -> Self {
-        match self.range(len).start {
-            0 => self,
-            start => Self::Before(start),
-        }
-    }
-
-    /// The page after this one, up to the newest.
-    pub fn newer(self, len: usize) -> Self {
-        let end = self.range(len).end + LOG_PAGE;
-        if end >= len {
-            Self::Newest
-        } else {
-            Self::Before(end)
-        }
-    }
-
-    /// Whether an older page exists.
-    pub fn has_older(self, len: usize) -> bool {
-        self.range(len).start > 0
-    }
-
-    /// Where the page is, counted from the newest: `51–100 of 10,000`.
-    pub fn label(self, len: usize) -> String {
-        let range = self.range(len);
-        if range.is_empty() {
-            return "no commands".into();
-        }
-        format!(
-            "{}–{} of {}",
-            len - range.end + 1,
-            len - range.start,
-            thousands(len)
-        )
-    }
-}
-
-/// `10000` as `10,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -820,44 +743,6 @@ mod tests {
             log.get(af).unwrap().outcome(),
             Outcome::Unreadable(_)
         ));
-    }
-
-    #[test]
-    fn the_log_window_pages_newest_first_and_holds_still_as_commands_arrive() {
-        let w = LogWindow::Newest;
-        assert_eq!(w.range(0), 0..0);
-        assert_eq!(w.label(0), "no commands");
-        assert_eq!(w.range(30), 0..30);
-        assert!(!w.has_older(30));
-        assert_eq!(w.older(30), w, "nothing older than the only page");
-
-        let len = 10_000;
-        assert_eq!(w.range(len), 9_950..10_000);
-        assert_eq!(w.label(len), "1–50 of 10,000");
-        let older = w.older(len);
-        assert_eq!(older, LogWindow::Before(9_950));
-        assert_eq!(older.range(len), 9_900..9_950);
-        assert_eq!(older.label(len), "51–100 of 10,000");
-        // New commands arrive: the older page shows the same entries.
-        assert_eq!(older.range(len + 7), 9_900..9_950);
-        assert_eq!(older.label(len + 7), "58–107 of 10,007");
-        assert_eq!(older.newer(len + 7), LogWindow::Before(10_000));
-        assert_eq!(older.newer(len + 7).newer(len + 7), LogWindow::Newest);
-
-        // The oldest page may be short; paging back up returns to the newest.
-        let last = LogWindow::Newest.older(60);
-        assert_eq!(last.range(60), 0..10);
-        assert_eq!(last.label(60), "51–60 of 60");
-        assert!(!last.has_older(60));
-        assert_eq!(last.newer(60), LogWindow::Newest);
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod command_log;
 pub mod connection;
 pub mod export;
 pub mod forms;
+pub mod paging;
 pub mod plot;
 pub mod safety;
 pub mod shortcuts;
