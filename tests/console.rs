@@ -28,14 +28,7 @@ async fn connects_lists_telescopes_and_shows_live_snapshots() {
     assert!(list.contains("La Palma"), "{list}");
     assert!(list.contains("your access: viewer"), "{list}");
     // Live mount and focuser snapshots of the picked telescope, fresh.
-    app.wait_for("a fresh mount snapshot", 5_000.0, || {
-        (app.get("snapshot-mount")
-            .get_attribute("data-stale")
-            .as_deref()
-            == Some("false"))
-        .then_some(())
-    })
-    .await;
+    app.wait_for_fresh_mount().await;
     assert!(
         app.text("live-mount-ra").contains('h'),
         "RA in sexagesimal: {}",
@@ -198,14 +191,7 @@ async fn a_dropped_link_reconnects_resubscribes_and_leaves_the_outcome_unknown_u
     // The result arrives on the new subscription and resolves the entry.
     app.wait_for_state(&id, "ok", 20_000.0).await;
     // Snapshots flow again on the re-subscribed stream.
-    app.wait_for("a fresh mount snapshot", 5_000.0, || {
-        (app.get("snapshot-mount")
-            .get_attribute("data-stale")
-            .as_deref()
-            == Some("false"))
-        .then_some(())
-    })
-    .await;
+    app.wait_for_fresh_mount().await;
     app.release_lease().await;
 }
 
@@ -230,14 +216,7 @@ async fn a_link_that_dies_silently_is_pinged_given_up_and_reconnected() {
         .then_some(())
     })
     .await;
-    app.wait_for("a fresh mount snapshot", 5_000.0, || {
-        (app.get("snapshot-mount")
-            .get_attribute("data-stale")
-            .as_deref()
-            == Some("false"))
-        .then_some(())
-    })
-    .await;
+    app.wait_for_fresh_mount().await;
 }
 
 #[wasm_bindgen_test]

@@ -246,6 +246,19 @@ impl Mounted {
         .await
     }
 
+    /// Waits for a fresh (not stale) mount snapshot on the mount card.
+    pub async fn wait_for_fresh_mount(&self) {
+        self.wait_for("a fresh mount snapshot", 5_000.0, || {
+            (self
+                .get("snapshot-mount")
+                .get_attribute("data-stale")
+                .as_deref()
+                == Some("false"))
+            .then_some(())
+        })
+        .await;
+    }
+
     /// Waits for the command `id` to reach `state` and returns its entry;
     /// fails at once if it reaches another final state.
     pub async fn wait_for_state(&self, id: &str, state: &str, timeout_ms: f64) -> Element {

@@ -13,10 +13,8 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-use skydeck_e2e::{tokens, Browser, Sim};
+use skydeck_e2e::{tokens, Sim};
 
-use crate::ingest::Cdp;
 use crate::replay;
 
 const WATCH: &str = r#"(() => {
@@ -60,22 +58,7 @@ pub async fn measure(seconds: f64, target: &str) -> Vec<f64> {
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut sim = Sim::start_with(any, &["--snapshot-hz", "100", "--time-scale", "20"]).await;
     let commands = replay::keep_mount_moving(sim.addr, tokens::OWNER, target).await;
-    let page = Browser::open("latency", &format!("{}healthz", sim.url())).await;
-    page.client
-        .issue_cmd(Cdp(
-            "Page.addScriptToEvaluateOnNewDocument",
-            json!({"source": WATCH}),
-        ))
-        .await
-        .expect("installing the watcher");
-    crate::load::remember_connection(&page, &sim.ws()).await;
-    page.client.goto(&sim.url()).await.expect("opening SkyDeck");
-    page.wait_js(
-        "the mount card",
-        "return !!document.querySelector('[data-testid=\"live-mount-az\"]')?.textContent;",
-        Duration::from_secs(30),
-    )
-    .await;
+    let page = crate::load::open_watched(&sim, "latency", WATCH).await;
     // Let the slew end and the page settle before measuring.
     tokio::time::sleep(Duration::from_secs(3)).await;
     page.js("window.__collect = true; return true;").await;

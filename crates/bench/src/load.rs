@@ -49,6 +49,30 @@ pub async fn remember_connection(page: &Browser, api_base: &str) {
     .await;
 }
 
+/// Opens SkyDeck from `sim` in a new browser labelled `label`, with `script`
+/// run ahead of the page's own in every document (DevTools
+/// `Page.addScriptToEvaluateOnNewDocument`), connected as the viewer; returns
+/// once the mount card shows a snapshot.
+pub async fn open_watched(sim: &Sim, label: &'static str, script: &str) -> Browser {
+    let page = Browser::open(label, &format!("{}healthz", sim.url())).await;
+    page.client
+        .issue_cmd(crate::ingest::Cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": script }),
+        ))
+        .await
+        .expect("installing a script ahead of the page's");
+    remember_connection(&page, &sim.ws()).await;
+    page.client.goto(&sim.url()).await.expect("opening SkyDeck");
+    page.wait_js(
+        "the mount card",
+        "return !!document.querySelector('[data-testid=\"live-mount-az\"]')?.textContent;",
+        Duration::from_secs(30),
+    )
+    .await;
+    page
+}
+
 const FIRST_MOUNT: &str = "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
 
 /// Loads the page `cold` times in fresh browsers and `warm` times again in

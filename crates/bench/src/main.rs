@@ -53,6 +53,19 @@ struct Plan {
     soak_samples: usize,
 }
 
+impl Plan {
+    /// The memory soak, as planned.
+    async fn soak(&self) -> soak::Soak {
+        soak::measure(
+            self.soak_commands,
+            self.soak_seconds,
+            self.soak_samples,
+            skydeck_e2e::high_target(),
+        )
+        .await
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -86,13 +99,7 @@ async fn main() {
     plan.soak_commands = args.soak_commands.unwrap_or(plan.soak_commands);
     plan.soak_seconds = args.soak_seconds.unwrap_or(plan.soak_seconds);
     if args.soak_only {
-        let soak = soak::measure(
-            plan.soak_commands,
-            plan.soak_seconds,
-            plan.soak_samples,
-            skydeck_e2e::high_target(),
-        )
-        .await;
+        let soak = plan.soak().await;
         let mut section = String::new();
         report::memory(&mut section, &soak);
         println!("{section}");
@@ -131,13 +138,7 @@ async fn main() {
         "bench: memory soak, {} commands then {} s",
         plan.soak_commands, plan.soak_seconds
     );
-    let soak = soak::measure(
-        plan.soak_commands,
-        plan.soak_seconds,
-        plan.soak_samples,
-        skydeck_e2e::high_target(),
-    )
-    .await;
+    let soak = plan.soak().await;
 
     eprintln!(
         "bench: fan-out, {} clients at {} Hz for {} s",

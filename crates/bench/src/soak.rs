@@ -83,20 +83,11 @@ pub async fn measure(commands: usize, seconds: f64, samples: usize, target: &str
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut sim = Sim::start_with(any, &["--snapshot-hz", "20", "--time-scale", "20"]).await;
     let mover = replay::keep_mount_moving(sim.addr, tokens::OWNER, target).await;
-    let page = Browser::open("soak", &format!("{}healthz", sim.url())).await;
-    page.client
-        .issue_cmd(Cdp(
-            "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": CATCH_WASM }),
-        ))
-        .await
-        .expect("installing the wasm catcher");
-    crate::load::remember_connection(&page, &sim.ws()).await;
-    page.client.goto(&sim.url()).await.expect("opening SkyDeck");
+    let page = crate::load::open_watched(&sim, "soak", CATCH_WASM).await;
     page.wait_js(
-        "the mount card",
-        "return !!document.querySelector('[data-testid=\"live-mount-az\"]')?.textContent && !!window.__skydeckWasm;",
-        Duration::from_secs(30),
+        "the wasm module",
+        "return !!window.__skydeckWasm;",
+        Duration::from_secs(5),
     )
     .await;
 
