@@ -36,13 +36,10 @@ pub async fn measure(
     clients: usize,
     seconds: f64,
 ) -> FanOut {
-    let url = format!("ws://{addr}/v1/ws/stream?token={token}");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut readers = Vec::with_capacity(clients);
     for _ in 0..clients {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-            .await
-            .unwrap_or_else(|e| panic!("connecting {url}: {e}"));
+        let mut ws = crate::replay::connect(addr, "stream", token).await;
         for (i, stream) in StreamName::KNOWN.iter().enumerate() {
             let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
                 subscription_id: SubscriptionId::from(format!("s{i}")),
@@ -53,8 +50,9 @@ pub async fn measure(
                 },
                 options: None,
             });
-            let text = serde_json::to_string(&subscribe).expect("a subscribe message");
-            ws.send(Message::text(text)).await.expect("subscribing");
+            ws.send(crate::replay::frame(&subscribe))
+                .await
+                .expect("subscribing");
         }
         // Read from the start, so that no client falls behind while the
         // others connect; every delivery is kept with its arrival.

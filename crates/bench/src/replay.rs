@@ -17,7 +17,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use skynet_protocol::{
     Command, CommandId, CommandsClientMessage, DaisyPattern, MountTrack, OffsetPattern,
-    PublishCommand, TargetPosition, TelescopeUid,
+    PublishCommand, StreamClientMessage, StreamFilter, StreamName, SubscribeStream, SubscriptionId,
+    TargetPosition, TelescopeUid,
 };
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -62,14 +63,25 @@ impl Recording {
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Opens the simulator's `endpoint` (`commands` or `stream`) with `token`.
+pub async fn connect(addr: SocketAddr, endpoint: &str, token: &str) -> Socket {
+    let url = format!("ws://{addr}/v1/ws/{endpoint}?token={token}");
+    tokio_tungstenite::connect_async(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting {url}: {e}"))
+        .0
+}
+
+/// A protocol message as a text frame.
+pub fn frame(message: &impl skynet_protocol::Message) -> Message {
+    Message::text(message.to_json())
+}
+
 /// Has the La Palma mount track `target` (which must be up) playing a wide,
 /// quick daisy, so that its snapshots change; returns the commands socket,
 /// to close when done.
 pub async fn keep_mount_moving(addr: SocketAddr, owner: &str, target: &str) -> Socket {
-    let commands_url = format!("ws://{addr}/v1/ws/commands?token={owner}");
-    let (mut commands, _) = tokio_tungstenite::connect_async(&commands_url)
-        .await
-        .unwrap_or_else(|e| panic!("connecting {commands_url}: {e}"));
+    let mut commands = connect(addr, "commands", owner).await;
     let track = CommandsClientMessage::PublishCommand(PublishCommand {
         telescope_uid: TelescopeUid(TELESCOPE.into()),
         command_id: CommandId::new_v4(),
@@ -83,9 +95,8 @@ pub async fn keep_mount_moving(addr: SocketAddr, owner: &str, target: &str) -> S
         }),
         origin: None,
     });
-    let text = serde_json::to_string(&track).expect("a publish message");
     commands
-        .send(Message::text(text))
+        .send(frame(&track))
         .await
         .expect("publishing the track");
     commands
@@ -100,19 +111,18 @@ pub async fn record(
     count: usize,
 ) -> Recording {
     let mut commands = keep_mount_moving(addr, owner, target).await;
-    let stream_url = format!("ws://{addr}/v1/ws/stream?token={viewer}");
-    let (mut stream, _) = tokio_tungstenite::connect_async(&stream_url)
-        .await
-        .unwrap_or_else(|e| panic!("connecting {stream_url}: {e}"));
+    let mut stream = connect(addr, "stream", viewer).await;
     for (id, name) in [
-        ("telescopes", "telescope_snapshot"),
-        ("devices", "device_snapshot"),
+        ("telescopes", StreamName::TelescopeSnapshot),
+        ("devices", StreamName::DeviceSnapshot),
     ] {
-        let subscribe = json!({"kind": "subscribe_stream", "subscription_id": id, "stream": name, "filter": {}});
-        stream
-            .send(Message::text(subscribe.to_string()))
-            .await
-            .expect("subscribing");
+        let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
+            subscription_id: SubscriptionId::from(id.to_owned()),
+            stream: name,
+            filter: StreamFilter::default(),
+            options: None,
+        });
+        stream.send(frame(&subscribe)).await.expect("subscribing");
     }
     let mut retained = Vec::new();
     let mut seen_devices = std::collections::HashSet::new();

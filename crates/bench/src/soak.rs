@@ -182,15 +182,9 @@ fn rotator_nudge(i: usize) -> Command {
 
 /// Publishes `n` commands to `telescope`, each after the previous one's result.
 async fn run_lane(addr: SocketAddr, telescope: &str, command: Nudge, n: usize) {
-    let url = format!("ws://{addr}/v1/ws/commands?token={}", tokens::OWNER);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .unwrap_or_else(|e| panic!("connecting {url}: {e}"));
+    let mut ws = replay::connect(addr, "commands", tokens::OWNER).await;
     let telescope_uid = TelescopeUid(telescope.into());
-    let send = |message: CommandsClientMessage| {
-        Message::text(serde_json::to_string(&message).expect("a commands message"))
-    };
-    ws.send(send(CommandsClientMessage::SubscribeCommands(
+    ws.send(replay::frame(&CommandsClientMessage::SubscribeCommands(
         SubscribeCommands {
             subscription_id: SubscriptionId::from("results".to_owned()),
             filter: CommandFilter {
@@ -207,7 +201,7 @@ async fn run_lane(addr: SocketAddr, telescope: &str, command: Nudge, n: usize) {
         tokio::time::sleep_until(next.into()).await;
         next = Instant::now() + Duration::from_millis(21);
         let command_id = CommandId::new_v4();
-        ws.send(send(CommandsClientMessage::PublishCommand(
+        ws.send(replay::frame(&CommandsClientMessage::PublishCommand(
             PublishCommand {
                 telescope_uid: telescope_uid.clone(),
                 command_id,
@@ -237,7 +231,7 @@ async fn run_lane(addr: SocketAddr, telescope: &str, command: Nudge, n: usize) {
                     panic!("{command_id} refused: {error:?}")
                 }
                 Ok(CommandsServerMessage::Ping(ping)) => {
-                    ws.send(send(CommandsClientMessage::Pong(ping)))
+                    ws.send(replay::frame(&CommandsClientMessage::Pong(ping)))
                         .await
                         .expect("answering a ping");
                 }
