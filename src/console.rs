@@ -290,8 +290,10 @@ impl Console {
         }
     }
 
-    /// Applies pending device snapshots to `telemetry`, in one update.
-    fn apply_devices(&self, snapshots: Option<Vec<(DeviceSnapshot, Millis)>>) {
+    /// Applies the pending device snapshots `take` hands over (the animation
+    /// frame's or the backstop timer's) to `telemetry`, in one update.
+    fn apply_devices(&self, take: fn(&mut PendingDevices) -> Vec<(DeviceSnapshot, Millis)>) {
+        let snapshots = self.pending_devices.try_update_value(take);
         let Some(snapshots) = snapshots.filter(|s| !s.is_empty()) else {
             return;
         };
@@ -321,20 +323,12 @@ impl Console {
                 let this = *self;
                 if schedule.frame {
                     request_animation_frame(move || {
-                        this.apply_devices(
-                            this.pending_devices
-                                .try_update_value(PendingDevices::take_for_frame),
-                        );
+                        this.apply_devices(PendingDevices::take_for_frame);
                     });
                 }
                 if schedule.timer {
                     set_timeout(
-                        move || {
-                            this.apply_devices(
-                                this.pending_devices
-                                    .try_update_value(PendingDevices::take_for_timer),
-                            );
-                        },
+                        move || this.apply_devices(PendingDevices::take_for_timer),
                         DEVICE_BACKSTOP,
                     );
                 }
