@@ -28,7 +28,7 @@ const WATCH: &str = r#"(() => {
       ws.addEventListener('message', (event) => {
         if (!window.__collect || typeof event.data !== 'string') return;
         const text = event.data;
-        if (!text.includes('"device_type":"mount"') || !text.includes('"telescope_uid":"tel-lapalma"')) return;
+        if (!text.includes('"device_type":"mount"') || !text.includes('"telescope_uid":"__TELESCOPE_UID__"')) return;
         const az = /"az_deg":(-?[0-9.eE+-]+)/.exec(text);
         if (!az) return;
         const key = Number(az[1]).toFixed(2);
@@ -57,8 +57,10 @@ const WATCH: &str = r#"(() => {
 pub async fn measure(seconds: f64, target: &str) -> Vec<f64> {
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut sim = Sim::start_with(any, &["--snapshot-hz", "100", "--time-scale", "20"]).await;
+    let telescope = replay::telescope_uid(sim.addr, tokens::VIEWER, replay::TELESCOPE).await;
     let commands = replay::keep_mount_moving(sim.addr, tokens::OWNER, target).await;
-    let page = crate::load::open_watched(&sim, "latency", WATCH).await;
+    let watch = WATCH.replace("__TELESCOPE_UID__", telescope.as_str());
+    let page = crate::load::open_watched(&sim, "latency", &watch).await;
     // Let the slew end and the page settle before measuring.
     tokio::time::sleep(Duration::from_secs(3)).await;
     page.js("window.__collect = true; return true;").await;

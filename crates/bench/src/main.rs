@@ -146,10 +146,11 @@ async fn main() {
     );
     let hz = plan.fanout_hz.to_string();
     let mut sim = Sim::start_with(any, &["--snapshot-hz", &hz]).await;
+    let telescope = replay::telescope_uid(sim.addr, tokens::VIEWER, replay::TELESCOPE).await;
     let fanout = fanout::measure(
         sim.addr,
         tokens::VIEWER,
-        "tel-lapalma",
+        telescope.as_str(),
         plan.fanout_clients,
         plan.fanout_seconds,
     )

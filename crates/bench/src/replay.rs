@@ -27,8 +27,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// The target name of the last replayed frame.
 pub const END_MARKER: &str = "BENCH-END";
-/// The telescope the recording moves (and clients show first).
-pub const TELESCOPE: &str = "tel-lapalma";
+/// The telescope the recording moves (and clients show first), by name.
+pub const TELESCOPE: &str = "La Palma 1.0 m";
+/// The built-in world's other telescope, by name.
+pub const OTHER_TELESCOPE: &str = "Siding Spring 0.6 m";
 
 /// Recorded frames, as text.
 pub struct Recording {
@@ -72,6 +74,38 @@ pub async fn connect(addr: SocketAddr, endpoint: &str, token: &str) -> Socket {
         .0
 }
 
+/// The uid of the telescope named `name`, as `token` sees it: read from the
+/// simulator's telescope snapshots, never assumed.
+pub async fn telescope_uid(addr: SocketAddr, token: &str, name: &str) -> TelescopeUid {
+    let mut stream = connect(addr, "stream", token).await;
+    let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
+        subscription_id: SubscriptionId::from("telescopes".to_owned()),
+        stream: StreamName::TelescopeSnapshot,
+        filter: StreamFilter::default(),
+        options: None,
+    });
+    stream.send(frame(&subscribe)).await.expect("subscribing");
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .ok()
+            .flatten()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("no telescope named {name}"));
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let value: Value = serde_json::from_str(&text).expect("a JSON frame");
+        // The first delivery of each telescope is whole: it has the name.
+        if value["kind"] == "event_telescope_snapshot" && value["snapshot"]["name"] == name {
+            if let Some(uid) = value["snapshot"]["telescope_uid"].as_str() {
+                let _ = stream.close(None).await;
+                return TelescopeUid(uid.to_owned());
+            }
+        }
+    }
+}
+
 /// A protocol message as a text frame.
 pub fn frame(message: &impl skynet_protocol::Message) -> Message {
     Message::text(message.to_json())
@@ -81,9 +115,10 @@ pub fn frame(message: &impl skynet_protocol::Message) -> Message {
 /// quick daisy, so that its snapshots change; returns the commands socket,
 /// to close when done.
 pub async fn keep_mount_moving(addr: SocketAddr, owner: &str, target: &str) -> Socket {
+    let telescope_uid = telescope_uid(addr, owner, TELESCOPE).await;
     let mut commands = connect(addr, "commands", owner).await;
     let track = CommandsClientMessage::PublishCommand(PublishCommand {
-        telescope_uid: TelescopeUid(TELESCOPE.into()),
+        telescope_uid,
         command_id: CommandId::new_v4(),
         command: Command::MountTrack(MountTrack {
             target: TargetPosition::catalog(target),
@@ -110,6 +145,7 @@ pub async fn record(
     target: &str,
     count: usize,
 ) -> Recording {
+    let telescope = telescope_uid(addr, viewer, TELESCOPE).await;
     let mut commands = keep_mount_moving(addr, owner, target).await;
     let mut stream = connect(addr, "stream", viewer).await;
     for (id, name) in [
@@ -151,7 +187,7 @@ pub async fn record(
                     continue;
                 }
                 if value.pointer("/snapshot/device_type") == Some(&json!("mount"))
-                    && value.pointer("/snapshot/telescope_uid") == Some(&json!(TELESCOPE))
+                    && value.pointer("/snapshot/telescope_uid") == Some(&json!(telescope.as_str()))
                 {
                     last_mount = Some(value);
                 }

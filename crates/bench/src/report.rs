@@ -255,7 +255,7 @@ pub fn section(f: &Figures, m: &Machine) -> String {
     let _ = writeln!(s, "### Simulator fan-out\n");
     let _ = writeln!(
         s,
-        "{} clients, each subscribed to every stream of `tel-lapalma`, the simulator publishing every device {} times a second (`--snapshot-hz`): {} device snapshots delivered in {:.0} s ({:.0} a second). Delay from `observed_at` (millisecond resolution) to arrival:\n",
+        "{} clients, each subscribed to every stream of La Palma, the simulator publishing every device {} times a second (`--snapshot-hz`): {} device snapshots delivered in {:.0} s ({:.0} a second). Delay from `observed_at` (millisecond resolution) to arrival:\n",
         fo.clients, f.fanout_hz, fo.delivered, fo.seconds, fo.delivered as f64 / fo.seconds
     );
     let _ = writeln!(s, "| p50 | p99 | max |\n|---|---|---|");

@@ -150,11 +150,13 @@ async fn sample(page: &Browser, at_s: f64) -> Sample {
 /// Runs `count` small moves as the owner, each device's one after another,
 /// all devices at once; returns when every one has a result.
 async fn fill(addr: SocketAddr, count: usize) {
-    let lanes: [(&str, Nudge); 4] = [
-        (replay::TELESCOPE, focuser_nudge),
-        (replay::TELESCOPE, rotator_nudge),
-        ("tel-sidingspring", focuser_nudge),
-        ("tel-sidingspring", rotator_nudge),
+    let first = replay::telescope_uid(addr, tokens::OWNER, replay::TELESCOPE).await;
+    let other = replay::telescope_uid(addr, tokens::OWNER, replay::OTHER_TELESCOPE).await;
+    let lanes: [(TelescopeUid, Nudge); 4] = [
+        (first.clone(), focuser_nudge),
+        (first, rotator_nudge),
+        (other.clone(), focuser_nudge),
+        (other, rotator_nudge),
     ];
     let per_lane = count.div_ceil(lanes.len());
     let mut runs = Vec::new();
@@ -181,9 +183,8 @@ fn rotator_nudge(i: usize) -> Command {
 }
 
 /// Publishes `n` commands to `telescope`, each after the previous one's result.
-async fn run_lane(addr: SocketAddr, telescope: &str, command: Nudge, n: usize) {
+async fn run_lane(addr: SocketAddr, telescope_uid: TelescopeUid, command: Nudge, n: usize) {
     let mut ws = replay::connect(addr, "commands", tokens::OWNER).await;
-    let telescope_uid = TelescopeUid(telescope.into());
     ws.send(replay::frame(&CommandsClientMessage::SubscribeCommands(
         SubscribeCommands {
             subscription_id: SubscriptionId::from("results".to_owned()),

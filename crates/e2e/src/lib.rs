@@ -307,13 +307,26 @@ impl Browser {
     }
 
     /// Connects with `token` (the API base is the page's own origin) and
-    /// picks `telescope`.
+    /// picks the telescope named `telescope`, as a person would: by its name,
+    /// never by its uid.
     pub async fn connect(&self, token: &str, telescope: &str) {
         self.type_into("api-token", token).await;
         self.click("connect").await;
         self.wait_state("socket-commands", "open", WAIT).await;
         self.wait_state("socket-stream", "open", WAIT).await;
-        self.click(&format!("telescope-{telescope}")).await;
+        let by_name = format!(
+            "//ul[@data-testid='telescope-list']//button[.//span[@class='telescope-name' and normalize-space()={}]]",
+            Value::String(telescope.to_owned())
+        );
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&by_name))
+            .await
+            .unwrap_or_else(|e| panic!("{}: no telescope named {telescope}: {e}", self.label))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{}: picking {telescope}: {e}", self.label));
     }
 
     /// The newest log entry of `command_type` (its `command_id`), waiting for

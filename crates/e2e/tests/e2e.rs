@@ -8,7 +8,8 @@ use std::time::Duration;
 use skydeck_e2e::tokens::{ASTRONOMER, ASTRONOMER_2, OWNER};
 use skydeck_e2e::{high_target, Browser, Sim, WAIT};
 
-const LAPALMA: &str = "tel-lapalma";
+/// The telescope every test drives, by its name.
+const LAPALMA: &str = "La Palma 1.0 m";
 
 /// Waits for the workflow to end and asserts it succeeded.
 async fn workflow_succeeds(page: &Browser, timeout: Duration) {
