@@ -198,7 +198,7 @@ impl Console {
             let marked = self.log.try_update(CommandLog::on_disconnect).unwrap_or(0);
             if marked > 0 {
                 self.notify(format!(
-                    "The commands socket dropped: {marked} running command(s) now have an unknown outcome. Nothing was re-sent."
+                    "The commands socket dropped: {marked} running command(s) of this tab now have an unknown outcome. Nothing was re-sent."
                 ));
             }
         }
@@ -278,9 +278,18 @@ impl Console {
                     self.notify(format!("server error `{}`: {}", error.code, error.message));
                 }
             }
-            CommandsServerMessage::Ack(_)
-            | CommandsServerMessage::Ping(_)
-            | CommandsServerMessage::Pong(_) => {}
+            CommandsServerMessage::Ack(ack) => {
+                if let Some(id) = ack
+                    .id
+                    .as_deref()
+                    .and_then(|id| id.parse::<CommandId>().ok())
+                {
+                    self.log.update(|log| {
+                        log.on_ack(id);
+                    });
+                }
+            }
+            CommandsServerMessage::Ping(_) | CommandsServerMessage::Pong(_) => {}
             CommandsServerMessage::Unknown(unknown) => {
                 self.notify(format!(
                     "ignored a message of unknown kind `{}`",

@@ -61,9 +61,19 @@ fn LogEntry(
     let field =
         move |f: fn(&CommandEntry) -> String| move || entry().map(|e| f(&e)).unwrap_or_default();
     let state_class = move || entry().map(|e| state_class(&e.state)).unwrap_or("unknown");
-    // An unknown outcome may still be running: it can be canceled too.
-    let cancelable =
-        move || entry().is_some_and(|e| e.state.is_running() || e.state == CommandState::Unknown);
+    // Offered only where the server lets this user cancel; an unknown
+    // outcome may still be running, so it can be canceled too.
+    let cancelable = move || {
+        entry().is_some_and(|e| {
+            let access = e.telescope_uid.as_ref().and_then(|uid| {
+                console
+                    .telescopes
+                    .with(|t| t.get(uid).map(|t| t.access.clone()))
+            });
+            let me = console.identity.with(|i| i.account.clone());
+            e.cancelable_by(me.as_deref(), access)
+        })
+    };
     let cancel_pending = move || entry().is_some_and(|e| e.cancel_requested);
     let cancel = move |_| {
         if let Err(e) = console.cancel(id) {
@@ -109,6 +119,14 @@ fn LogEntry(
                     "Cancel"
                 </button>
             </div>
+            <p class="log-error" data-testid="cancel-refused" hidden=move || entry().is_none_or(|e| e.cancel_refused.is_none())>
+                {move || {
+                    entry()
+                        .and_then(|e| e.cancel_refused)
+                        .map(|body| format!("cancel refused: {}: {} — the command keeps running", body.code, body.message))
+                        .unwrap_or_default()
+                }}
+            </p>
             <p class="log-error" data-testid="command-error" hidden=move || entry().and_then(|e| e.advice()).is_none()>
                 {move || {
                     entry()
@@ -138,6 +156,7 @@ fn state_class(state: &CommandState) -> &'static str {
         CommandState::Error(_) => "error",
         CommandState::Canceled => "canceled",
         CommandState::Unknown => "unknown",
+        CommandState::Unfollowed => "unfollowed",
     }
 }
 

@@ -3,9 +3,9 @@
 //! (async-lsp's map of outgoing requests by id). Nothing here ever re-sends.
 
 use skynet_protocol::{
-    AutofocusData, Command, CommandEvent, CommandId, CommandResult, CommandStatus, ErrorBody,
-    ErrorCode, ErrorMessage, ExposureData, FilterWheelResultData, FocuserResultData, LeaseData,
-    MountResultData, RotatorResultData, TelescopeUid,
+    Access, AutofocusData, Command, CommandEvent, CommandId, CommandResult, CommandStatus,
+    ErrorBody, ErrorCode, ErrorMessage, ExposureData, FilterWheelResultData, FocuserResultData,
+    LeaseData, MountResultData, RotatorResultData, TelescopeUid,
 };
 
 use std::collections::HashMap;
@@ -28,6 +28,9 @@ pub enum CommandState {
     Canceled,
     /// The socket dropped before a result came: it may or may not have run.
     Unknown,
+    /// Another client's command that was running when the link dropped:
+    /// this tab stopped following it (a late result still resolves it).
+    Unfollowed,
 }
 
 impl CommandState {
@@ -45,7 +48,13 @@ impl CommandState {
             Self::Error(_) => "error",
             Self::Canceled => "canceled",
             Self::Unknown => "outcome unknown",
+            Self::Unfollowed => "not followed while disconnected",
         }
+    }
+
+    /// Running, or not known to have stopped (after a dropped link).
+    pub fn may_be_running(&self) -> bool {
+        self.is_running() || matches!(self, Self::Unknown | Self::Unfollowed)
     }
 }
 
@@ -100,8 +109,16 @@ pub struct CommandEntry {
     pub state: CommandState,
     /// The result, once it came.
     pub result: Option<CommandResult>,
-    /// A cancel was asked for.
+    /// A cancel was asked for (and not refused).
     pub cancel_requested: bool,
+    /// This tab's publish has had no answer yet: an `error` naming the
+    /// command may be its refusal. Cleared by the command event, an `ack`
+    /// (a cancel accepted), the result or the refusal.
+    pub publish_pending: bool,
+    /// Cancels sent and not yet answered (`ack` or `error`).
+    pub cancels_pending: u32,
+    /// The server's answer to the last refused cancel.
+    pub cancel_refused: Option<ErrorBody>,
 }
 
 impl CommandEntry {
@@ -165,6 +182,20 @@ impl CommandEntry {
             Some(Command::FilterWheelSetOption(_)) => typed(result, Outcome::FilterWheel),
             _ => Outcome::None,
         }
+    }
+
+    /// Whether the server lets this user cancel it (the simulator's rule:
+    /// its sender's account, or an owner or operator of the telescope), and
+    /// it may still be running.
+    pub fn cancelable_by(&self, me: Option<&str>, access: Option<Access>) -> bool {
+        let may = match &self.sender {
+            Sender::ThisTab => true,
+            Sender::Other { account, .. } => {
+                access.is_some_and(|a| a.has_standing_authority())
+                    || (me.is_some() && account.as_deref() == me)
+            }
+        };
+        may && self.state.may_be_running()
     }
 
     /// What the user should do about an error, in words.
@@ -313,6 +344,9 @@ impl CommandLog {
             state: CommandState::Sending,
             result: None,
             cancel_requested: false,
+            publish_pending: true,
+            cancels_pending: 0,
+            cancel_refused: None,
         });
     }
 
@@ -328,6 +362,7 @@ impl CommandLog {
     /// The frame could not be sent (socket not open): the command did not leave.
     pub fn not_sent(&mut self, id: CommandId, reason: &str, now: Millis) {
         if let Some(entry) = self.get_mut(id) {
+            entry.publish_pending = false;
             entry.state = CommandState::Error(ErrorBody::new(
                 ErrorCode::Other("not_sent".into()),
                 format!("not sent: {reason}"),
@@ -336,10 +371,15 @@ impl CommandLog {
         }
     }
 
-    /// An `error` message answering a publish (`forbidden`, `invalid_message`,
-    /// `duplicate_command_id`, ...): the command did not run. Returns whether
-    /// it matched a command of the log. An error answering a cancel
-    /// (`not_cancelable`, `not_found`) only clears the cancel request.
+    /// An `error` naming a command: the refusal of this tab's publish
+    /// (`forbidden`, `invalid_message`, ...: the command did not run) or of
+    /// one of its cancels (any code: the cancel is cleared, the command keeps
+    /// running). The server answers one socket's frames in order, so errors
+    /// are matched to the command's outstanding requests in the order they
+    /// were sent: the publish first, then each cancel. A publish succeeds
+    /// silently, so while it is unconfirmed and a cancel is out too, only
+    /// `not_found` and `not_cancelable` (which a publish never answers) are
+    /// the cancel's. Returns whether it matched an outstanding request.
     pub fn on_error(&mut self, error: &ErrorMessage, now: Millis) -> bool {
         let Some(id) = error
             .id
@@ -351,18 +391,44 @@ impl CommandLog {
         let Some(entry) = self.get_mut(id) else {
             return false;
         };
-        match error.code {
-            ErrorCode::NotCancelable | ErrorCode::NotFound if entry.cancel_requested => {
-                entry.cancel_requested = false;
-            }
+        let cancel_code = matches!(error.code, ErrorCode::NotCancelable | ErrorCode::NotFound);
+        let publishes = match (entry.publish_pending, entry.cancels_pending > 0) {
+            (false, false) => return false,
+            (true, false) => true,
+            (false, true) => false,
+            (true, true) => !cancel_code,
+        };
+        if publishes {
+            entry.publish_pending = false;
             // A duplicate id means the first publish stands: this one says
             // nothing of its outcome.
-            ErrorCode::DuplicateCommandId if !entry.state.is_running() => {}
-            _ => {
-                entry.state = CommandState::Error(error.body());
-                entry.finished_at = Some(now);
+            if error.code == ErrorCode::DuplicateCommandId && !entry.state.is_running() {
+                return true;
             }
+            entry.state = CommandState::Error(error.body());
+            entry.finished_at = Some(now);
+        } else {
+            // A cancel answered at all means the publish was accepted.
+            entry.publish_pending = false;
+            entry.cancels_pending -= 1;
+            entry.cancel_requested = entry.cancels_pending > 0;
+            entry.cancel_refused = Some(error.body());
         }
+        true
+    }
+
+    /// An `ack` naming a command: a cancel of it was accepted (its `canceled`
+    /// result follows), so its publish was too. Returns whether it matched.
+    pub fn on_ack(&mut self, id: CommandId) -> bool {
+        let Some(entry) = self.get_mut(id) else {
+            return false;
+        };
+        if entry.cancels_pending == 0 {
+            return false;
+        }
+        entry.cancels_pending -= 1;
+        entry.publish_pending = false;
+        entry.cancel_refused = None;
         true
     }
 
@@ -371,6 +437,7 @@ impl CommandLog {
     /// the Origin's session id.
     pub fn on_command_event(&mut self, event: &CommandEvent, is_mine: bool, now: Millis) {
         if let Some(entry) = self.get_mut(event.command_id) {
+            entry.publish_pending = false;
             if entry.state == CommandState::Sending {
                 entry.state = CommandState::Sent;
             }
@@ -393,6 +460,9 @@ impl CommandLog {
             state: CommandState::Sent,
             result: None,
             cancel_requested: false,
+            publish_pending: false,
+            cancels_pending: 0,
+            cancel_refused: None,
         });
     }
 
@@ -426,6 +496,9 @@ impl CommandLog {
                 state: CommandState::Sent,
                 result: None,
                 cancel_requested: false,
+                publish_pending: false,
+                cancels_pending: 0,
+                cancel_refused: None,
             });
         }
         if let Some(entry) = self.get_mut(result.command_id) {
@@ -433,17 +506,27 @@ impl CommandLog {
             entry.finished_at = Some(now);
             entry.result = Some(result.clone());
             entry.cancel_requested = false;
+            entry.publish_pending = false;
         }
     }
 
     /// The commands socket dropped: every command of this tab that was running
-    /// now has an unknown outcome. Nothing is re-sent.
+    /// now has an unknown outcome; another client's running ones are no
+    /// longer followed. Answers to outstanding requests will not come.
+    /// Nothing is re-sent. Returns how many of this tab's were marked.
     pub fn on_disconnect(&mut self) -> usize {
         let mut marked = 0;
         for entry in &mut self.entries {
+            entry.publish_pending = false;
+            entry.cancels_pending = 0;
+            entry.cancel_requested = false;
             if entry.state.is_running() {
-                entry.state = CommandState::Unknown;
-                marked += 1;
+                if entry.sender == Sender::ThisTab {
+                    entry.state = CommandState::Unknown;
+                    marked += 1;
+                } else {
+                    entry.state = CommandState::Unfollowed;
+                }
             }
         }
         marked
@@ -453,6 +536,7 @@ impl CommandLog {
     pub fn cancel_requested(&mut self, id: CommandId) {
         if let Some(entry) = self.get_mut(id) {
             entry.cancel_requested = true;
+            entry.cancels_pending += 1;
         }
     }
 }
@@ -462,7 +546,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use skynet_protocol::{
-        LeaseAcquire, MountTrack, Origin, SubscriptionId, TargetPosition, Timestamp,
+        Access, LeaseAcquire, MountTrack, Origin, SubscriptionId, TargetPosition, Timestamp,
     };
 
     fn telescope() -> TelescopeUid {
@@ -619,6 +703,150 @@ mod tests {
         let entry = log.get(id).unwrap();
         assert_eq!(entry.state, CommandState::Sent);
         assert!(!entry.cancel_requested);
+    }
+
+    fn error(code: ErrorCode, id: CommandId) -> ErrorMessage {
+        ErrorMessage {
+            code,
+            message: "refused".into(),
+            details: None,
+            id: Some(id.to_string()),
+        }
+    }
+
+    fn other_clients(log: &mut CommandLog, id: CommandId) {
+        log.on_command_event(
+            &CommandEvent {
+                subscription_id: SubscriptionId("commands".into()),
+                command_id: id,
+                telescope_uid: telescope(),
+                command: track(),
+                origin: None,
+                published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+                account: Some("dev-astronomer-2".into()),
+            },
+            false,
+            0.0,
+        );
+    }
+
+    #[test]
+    fn any_error_answering_a_cancel_clears_it_and_leaves_the_command_running() {
+        // Another client's command, canceled from here: the cancel is the
+        // only request of this tab for it, so `forbidden` is the cancel's.
+        let mut log = CommandLog::new();
+        let theirs = CommandId::new_v4();
+        other_clients(&mut log, theirs);
+        log.cancel_requested(theirs);
+        assert!(log.on_error(&error(ErrorCode::Forbidden, theirs), 1.0));
+        let entry = log.get(theirs).unwrap();
+        assert_eq!(
+            entry.state,
+            CommandState::Sent,
+            "the cancel failed, not the command"
+        );
+        assert!(!entry.cancel_requested);
+        assert_eq!(entry.advice(), None);
+
+        // This tab's command, accepted (seen on the command stream), then a
+        // cancel answered by `internal`: still running.
+        let mine = CommandId::new_v4();
+        log.begin(mine, telescope(), track(), 0.0);
+        log.sent(mine);
+        log.on_command_event(
+            &CommandEvent {
+                subscription_id: SubscriptionId("commands".into()),
+                command_id: mine,
+                telescope_uid: telescope(),
+                command: track(),
+                origin: None,
+                published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+                account: None,
+            },
+            true,
+            1.0,
+        );
+        log.cancel_requested(mine);
+        assert!(log.on_error(&error(ErrorCode::Internal, mine), 2.0));
+        assert_eq!(log.get(mine).unwrap().state, CommandState::Sent);
+        assert!(!log.get(mine).unwrap().cancel_requested);
+    }
+
+    #[test]
+    fn errors_match_a_commands_requests_in_the_order_they_were_sent() {
+        // Publish then cancel before the command stream confirmed the
+        // publish: a `forbidden` is the publish's (it comes first), the
+        // `not_found` that follows is the cancel's.
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.sent(id);
+        log.cancel_requested(id);
+        assert!(log.on_error(&error(ErrorCode::Forbidden, id), 1.0));
+        assert!(
+            matches!(&log.get(id).unwrap().state, CommandState::Error(b) if b.code == ErrorCode::Forbidden)
+        );
+        assert!(log.on_error(&error(ErrorCode::NotFound, id), 2.0));
+        let entry = log.get(id).unwrap();
+        assert!(matches!(&entry.state, CommandState::Error(b) if b.code == ErrorCode::Forbidden));
+        assert!(!entry.cancel_requested);
+
+        // Publish accepted silently, cancel refused as finished before the
+        // command event arrived: the command is not failed by it.
+        let late = CommandId::new_v4();
+        log.begin(late, telescope(), track(), 0.0);
+        log.sent(late);
+        log.cancel_requested(late);
+        assert!(log.on_error(&error(ErrorCode::NotCancelable, late), 3.0));
+        assert_eq!(log.get(late).unwrap().state, CommandState::Sent);
+
+        // An ack answers a cancel and proves the publish stood: a later
+        // error is the second cancel's.
+        let acked = CommandId::new_v4();
+        log.begin(acked, telescope(), track(), 0.0);
+        log.sent(acked);
+        log.cancel_requested(acked);
+        log.cancel_requested(acked);
+        assert!(log.on_ack(acked));
+        assert!(log.get(acked).unwrap().cancel_requested);
+        assert!(log.on_error(&error(ErrorCode::Internal, acked), 4.0));
+        assert_eq!(log.get(acked).unwrap().state, CommandState::Sent);
+        // Nothing outstanding: an error naming it is not this log's to place.
+        assert!(!log.on_error(&error(ErrorCode::Internal, acked), 5.0));
+    }
+
+    #[test]
+    fn cancel_is_offered_for_this_tab_and_otherwise_only_with_the_servers_rule() {
+        let mut log = CommandLog::new();
+        let (mine, theirs) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(mine, telescope(), track(), 0.0);
+        log.sent(mine);
+        other_clients(&mut log, theirs);
+        let mine = log.get(mine).unwrap();
+        let theirs = log.get(theirs).unwrap();
+        assert!(mine.cancelable_by(None, Some(Access::Astronomer)));
+        assert!(!theirs.cancelable_by(Some("dev-astronomer"), Some(Access::Astronomer)));
+        assert!(!theirs.cancelable_by(None, None));
+        assert!(theirs.cancelable_by(Some("dev-owner"), Some(Access::Owner)));
+        assert!(theirs.cancelable_by(Some("dev-operator"), Some(Access::Operator)));
+        // The same account in another tab sent it: the server lets it cancel.
+        assert!(theirs.cancelable_by(Some("dev-astronomer-2"), Some(Access::Astronomer)));
+    }
+
+    #[test]
+    fn a_disconnect_marks_only_this_tabs_commands_unknown() {
+        let mut log = CommandLog::new();
+        let (mine, theirs) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(mine, telescope(), track(), 0.0);
+        log.sent(mine);
+        other_clients(&mut log, theirs);
+        assert_eq!(log.on_disconnect(), 1, "counts this tab's only");
+        assert_eq!(log.get(mine).unwrap().state, CommandState::Unknown);
+        let entry = log.get(theirs).unwrap();
+        assert_ne!(entry.state, CommandState::Unknown);
+        assert_eq!(entry.state.label(), "not followed while disconnected");
+        log.on_result(&result(theirs, CommandStatus::Ok, json!({})), 9.0);
+        assert_eq!(log.get(theirs).unwrap().state, CommandState::Ok);
     }
 
     #[test]
