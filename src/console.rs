@@ -22,7 +22,8 @@ use crate::state::telemetry::{PendingDevices, Telemetry};
 use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
 use crate::transport::{
-    spawn_socket, CommandsProtocol, SocketCallbacks, SocketHandle, SocketOptions, StreamProtocol,
+    spawn_socket, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle, SocketOptions,
+    StreamProtocol,
 };
 
 /// The app's name and version, as sent in every Origin record.
@@ -234,6 +235,22 @@ impl Console {
             .map_err(|e| e.to_string())
     }
 
+    /// Sends on the commands socket; `on_delivery` hears whether the frame
+    /// was written (only when this returns `Ok`).
+    fn send_commands_reporting(
+        &self,
+        message: CommandsClientMessage,
+        on_delivery: impl FnOnce(Delivery) + 'static,
+    ) -> Result<(), String> {
+        self.sockets
+            .with_value(|s| {
+                s.as_ref()
+                    .map(|s| s.commands.send_reporting(message, on_delivery))
+            })
+            .unwrap_or(Err(crate::transport::TransportError::NotOpen("commands")))
+            .map_err(|e| e.to_string())
+    }
+
     fn on_commands_message(&self, message: CommandsServerMessage) {
         let now = now_ms();
         match message {
@@ -389,11 +406,17 @@ impl Console {
         });
         self.log
             .update(|log| log.begin(command_id, telescope_uid, command, now));
-        match self.send_commands(message) {
-            Ok(()) => {
-                self.log.update(|log| log.sent(command_id));
-                Ok(command_id)
-            }
+        // "Sent" means written to the socket: the transport says when, or
+        // that the link dropped first.
+        let log = self.log;
+        let delivered = move |delivery| {
+            log.try_update(|log| match delivery {
+                Delivery::Written => log.sent(command_id),
+                Delivery::NotWritten => log.not_written(command_id, now_ms()),
+            });
+        };
+        match self.send_commands_reporting(message, delivered) {
+            Ok(()) => Ok(command_id),
             Err(e) => {
                 self.log.update(|log| log.not_sent(command_id, &e, now));
                 Err(e)
@@ -403,11 +426,21 @@ impl Console {
 
     /// Asks the server to cancel a running command.
     pub fn cancel(&self, command_id: CommandId) -> Result<(), String> {
-        self.send_commands(CommandsClientMessage::CancelCommand(CancelCommand {
-            command_id,
-        }))?;
+        let log = self.log;
+        let delivered = move |delivery| {
+            if delivery == Delivery::NotWritten {
+                log.try_update(|log| log.cancel_not_written(command_id));
+            }
+        };
         self.log.update(|log| log.cancel_requested(command_id));
-        Ok(())
+        let sent = self.send_commands_reporting(
+            CommandsClientMessage::CancelCommand(CancelCommand { command_id }),
+            delivered,
+        );
+        if sent.is_err() {
+            self.log.update(|log| log.cancel_not_written(command_id));
+        }
+        sent
     }
 
     /// Abort: cancels every command of this tab that may still be running

@@ -119,6 +119,9 @@ pub struct CommandEntry {
     pub cancels_pending: u32,
     /// The server's answer to the last refused cancel.
     pub cancel_refused: Option<ErrorBody>,
+    /// This tab's publish frame was written to the socket (or the command
+    /// came from elsewhere).
+    pub written: bool,
 }
 
 impl CommandEntry {
@@ -347,12 +350,14 @@ impl CommandLog {
             publish_pending: true,
             cancels_pending: 0,
             cancel_refused: None,
+            written: false,
         });
     }
 
     /// The frame was written to the socket.
     pub fn sent(&mut self, id: CommandId) {
         if let Some(entry) = self.get_mut(id) {
+            entry.written = true;
             if entry.state == CommandState::Sending {
                 entry.state = CommandState::Sent;
             }
@@ -368,6 +373,33 @@ impl CommandLog {
                 format!("not sent: {reason}"),
             ));
             entry.finished_at = Some(now);
+        }
+    }
+
+    /// The transport reports that the link dropped before this command's
+    /// frame was written: it never left, whatever the drop made of it.
+    pub fn not_written(&mut self, id: CommandId, now: Millis) {
+        let Some(entry) = self.get_mut(id) else {
+            return;
+        };
+        let unsent = entry.state == CommandState::Sending
+            || (entry.state == CommandState::Unknown && !entry.written);
+        if entry.sender == Sender::ThisTab && unsent {
+            entry.publish_pending = false;
+            entry.state = CommandState::Error(ErrorBody::new(
+                ErrorCode::Other("not_sent".into()),
+                "not sent: the link dropped before it was written",
+            ));
+            entry.finished_at = Some(now);
+        }
+    }
+
+    /// The link dropped before a cancel of `id` was written: it is no longer
+    /// asked (nor answered).
+    pub fn cancel_not_written(&mut self, id: CommandId) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.cancels_pending = entry.cancels_pending.saturating_sub(1);
+            entry.cancel_requested = entry.cancels_pending > 0;
         }
     }
 
@@ -463,6 +495,7 @@ impl CommandLog {
             publish_pending: false,
             cancels_pending: 0,
             cancel_refused: None,
+            written: true,
         });
     }
 
@@ -499,6 +532,7 @@ impl CommandLog {
                 publish_pending: false,
                 cancels_pending: 0,
                 cancel_refused: None,
+                written: true,
             });
         }
         if let Some(entry) = self.get_mut(result.command_id) {
@@ -922,6 +956,45 @@ mod tests {
             matches!(&entry.state, CommandState::Error(b) if b.message.contains("reconnecting"))
         );
         assert_eq!(log.on_disconnect(), 0);
+    }
+
+    #[test]
+    fn a_frame_the_link_dropped_before_writing_is_not_sent_never_unknown_or_resent() {
+        let mut log = CommandLog::new();
+        let (queued, written) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(queued, telescope(), track(), 0.0);
+        log.begin(written, telescope(), track(), 0.0);
+        log.sent(written);
+        // The link drops: the transport reports the queued frame unwritten,
+        // before or after the log hears of the drop.
+        log.on_disconnect();
+        log.not_written(queued, 5.0);
+        let entry = log.get(queued).unwrap();
+        assert!(
+            matches!(&entry.state, CommandState::Error(b) if b.message == "not sent: the link dropped before it was written"),
+            "{:?}",
+            entry.state
+        );
+        assert_eq!(entry.finished_at, Some(5.0));
+        assert_eq!(log.get(written).unwrap().state, CommandState::Unknown);
+        // A written frame's command is never turned into "not sent".
+        log.not_written(written, 6.0);
+        assert_eq!(log.get(written).unwrap().state, CommandState::Unknown);
+        assert_eq!(log.running_mine().count(), 0);
+    }
+
+    #[test]
+    fn a_cancel_the_link_dropped_before_writing_is_no_longer_asked() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.sent(id);
+        log.cancel_requested(id);
+        log.cancel_not_written(id);
+        let entry = log.get(id).unwrap();
+        assert!(!entry.cancel_requested);
+        assert_eq!(entry.cancels_pending, 0);
+        assert_eq!(entry.state, CommandState::Sent);
     }
 
     #[test]
