@@ -566,6 +566,23 @@ impl CommandLog {
         marked
     }
 
+    /// The lease a result grants to this tab: the `ok` result of this tab's
+    /// acquire or renew, with readable data.
+    pub fn lease_granted(&self, result: &CommandResult) -> Option<skynet_protocol::LeaseId> {
+        let entry = self.get(result.command_id)?;
+        let acquire = matches!(
+            entry.command,
+            Some(Command::LeaseAcquire(_) | Command::LeaseRenew(_))
+        );
+        if entry.sender != Sender::ThisTab || !acquire {
+            return None;
+        }
+        match result.data_as::<LeaseData>()? {
+            Ok(data) => Some(data.lease_id),
+            Err(_) => None,
+        }
+    }
+
     /// A cancel was sent for `id`.
     pub fn cancel_requested(&mut self, id: CommandId) {
         if let Some(entry) = self.get_mut(id) {

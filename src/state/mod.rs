@@ -7,6 +7,7 @@ pub mod export;
 pub mod forms;
 pub mod paging;
 pub mod plot;
+pub mod routing;
 pub mod safety;
 pub mod shortcuts;
 pub mod sky;
