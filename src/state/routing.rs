@@ -104,6 +104,14 @@ impl Router {
 
     /// The updates a message of the commands socket asks for.
     pub fn commands(&mut self, message: CommandsServerMessage) -> Vec<Update> {
+        let subscription = match &message {
+            CommandsServerMessage::Command(event) => Some(&event.subscription_id),
+            CommandsServerMessage::CommandResult(event) => Some(&event.subscription_id),
+            _ => None,
+        };
+        if subscription.is_some_and(|id| !is_ours(Socket::Commands, id)) {
+            return self.foreign(Socket::Commands);
+        }
         match message {
             CommandsServerMessage::Command(event) => {
                 let mine = event
@@ -127,15 +135,27 @@ impl Router {
                 .into_iter()
                 .collect(),
             CommandsServerMessage::Ping(_) | CommandsServerMessage::Pong(_) => Vec::new(),
-            CommandsServerMessage::Unknown(unknown) => vec![Update::Notice(format!(
-                "ignored a message of unknown kind `{}`",
-                unknown.tag
-            ))],
+            CommandsServerMessage::Unknown(unknown) => self.unknown(Socket::Commands, &unknown.tag),
         }
     }
 
     /// The updates a message of the stream socket asks for.
     pub fn stream(&mut self, message: StreamServerMessage) -> Vec<Update> {
+        use StreamServerMessage as M;
+        let subscription = match &message {
+            M::DeviceSnapshot(e) => Some(&e.subscription_id),
+            M::TelescopeSnapshot(e) => Some(&e.subscription_id),
+            M::InstrumentSnapshot(e) => Some(&e.subscription_id),
+            M::ManualControlLease(e) => Some(&e.subscription_id),
+            M::TelescopeLog(e) => Some(&e.subscription_id),
+            M::ConstraintSnapshot(e)
+            | M::ConstraintStatusSnapshot(e)
+            | M::ShutdownInterlockSnapshot(e) => Some(&e.subscription_id),
+            _ => None,
+        };
+        if subscription.is_some_and(|id| !is_ours(Socket::Stream, id)) {
+            return self.foreign(Socket::Stream);
+        }
         match message {
             StreamServerMessage::TelescopeSnapshot(event) => {
                 vec![Update::Telescope(event.snapshot)]
@@ -149,10 +169,52 @@ impl Router {
                 "stream error `{}`: {}",
                 error.code, error.message
             ))],
+            M::Unknown(unknown) => self.unknown(Socket::Stream, &unknown.tag),
+            // Known kinds of streams this tab does not subscribe (yet).
             _ => Vec::new(),
         }
     }
+
+    /// A delivery for a subscription this tab never made: counted, not shown.
+    fn foreign(&mut self, socket: Socket) -> Vec<Update> {
+        *self.ignored.foreign.entry(socket).or_default() += 1;
+        Vec::new()
+    }
+
+    /// A message of a kind this app does not know: counted per kind, with
+    /// one notice the first time each kind is seen on a socket. At most
+    /// [`MAX_KINDS`] kinds are told apart; the rest count together.
+    fn unknown(&mut self, socket: Socket, kind: &str) -> Vec<Update> {
+        let mut kind: String = kind.chars().take(MAX_KIND_CHARS).collect();
+        let known = self
+            .ignored
+            .unknown_kinds
+            .contains_key(&(socket, kind.clone()));
+        if !known && self.ignored.unknown_kinds.len() >= MAX_KINDS {
+            kind = OTHER_KINDS.into();
+        }
+        let count = self
+            .ignored
+            .unknown_kinds
+            .entry((socket, kind.clone()))
+            .or_default();
+        *count += 1;
+        if *count > 1 {
+            return Vec::new();
+        }
+        vec![Update::Notice(format!(
+            "The {} socket ignores messages of unknown kind `{kind}` (this notice is shown once per kind).",
+            socket.name()
+        ))]
+    }
 }
+
+/// Unknown kinds told apart at most; beyond, they count as [`OTHER_KINDS`].
+pub const MAX_KINDS: usize = 32;
+/// An unknown kind is named by at most this many characters.
+const MAX_KIND_CHARS: usize = 64;
+/// Where unknown kinds beyond [`MAX_KINDS`] are counted.
+const OTHER_KINDS: &str = "(other kinds)";
 
 /// Whether `id` is one of this tab's subscriptions on `socket`.
 pub fn is_ours(socket: Socket, id: &SubscriptionId) -> bool {
@@ -240,6 +302,77 @@ mod tests {
         assert_eq!(
             updates,
             vec![Update::Notice("stream error `internal`: oops".into())]
+        );
+    }
+
+    #[test]
+    fn deliveries_for_a_subscription_this_tab_never_made_are_ignored_and_counted() {
+        let mut router = Router::new("tab-1");
+        assert!(stream(&mut router, lease_event("someone-elses")).is_empty());
+        assert!(stream(&mut router, lease_event("someone-elses")).is_empty());
+        assert!(commands(&mut router, command_event("not-ours", "tab-2")).is_empty());
+        assert!(commands(
+            &mut router,
+            json!({"kind": "event_command_result", "subscription_id": "not-ours",
+                   "result": {"command_id": "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "status": "ok"}})
+        )
+        .is_empty());
+        assert_eq!(router.ignored().foreign.get(&Socket::Stream), Some(&2));
+        assert_eq!(router.ignored().foreign.get(&Socket::Commands), Some(&2));
+        // Ours still pass.
+        assert_eq!(stream(&mut router, lease_event("leases")).len(), 1);
+    }
+
+    #[test]
+    fn unknown_kinds_are_counted_per_kind_with_one_notice_per_kind_on_both_sockets() {
+        let mut router = Router::new("tab-1");
+        let first = commands(
+            &mut router,
+            json!({"kind": "direct_response_start", "id": "1"}),
+        );
+        let again = commands(
+            &mut router,
+            json!({"kind": "direct_response_start", "id": "2"}),
+        );
+        let other = commands(&mut router, json!({"kind": "direct_error", "id": "3"}));
+        assert!(
+            matches!(&first[..], [Update::Notice(n)] if n.contains("`direct_response_start`") && n.contains("commands"))
+        );
+        assert!(again.is_empty(), "one notice per kind");
+        assert_eq!(other.len(), 1);
+
+        let first = stream(
+            &mut router,
+            json!({"kind": "event_weather_forecast", "seq": 1}),
+        );
+        let again = stream(
+            &mut router,
+            json!({"kind": "event_weather_forecast", "seq": 2}),
+        );
+        assert!(
+            matches!(&first[..], [Update::Notice(n)] if n.contains("`event_weather_forecast`") && n.contains("stream"))
+        );
+        assert!(again.is_empty());
+        let counts = &router.ignored().unknown_kinds;
+        assert_eq!(
+            counts.get(&(Socket::Commands, "direct_response_start".into())),
+            Some(&2)
+        );
+        assert_eq!(
+            counts.get(&(Socket::Stream, "event_weather_forecast".into())),
+            Some(&2)
+        );
+    }
+
+    #[test]
+    fn a_huge_unknown_kind_is_named_bounded() {
+        let mut router = Router::new("tab-1");
+        let kind = "x".repeat(1_000_000);
+        let updates = stream(&mut router, json!({ "kind": kind }));
+        assert!(
+            matches!(&updates[..], [Update::Notice(n)] if n.len() < 300),
+            "{:?}",
+            updates.first().map(|u| format!("{u:?}").len())
         );
     }
 }
