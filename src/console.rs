@@ -126,10 +126,11 @@ impl Console {
     }
 
     /// Tells the user something.
+    /// Bounded: a notice may quote the server.
     pub fn notify(&self, text: impl Into<String>) {
         let notice = Notice {
             at: now_ms(),
-            text: text.into(),
+            text: crate::state::display::message(&text.into()),
         };
         self.notices.update(|n| {
             n.push(notice);

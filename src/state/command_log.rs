@@ -10,6 +10,7 @@ use skynet_protocol::{
 
 use std::collections::HashMap;
 
+use super::display;
 use super::time::{parse_rfc3339, Millis};
 
 /// Where a command is. `Sending` and `Sent` are running; the rest are final,
@@ -73,18 +74,19 @@ pub enum Sender {
 }
 
 impl Sender {
-    /// For the sender column.
+    /// For the sender column (bounded: the account and client come from the
+    /// server).
     pub fn label(&self) -> String {
         match self {
             Self::ThisTab => "this tab".into(),
             Self::Other {
                 account: Some(account),
                 ..
-            } => account.clone(),
+            } => display::name(account),
             Self::Other {
                 client: Some(client),
                 ..
-            } => client.clone(),
+            } => display::name(client),
             Self::Other { .. } => "another client".into(),
         }
     }
@@ -129,15 +131,15 @@ impl CommandEntry {
     pub fn command_type(&self) -> String {
         self.command
             .as_ref()
-            .map(|c| c.tag().to_owned())
+            .map(|c| display::id(c.tag()))
             .unwrap_or_else(|| "?".into())
     }
 
-    /// The payload in one line.
+    /// The payload in one line, bounded.
     pub fn summary(&self) -> String {
         self.command
             .as_ref()
-            .map(Command::summary)
+            .map(|c| display::message(&c.summary()))
             .unwrap_or_default()
     }
 
@@ -210,14 +212,15 @@ impl CommandEntry {
     }
 }
 
-/// What to do about an error body.
+/// What to do about an error body, bounded (its details and message come
+/// from the server).
 pub fn advice_for(body: &ErrorBody) -> String {
     let detail = |key: &str| {
         body.details
             .as_ref()
             .and_then(|d| d.get(key))
             .and_then(|v| v.as_str())
-            .map(str::to_owned)
+            .map(display::name)
     };
     match &body.code {
         ErrorCode::Forbidden => {
@@ -251,7 +254,7 @@ pub fn advice_for(body: &ErrorBody) -> String {
         ErrorCode::NotCancelable => "It can no longer be canceled.".into(),
         ErrorCode::NotFound => "The server does not know that command.".into(),
         ErrorCode::Internal => "The server failed: try again later.".into(),
-        ErrorCode::Other(_) => body.message.clone(),
+        ErrorCode::Other(_) => display::message(&body.message),
     }
 }
 
@@ -1012,6 +1015,50 @@ mod tests {
         assert!(!entry.cancel_requested);
         assert_eq!(entry.cancels_pending, 0);
         assert_eq!(entry.state, CommandState::Sent);
+    }
+
+    #[test]
+    fn absurd_server_text_in_an_entry_is_shown_bounded_and_flagged() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        let huge = "H".repeat(1_000_000);
+        let mut r = result(id, CommandStatus::Error, json!(null));
+        r.error = Some(
+            ErrorBody::new(ErrorCode::LeaseHeld, huge.clone())
+                .with_details(json!({ "holder": huge.clone() })),
+        );
+        log.on_result(&r, 1.0);
+        let advice = log.get(id).unwrap().advice().unwrap();
+        assert!(advice.len() < 400, "advice is {} bytes", advice.len());
+        assert!(advice.contains("(out of range)"), "{}", &advice[..100]);
+
+        let mut r = result(CommandId::new_v4(), CommandStatus::Error, json!(null));
+        r.error = Some(ErrorBody::new(ErrorCode::Other(huge.clone()), huge.clone()));
+        log.on_result(&r, 1.0);
+        let advice = log.get(r.command_id).unwrap().advice().unwrap();
+        assert!(advice.len() < 400, "advice is {} bytes", advice.len());
+
+        let theirs = CommandId::new_v4();
+        log.on_command_event(
+            &CommandEvent {
+                subscription_id: SubscriptionId("commands".into()),
+                command_id: theirs,
+                telescope_uid: telescope(),
+                command: Command::MountTrack(MountTrack {
+                    target: TargetPosition::catalog(&huge),
+                    offset_pattern: None,
+                }),
+                origin: None,
+                published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+                account: Some(huge.clone()),
+            },
+            false,
+            0.0,
+        );
+        let entry = log.get(theirs).unwrap();
+        assert!(entry.sender.label().len() < 200);
+        assert!(entry.sender.label().ends_with("(out of range)"));
+        assert!(entry.summary().len() < 400);
     }
 
     #[test]

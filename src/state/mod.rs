@@ -3,6 +3,7 @@
 
 pub mod command_log;
 pub mod connection;
+pub mod display;
 pub mod export;
 pub mod forms;
 pub mod paging;
