@@ -11,33 +11,24 @@ use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
     CancelCommand, Command, CommandFilter, CommandId, CommandsClientMessage, CommandsServerMessage,
-    DeviceSnapshot, LeaseData, Origin, PublishCommand, StreamClientMessage, StreamFilter,
-    StreamName, StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream,
-    SubscriptionId, TelescopeSnapshot, TelescopeUid,
+    DeviceSnapshot, Origin, PublishCommand, StreamClientMessage, StreamFilter, StreamServerMessage,
+    SubscribeCommands, SubscribeOptions, SubscribeStream, SubscriptionId, TelescopeSnapshot,
+    TelescopeUid,
 };
 
 use crate::state::command_log::CommandLog;
 use crate::state::connection::{socket_url, Endpoint, SocketState};
+use crate::state::routing::{Router, Update as Routed, COMMANDS_SUBSCRIPTION, STREAMS};
 use crate::state::telemetry::{PendingDevices, Telemetry};
 use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
 use crate::transport::{
-    spawn_socket, CommandsProtocol, SocketCallbacks, SocketHandle, SocketOptions, StreamProtocol,
+    spawn_socket, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle, SocketOptions,
+    StreamProtocol,
 };
 
 /// The app's name and version, as sent in every Origin record.
 pub const CLIENT: &str = concat!("skydeck/", env!("CARGO_PKG_VERSION"));
-
-/// The streams subscribed on every (re)connection of the stream socket.
-const STREAMS: [(&str, StreamName); 4] = [
-    ("telescopes", StreamName::TelescopeSnapshot),
-    ("devices", StreamName::DeviceSnapshot),
-    ("instruments", StreamName::InstrumentSnapshot),
-    ("leases", StreamName::ManualControlLease),
-];
-
-/// The one command subscription (every visible telescope).
-const COMMANDS_SUBSCRIPTION: &str = "commands";
 
 /// A message for the user that is not tied to one command.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +88,8 @@ pub struct Console {
     pub session_id: StoredValue<String>,
     /// Device snapshots not yet applied to `telemetry`.
     pending_devices: StoredValue<PendingDevices>,
+    /// Decides where each message goes; counts what it ignored.
+    router: StoredValue<Router>,
     sockets: StoredValue<Option<Sockets>, LocalStorage>,
 }
 
@@ -110,6 +103,7 @@ const MAX_NOTICES: usize = 20;
 impl Console {
     /// A console with nothing connected, starting from `settings`.
     pub fn new(settings: Settings) -> Self {
+        let session_id = uuid::Uuid::new_v4().to_string();
         Self {
             settings: RwSignal::new(settings),
             commands_state: RwSignal::new(SocketState::Idle),
@@ -124,17 +118,19 @@ impl Console {
             limits: RwSignal::new(crate::state::safety::Limits::default()),
             lease_events: RwSignal::new(Vec::new()),
             target_request: RwSignal::new(None),
-            session_id: StoredValue::new(uuid::Uuid::new_v4().to_string()),
+            session_id: StoredValue::new(session_id.clone()),
             pending_devices: StoredValue::new(PendingDevices::default()),
+            router: StoredValue::new(Router::new(session_id)),
             sockets: StoredValue::new_local(None),
         }
     }
 
     /// Tells the user something.
+    /// Bounded: a notice may quote the server.
     pub fn notify(&self, text: impl Into<String>) {
         let notice = Notice {
             at: now_ms(),
-            text: text.into(),
+            text: crate::state::display::message(&text.into()),
         };
         self.notices.update(|n| {
             n.push(notice);
@@ -198,7 +194,7 @@ impl Console {
             let marked = self.log.try_update(CommandLog::on_disconnect).unwrap_or(0);
             if marked > 0 {
                 self.notify(format!(
-                    "The commands socket dropped: {marked} running command(s) now have an unknown outcome. Nothing was re-sent."
+                    "The commands socket dropped: {marked} running command(s) of this tab now have an unknown outcome. Nothing was re-sent."
                 ));
             }
         }
@@ -234,58 +230,92 @@ impl Console {
             .map_err(|e| e.to_string())
     }
 
+    /// Sends on the commands socket; `on_delivery` hears whether the frame
+    /// was written (only when this returns `Ok`).
+    fn send_commands_reporting(
+        &self,
+        message: CommandsClientMessage,
+        on_delivery: impl FnOnce(Delivery) + 'static,
+    ) -> Result<(), String> {
+        self.sockets
+            .with_value(|s| {
+                s.as_ref()
+                    .map(|s| s.commands.send_reporting(message, on_delivery))
+            })
+            .unwrap_or(Err(crate::transport::TransportError::NotOpen("commands")))
+            .map_err(|e| e.to_string())
+    }
+
     fn on_commands_message(&self, message: CommandsServerMessage) {
+        let updates = self
+            .router
+            .try_update_value(|r| r.commands(message))
+            .unwrap_or_default();
+        self.apply(updates);
+    }
+
+    fn on_stream_message(&self, message: StreamServerMessage) {
+        let updates = self
+            .router
+            .try_update_value(|r| r.stream(message))
+            .unwrap_or_default();
+        self.apply(updates);
+    }
+
+    /// Applies what the router decided, in order.
+    fn apply(&self, updates: Vec<Routed>) {
         let now = now_ms();
-        match message {
-            CommandsServerMessage::Command(event) => {
-                let mine = event
-                    .origin
-                    .as_ref()
-                    .is_some_and(|o| o.session_id == self.session_id.get_value());
-                if mine && event.account.is_some() {
-                    let account = event.account.clone();
-                    self.identity.update(|me| me.account = account);
-                }
-                self.log
-                    .update(|log| log.on_command_event(&event, mine, now));
-            }
-            CommandsServerMessage::CommandResult(event) => {
-                let result = event.result;
-                let lease = self.log.with_untracked(|log| {
-                    let entry = log.get(result.command_id)?;
-                    let mine = entry.sender == crate::state::command_log::Sender::ThisTab;
-                    let acquire = matches!(
-                        entry.command,
-                        Some(Command::LeaseAcquire(_) | Command::LeaseRenew(_))
-                    );
-                    (mine && acquire).then_some(())
-                });
-                if lease.is_some() {
-                    if let Some(Ok(data)) = result.data_as::<LeaseData>() {
-                        self.identity.update(|me| {
-                            me.leases.insert(data.lease_id);
-                        });
+        for update in updates {
+            match update {
+                Routed::Telescope(snapshot) => {
+                    let uid = snapshot.telescope_uid.clone();
+                    self.telescopes.update(|t| t.on_snapshot(snapshot));
+                    if self.selected.get_untracked().is_none() {
+                        self.selected.set(Some(uid));
                     }
                 }
-                self.log.update(|log| log.on_result(&result, now));
-            }
-            CommandsServerMessage::Error(error) => {
-                let matched = self
-                    .log
-                    .try_update(|log| log.on_error(&error, now))
-                    .unwrap_or(false);
-                if !matched {
-                    self.notify(format!("server error `{}`: {}", error.code, error.message));
+                Routed::Device(snapshot) => self.on_device(snapshot, now),
+                Routed::Instrument(snapshot) => {
+                    self.telemetry.update(|t| t.on_instrument(snapshot, now));
                 }
-            }
-            CommandsServerMessage::Ack(_)
-            | CommandsServerMessage::Ping(_)
-            | CommandsServerMessage::Pong(_) => {}
-            CommandsServerMessage::Unknown(unknown) => {
-                self.notify(format!(
-                    "ignored a message of unknown kind `{}`",
-                    unknown.tag
-                ));
+                Routed::Lease(lease) => {
+                    self.telescopes.update(|t| t.on_lease(&lease));
+                    self.lease_events.update(|events| {
+                        events.push(crate::state::export::LeaseRecord { at: now, lease })
+                    });
+                }
+                Routed::Account(account) => {
+                    self.identity.update(|me| me.account = Some(account));
+                }
+                Routed::Command { event, mine } => {
+                    self.log
+                        .update(|log| log.on_command_event(&event, mine, now));
+                }
+                Routed::Result(result) => {
+                    if let Some(lease_id) =
+                        self.log.with_untracked(|log| log.lease_granted(&result))
+                    {
+                        self.identity.update(|me| {
+                            me.leases.insert(lease_id);
+                        });
+                    }
+                    self.log.update(|log| log.on_result(&result, now));
+                }
+                Routed::CommandAck(id) => {
+                    self.log.update(|log| {
+                        log.on_ack(id);
+                    });
+                }
+                Routed::CommandError(error) => {
+                    let matched = self
+                        .log
+                        .try_update(|log| log.on_error(&error, now))
+                        .unwrap_or(false);
+                    if !matched {
+                        self.notify(format!("server error `{}`: {}", error.code, error.message));
+                    }
+                }
+                Routed::Notice(text) => self.notify(text),
             }
         }
     }
@@ -305,51 +335,24 @@ impl Console {
         });
     }
 
-    fn on_stream_message(&self, message: StreamServerMessage) {
-        let now = now_ms();
-        match message {
-            StreamServerMessage::TelescopeSnapshot(event) => {
-                let uid = event.snapshot.telescope_uid.clone();
-                self.telescopes.update(|t| t.on_snapshot(event.snapshot));
-                if self.selected.get_untracked().is_none() {
-                    self.selected.set(Some(uid));
-                }
-            }
-            StreamServerMessage::DeviceSnapshot(event) => {
-                let schedule = self
-                    .pending_devices
-                    .try_update_value(|p| p.push(event.snapshot, now))
-                    .unwrap_or_default();
-                let this = *self;
-                if schedule.frame {
-                    request_animation_frame(move || {
-                        this.apply_devices(PendingDevices::take_for_frame);
-                    });
-                }
-                if schedule.timer {
-                    set_timeout(
-                        move || this.apply_devices(PendingDevices::take_for_timer),
-                        DEVICE_BACKSTOP,
-                    );
-                }
-            }
-            StreamServerMessage::InstrumentSnapshot(event) => {
-                self.telemetry
-                    .update(|t| t.on_instrument(event.snapshot, now));
-            }
-            StreamServerMessage::ManualControlLease(event) => {
-                self.telescopes.update(|t| t.on_lease(&event.lease));
-                self.lease_events.update(|events| {
-                    events.push(crate::state::export::LeaseRecord {
-                        at: now,
-                        lease: event.lease,
-                    })
-                });
-            }
-            StreamServerMessage::Error(error) => {
-                self.notify(format!("stream error `{}`: {}", error.code, error.message));
-            }
-            _ => {}
+    /// Queues a device snapshot for the next animation frame (or the
+    /// backstop timer when no frame comes).
+    fn on_device(&self, snapshot: DeviceSnapshot, now: Millis) {
+        let schedule = self
+            .pending_devices
+            .try_update_value(|p| p.push(snapshot, now))
+            .unwrap_or_default();
+        let this = *self;
+        if schedule.frame {
+            request_animation_frame(move || {
+                this.apply_devices(PendingDevices::take_for_frame);
+            });
+        }
+        if schedule.timer {
+            set_timeout(
+                move || this.apply_devices(PendingDevices::take_for_timer),
+                DEVICE_BACKSTOP,
+            );
         }
     }
 
@@ -380,11 +383,17 @@ impl Console {
         });
         self.log
             .update(|log| log.begin(command_id, telescope_uid, command, now));
-        match self.send_commands(message) {
-            Ok(()) => {
-                self.log.update(|log| log.sent(command_id));
-                Ok(command_id)
-            }
+        // "Sent" means written to the socket: the transport says when, or
+        // that the link dropped first.
+        let log = self.log;
+        let delivered = move |delivery| {
+            log.try_update(|log| match delivery {
+                Delivery::Written => log.sent(command_id),
+                Delivery::NotWritten => log.not_written(command_id, now_ms()),
+            });
+        };
+        match self.send_commands_reporting(message, delivered) {
+            Ok(()) => Ok(command_id),
             Err(e) => {
                 self.log.update(|log| log.not_sent(command_id, &e, now));
                 Err(e)
@@ -394,11 +403,21 @@ impl Console {
 
     /// Asks the server to cancel a running command.
     pub fn cancel(&self, command_id: CommandId) -> Result<(), String> {
-        self.send_commands(CommandsClientMessage::CancelCommand(CancelCommand {
-            command_id,
-        }))?;
+        let log = self.log;
+        let delivered = move |delivery| {
+            if delivery == Delivery::NotWritten {
+                log.try_update(|log| log.cancel_not_written(command_id));
+            }
+        };
         self.log.update(|log| log.cancel_requested(command_id));
-        Ok(())
+        let sent = self.send_commands_reporting(
+            CommandsClientMessage::CancelCommand(CancelCommand { command_id }),
+            delivered,
+        );
+        if sent.is_err() {
+            self.log.update(|log| log.cancel_not_written(command_id));
+        }
+        sent
     }
 
     /// Abort: cancels every command of this tab that may still be running

@@ -902,3 +902,69 @@ async fn a_long_log_shows_a_page_at_a_time_and_the_page_holds_still() {
     .await;
     assert_eq!(shown().len(), 50);
 }
+
+#[wasm_bindgen_test]
+async fn a_cancel_the_server_refuses_leaves_another_clients_command_running() {
+    // On Siding Spring, like the owner's abort, so La Palma is left alone.
+    let astronomer = mount_console(ASTRONOMER);
+    astronomer.connect_to(SIDINGSPRING).await;
+    let watcher = mount_console(ASTRONOMER_2);
+    watcher.connect_to(SIDINGSPRING).await;
+    astronomer.acquire_lease().await;
+    astronomer.type_into("exposure-duration", "600");
+    let exposure = astronomer
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    astronomer
+        .wait_for_state(&exposure, "running", 5_000.0)
+        .await;
+    let entry = watcher
+        .wait_for("the exposure in the watcher's log", 5_000.0, || {
+            watcher.find(&format!("command-{exposure}"))
+        })
+        .await;
+    let cancel = entry
+        .query_selector("[data-testid=\"command-cancel\"]")
+        .expect("a valid selector")
+        .expect("the entry has a cancel button");
+    assert!(
+        cancel.has_attribute("hidden"),
+        "another account's command offers no Cancel to a mere astronomer"
+    );
+    // Asked anyway (as a stale view might): the server says `forbidden`, and
+    // that refuses the cancel, not the command.
+    let id = exposure.parse().expect("a command id");
+    watcher.console.cancel(id).expect("the cancel is sent");
+    watcher
+        .wait_for("the refused cancel to be shown", 5_000.0, || {
+            let text = watcher
+                .find(&format!("command-{exposure}"))?
+                .query_selector("[data-testid=\"cancel-refused\"]")
+                .ok()??
+                .text_content()?;
+            text.contains("forbidden").then_some(())
+        })
+        .await;
+    assert_eq!(
+        entry.get_attribute("data-state").as_deref(),
+        Some("running"),
+        "{}",
+        entry.text_content().unwrap_or_default()
+    );
+    assert!(watcher.console.log.with_untracked(|log| {
+        log.get(id)
+            .is_some_and(|e| e.state == CommandState::Sent && !e.cancel_requested)
+    }));
+    // The sender may cancel it.
+    astronomer
+        .get(&format!("command-{exposure}"))
+        .query_selector("[data-testid=command-cancel]")
+        .expect("a valid selector")
+        .expect("a running command has a Cancel button")
+        .unchecked_into::<leptos::web_sys::HtmlElement>()
+        .click();
+    astronomer
+        .wait_for_state(&exposure, "canceled", 10_000.0)
+        .await;
+    astronomer.release_lease().await;
+}

@@ -264,7 +264,7 @@ fn filter_options() -> Vec<(String, String, u32)> {
                     .map(|s| {
                         (
                             s.filter_id.clone(),
-                            s.name.clone(),
+                            crate::state::display::name(&s.name),
                             s.filter_wheel_position_id,
                         )
                     })

@@ -122,7 +122,7 @@ pub fn LeasePanel() -> impl IntoView {
             remaining_ms,
         }) => format!(
             "{} holds the lease{}{}.",
-            lease.holder,
+            crate::state::display::name(&lease.holder),
             lease.purpose.map(|p| format!(" ({p})")).unwrap_or_default(),
             remaining_ms
                 .map(|ms| format!(" for {} more", format_duration(ms)))
@@ -203,10 +203,10 @@ pub fn LeasePanel() -> impl IntoView {
                 <p id="lease-confirm-text">
                     {move || {
                         let holder = match view_of() {
-                            Some(LeaseView::Theirs { lease, .. }) => format!("{}'s", lease.holder),
+                            Some(LeaseView::Theirs { lease, .. }) => format!("{}'s", crate::state::display::name(&lease.holder)),
                             _ => "your".to_owned(),
                         };
-                        let telescope = console.telescope().map(|t| t.name).unwrap_or_default();
+                        let telescope = console.telescope().map(|t| crate::state::display::name(&t.name)).unwrap_or_default();
                         match confirming.get() {
                             Some(Confirm::Release) => format!(
                                 "Release your lease on {telescope}? Your running commands will be canceled."

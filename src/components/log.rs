@@ -9,6 +9,7 @@ use crate::components::pager::Pager;
 use crate::console::use_console;
 use crate::state::command_log::{CommandEntry, CommandState, Outcome};
 use crate::state::connection::http_url;
+use crate::state::display;
 use crate::state::paging::Pages;
 use crate::state::time::{format_clock, format_duration};
 
@@ -61,9 +62,19 @@ fn LogEntry(
     let field =
         move |f: fn(&CommandEntry) -> String| move || entry().map(|e| f(&e)).unwrap_or_default();
     let state_class = move || entry().map(|e| state_class(&e.state)).unwrap_or("unknown");
-    // An unknown outcome may still be running: it can be canceled too.
-    let cancelable =
-        move || entry().is_some_and(|e| e.state.is_running() || e.state == CommandState::Unknown);
+    // Offered only where the server lets this user cancel; an unknown
+    // outcome may still be running, so it can be canceled too.
+    let cancelable = move || {
+        entry().is_some_and(|e| {
+            let access = e.telescope_uid.as_ref().and_then(|uid| {
+                console
+                    .telescopes
+                    .with(|t| t.get(uid).map(|t| t.access.clone()))
+            });
+            let me = console.identity.with(|i| i.account.clone());
+            e.cancelable_by(me.as_deref(), access)
+        })
+    };
     let cancel_pending = move || entry().is_some_and(|e| e.cancel_requested);
     let cancel = move |_| {
         if let Err(e) = console.cancel(id) {
@@ -109,15 +120,27 @@ fn LogEntry(
                     "Cancel"
                 </button>
             </div>
+            <p class="log-error" data-testid="cancel-refused" hidden=move || entry().is_none_or(|e| e.cancel_refused.is_none())>
+                {move || {
+                    entry()
+                        .and_then(|e| e.cancel_refused)
+                        .map(|body| format!("cancel refused: {}: {} — the command keeps running", display::id(&body.code.to_string()), display::message(&body.message)))
+                        .unwrap_or_default()
+                }}
+            </p>
             <p class="log-error" data-testid="command-error" hidden=move || entry().and_then(|e| e.advice()).is_none()>
                 {move || {
                     entry()
                         .and_then(|e| match &e.state {
                             CommandState::Error(body) => Some(format!(
-                                "{}: {} — {}",
-                                body.code,
-                                body.message,
-                                e.advice().unwrap_or_default()
+                                "{}: {} — {}{}",
+                                display::id(&body.code.to_string()),
+                                display::message(&body.message),
+                                e.advice().unwrap_or_default(),
+                                body.details
+                                    .as_ref()
+                                    .map(|d| format!(" (details: {})", display::details(d)))
+                                    .unwrap_or_default()
                             )),
                             _ => None,
                         })
@@ -138,6 +161,7 @@ fn state_class(state: &CommandState) -> &'static str {
         CommandState::Error(_) => "error",
         CommandState::Canceled => "canceled",
         CommandState::Unknown => "unknown",
+        CommandState::Unfollowed => "unfollowed",
     }
 }
 
@@ -147,18 +171,17 @@ fn OutcomeView(
     /// The typed result data.
     outcome: Outcome,
 ) -> impl IntoView {
-    use skydeck_astro::sexagesimal::{format_dec_dms, format_ra_hms};
     let console = use_console();
     match outcome {
         Outcome::None => ().into_any(),
         Outcome::Mount(m) => view! {
             <p class="outcome" data-testid="outcome-mount">
                 {format!(
-                    "At RA {} Dec {} (alt {:.1}°, az {:.1}°)",
-                    format_ra_hms(m.ra_deg, 1),
-                    format_dec_dms(m.dec_deg, 0),
-                    m.alt_deg,
-                    m.az_deg
+                    "At RA {} Dec {} (alt {}, az {})",
+                    display::ra(m.ra_deg),
+                    display::dec(m.dec_deg),
+                    display::alt(m.alt_deg, 1),
+                    display::az(m.az_deg, 1)
                 )}
             </p>
         }
@@ -170,17 +193,17 @@ fn OutcomeView(
                     <img
                         data-testid="exposure-preview"
                         src=src
-                        alt=format!("Preview of exposure {}", e.exposure_id)
+                        alt=format!("Preview of exposure {}", display::id(&e.exposure_id))
                         width="256"
                         height="256"
                     />
                     <figcaption>
                         {format!(
-                            "{} · {} s · bin {} · {} · {}×{}",
-                            e.exposure_id,
-                            e.duration_s,
+                            "{} · {} · bin {} · {} · {}×{}",
+                            display::id(&e.exposure_id),
+                            display::seconds(e.duration_s),
                             e.binning,
-                            e.filter_id.as_deref().unwrap_or("no filter"),
+                            e.filter_id.as_deref().map(display::name).unwrap_or_else(|| "no filter".into()),
                             e.width,
                             e.height
                         )}
@@ -192,9 +215,9 @@ fn OutcomeView(
         Outcome::Autofocus(a) => view! {
             <p class="outcome" data-testid="outcome-autofocus">
                 {format!(
-                    "Best focus {:.0} µm (HFR {:.2} px) from {} samples",
-                    a.best_position_um,
-                    a.best_hfr_px,
+                    "Best focus {} (HFR {}) from {} samples",
+                    display::microns(a.best_position_um),
+                    display::pixels(a.best_hfr_px),
                     a.samples.len()
                 )}
             </p>
@@ -202,26 +225,26 @@ fn OutcomeView(
         .into_any(),
         Outcome::Lease(l) => view! {
             <p class="outcome" data-testid="outcome-lease">
-                {format!("Lease {} granted for {} s", l.lease_id, l.duration_s)}
+                {format!("Lease {} granted for {}", l.lease_id, display::seconds(l.duration_s))}
             </p>
         }
         .into_any(),
         Outcome::Focuser(f) => view! {
-            <p class="outcome" data-testid="outcome-focuser">{format!("Focuser at {:.0} µm", f.position_um)}</p>
+            <p class="outcome" data-testid="outcome-focuser">{format!("Focuser at {}", display::microns(f.position_um))}</p>
         }
         .into_any(),
         Outcome::Rotator(r) => view! {
-            <p class="outcome" data-testid="outcome-rotator">{format!("Rotator at {:.1}°", r.angle_deg)}</p>
+            <p class="outcome" data-testid="outcome-rotator">{format!("Rotator at {}", display::angle(r.angle_deg))}</p>
         }
         .into_any(),
         Outcome::FilterWheel(w) => view! {
             <p class="outcome" data-testid="outcome-filter">
-                {format!("Slot {}: {}", w.filter_wheel_position_id, w.filter_id)}
+                {format!("Slot {}: {}", w.filter_wheel_position_id, display::name(&w.filter_id))}
             </p>
         }
         .into_any(),
         Outcome::Unreadable(why) => view! {
-            <p class="outcome unreadable">{format!("Result data not understood: {why}")}</p>
+            <p class="outcome unreadable">{format!("Result data not understood: {}", display::message(&why))}</p>
         }
         .into_any(),
     }

@@ -2,9 +2,9 @@
 //! out when stale (no update for 10 s, or the stream socket down).
 
 use leptos::prelude::*;
-use skydeck_astro::sexagesimal::{format_dec_dms, format_ra_hms};
 
 use crate::console::use_console;
+use crate::state::display;
 use crate::state::telemetry::{DeviceSet, Stamped};
 use crate::state::time::format_duration;
 
@@ -105,14 +105,14 @@ fn MountCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.mount.clone()
             body=|m| view! {
                 <dl>
-                    {row("RA", format_ra_hms(m.ra_deg, 1), "live-mount-ra")}
-                    {row("Dec", format_dec_dms(m.dec_deg, 0), "live-mount-dec")}
-                    {row("Alt", format!("{:.2}°", m.alt_deg), "live-mount-alt")}
-                    {row("Az", format!("{:.2}°", m.az_deg), "live-mount-az")}
+                    {row("RA", display::ra(m.ra_deg), "live-mount-ra")}
+                    {row("Dec", display::dec(m.dec_deg), "live-mount-dec")}
+                    {row("Alt", display::alt(m.alt_deg, 2), "live-mount-alt")}
+                    {row("Az", display::az(m.az_deg, 2), "live-mount-az")}
                     {row("Slewing", yes_no(m.slewing), "live-mount-slewing")}
                     {row("Tracking", yes_no(m.tracking), "live-mount-tracking")}
                     {row("Parked", yes_no(m.parked), "live-mount-parked")}
-                    {row("Target", m.target.as_ref().map(|t| t.describe()).unwrap_or_else(|| "none".into()), "live-mount-target")}
+                    {row("Target", m.target.as_ref().map(|t| display::message(&t.describe())).unwrap_or_else(|| "none".into()), "live-mount-target")}
                 </dl>
             }
         />
@@ -128,9 +128,9 @@ fn FocuserCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.focuser.clone()
             body=|f| view! {
                 <dl>
-                    {row("Position", format!("{:.0} µm", f.position_um), "live-focuser-position")}
+                    {row("Position", display::microns(f.position_um), "live-focuser-position")}
                     {row("Moving", yes_no(f.moving), "live-focuser-moving")}
-                    {row("Temperature", format!("{:.1} °C", f.temperature_c), "live-focuser-temperature")}
+                    {row("Temperature", display::celsius(f.temperature_c), "live-focuser-temperature")}
                 </dl>
             }
         />
@@ -145,11 +145,12 @@ fn CameraCard() -> impl IntoView {
             testid="snapshot-camera"
             pick=|d: &DeviceSet| d.camera.clone()
             body=|c| {
-                let progress = (c.exposure_progress.clamp(0.0, 1.0) * 100.0).round();
+                let (fraction, shown) = display::progress(c.exposure_progress);
+                let progress = (fraction * 100.0).round();
                 view! {
                     <dl>
                         {row("State", c.exposure_state.to_string(), "live-camera-state")}
-                        {row("Sensor", format!("{:.1} °C, cooler {}", c.temperature_c, if c.cooler_on { "on" } else { "off" }), "live-camera-temperature")}
+                        {row("Sensor", format!("{}, cooler {}", display::celsius(c.temperature_c), if c.cooler_on { "on" } else { "off" }), "live-camera-temperature")}
                     </dl>
                     <progress
                         data-testid="live-camera-progress"
@@ -157,7 +158,7 @@ fn CameraCard() -> impl IntoView {
                         max="100"
                         value=progress.to_string()
                     >
-                        {format!("{progress}%")}
+                        {shown.to_string()}
                     </progress>
                 }
             }
@@ -177,7 +178,7 @@ fn FilterWheelCard() -> impl IntoView {
                     {row(
                         "Filter",
                         w.current()
-                            .map(|s| format!("{} ({})", s.name, s.filter_id))
+                            .map(|s| format!("{} ({})", display::name(&s.name), display::name(&s.filter_id)))
                             .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id)),
                         "live-filter-current",
                     )}
@@ -197,7 +198,7 @@ fn RotatorCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.rotator.clone()
             body=|r| view! {
                 <dl>
-                    {row("Angle", format!("{:.1}°", r.angle_deg), "live-rotator-angle")}
+                    {row("Angle", display::angle(r.angle_deg), "live-rotator-angle")}
                     {row("Moving", yes_no(r.moving), "live-rotator-moving")}
                 </dl>
             }

@@ -4,11 +4,16 @@ use leptos::prelude::*;
 use skynet_protocol::{TelescopeSnapshot, TelescopeUid};
 
 use crate::console::use_console;
+use crate::state::display;
 
 /// A line for the picker: authority and lease holder.
 pub fn authority_line(t: &TelescopeSnapshot) -> String {
     match &t.lease {
-        Some(lease) => format!("{} · lease held by {}", t.control_authority, lease.holder),
+        Some(lease) => format!(
+            "{} · lease held by {}",
+            t.control_authority,
+            display::name(&lease.holder)
+        ),
         None => format!("{} control · no lease", t.control_authority),
     }
 }
@@ -71,7 +76,7 @@ fn TelescopeItem(
                 on:click=pick
             >
                 <span class="telescope-name">
-                    {move || snapshot.get().map(|t| t.name).unwrap_or_default()}
+                    {move || snapshot.get().map(|t| display::name(&t.name)).unwrap_or_default()}
                 </span>
                 <span class="telescope-access">
                     {move || snapshot.get().map(|t| format!("your access: {}", t.access)).unwrap_or_default()}

@@ -111,7 +111,8 @@ pub fn Workflows() -> impl IntoView {
         None => Some("Pick a telescope.".to_owned()),
         Some(t) if !may_lease(&t) => Some(format!(
             "Your access to {} is `{}`: workflows need a lease.",
-            t.name, t.access
+            crate::state::display::name(&t.name),
+            t.access
         )),
         Some(_) => None,
     };

@@ -3,13 +3,14 @@
 //! (async-lsp's map of outgoing requests by id). Nothing here ever re-sends.
 
 use skynet_protocol::{
-    AutofocusData, Command, CommandEvent, CommandId, CommandResult, CommandStatus, ErrorBody,
-    ErrorCode, ErrorMessage, ExposureData, FilterWheelResultData, FocuserResultData, LeaseData,
-    MountResultData, RotatorResultData, TelescopeUid,
+    Access, AutofocusData, Command, CommandEvent, CommandId, CommandResult, CommandStatus,
+    ErrorBody, ErrorCode, ErrorMessage, ExposureData, FilterWheelResultData, FocuserResultData,
+    LeaseData, MountResultData, RotatorResultData, TelescopeUid,
 };
 
 use std::collections::HashMap;
 
+use super::display;
 use super::time::{parse_rfc3339, Millis};
 
 /// Where a command is. `Sending` and `Sent` are running; the rest are final,
@@ -28,6 +29,9 @@ pub enum CommandState {
     Canceled,
     /// The socket dropped before a result came: it may or may not have run.
     Unknown,
+    /// Another client's command that was running when the link dropped:
+    /// this tab stopped following it (a late result still resolves it).
+    Unfollowed,
 }
 
 impl CommandState {
@@ -45,7 +49,13 @@ impl CommandState {
             Self::Error(_) => "error",
             Self::Canceled => "canceled",
             Self::Unknown => "outcome unknown",
+            Self::Unfollowed => "not followed while disconnected",
         }
+    }
+
+    /// Running, or not known to have stopped (after a dropped link).
+    pub fn may_be_running(&self) -> bool {
+        self.is_running() || matches!(self, Self::Unknown | Self::Unfollowed)
     }
 }
 
@@ -64,18 +74,19 @@ pub enum Sender {
 }
 
 impl Sender {
-    /// For the sender column.
+    /// For the sender column (bounded: the account and client come from the
+    /// server).
     pub fn label(&self) -> String {
         match self {
             Self::ThisTab => "this tab".into(),
             Self::Other {
                 account: Some(account),
                 ..
-            } => account.clone(),
+            } => display::name(account),
             Self::Other {
                 client: Some(client),
                 ..
-            } => client.clone(),
+            } => display::name(client),
             Self::Other { .. } => "another client".into(),
         }
     }
@@ -100,8 +111,19 @@ pub struct CommandEntry {
     pub state: CommandState,
     /// The result, once it came.
     pub result: Option<CommandResult>,
-    /// A cancel was asked for.
+    /// A cancel was asked for (and not refused).
     pub cancel_requested: bool,
+    /// This tab's publish has had no answer yet: an `error` naming the
+    /// command may be its refusal. Cleared by the command event, an `ack`
+    /// (a cancel accepted), the result or the refusal.
+    pub publish_pending: bool,
+    /// Cancels sent and not yet answered (`ack` or `error`).
+    pub cancels_pending: u32,
+    /// The server's answer to the last refused cancel.
+    pub cancel_refused: Option<ErrorBody>,
+    /// This tab's publish frame was written to the socket (or the command
+    /// came from elsewhere).
+    pub written: bool,
 }
 
 impl CommandEntry {
@@ -109,15 +131,15 @@ impl CommandEntry {
     pub fn command_type(&self) -> String {
         self.command
             .as_ref()
-            .map(|c| c.tag().to_owned())
+            .map(|c| display::id(c.tag()))
             .unwrap_or_else(|| "?".into())
     }
 
-    /// The payload in one line.
+    /// The payload in one line, bounded.
     pub fn summary(&self) -> String {
         self.command
             .as_ref()
-            .map(Command::summary)
+            .map(|c| display::message(&c.summary()))
             .unwrap_or_default()
     }
 
@@ -167,6 +189,20 @@ impl CommandEntry {
         }
     }
 
+    /// Whether the server lets this user cancel it (the simulator's rule:
+    /// its sender's account, or an owner or operator of the telescope), and
+    /// it may still be running.
+    pub fn cancelable_by(&self, me: Option<&str>, access: Option<Access>) -> bool {
+        let may = match &self.sender {
+            Sender::ThisTab => true,
+            Sender::Other { account, .. } => {
+                access.is_some_and(|a| a.has_standing_authority())
+                    || (me.is_some() && account.as_deref() == me)
+            }
+        };
+        may && self.state.may_be_running()
+    }
+
     /// What the user should do about an error, in words.
     pub fn advice(&self) -> Option<String> {
         let CommandState::Error(body) = &self.state else {
@@ -176,14 +212,15 @@ impl CommandEntry {
     }
 }
 
-/// What to do about an error body.
+/// What to do about an error body, bounded (its details and message come
+/// from the server).
 pub fn advice_for(body: &ErrorBody) -> String {
     let detail = |key: &str| {
         body.details
             .as_ref()
             .and_then(|d| d.get(key))
             .and_then(|v| v.as_str())
-            .map(str::to_owned)
+            .map(display::name)
     };
     match &body.code {
         ErrorCode::Forbidden => {
@@ -217,7 +254,7 @@ pub fn advice_for(body: &ErrorBody) -> String {
         ErrorCode::NotCancelable => "It can no longer be canceled.".into(),
         ErrorCode::NotFound => "The server does not know that command.".into(),
         ErrorCode::Internal => "The server failed: try again later.".into(),
-        ErrorCode::Other(_) => body.message.clone(),
+        ErrorCode::Other(_) => display::message(&body.message),
     }
 }
 
@@ -313,12 +350,17 @@ impl CommandLog {
             state: CommandState::Sending,
             result: None,
             cancel_requested: false,
+            publish_pending: true,
+            cancels_pending: 0,
+            cancel_refused: None,
+            written: false,
         });
     }
 
     /// The frame was written to the socket.
     pub fn sent(&mut self, id: CommandId) {
         if let Some(entry) = self.get_mut(id) {
+            entry.written = true;
             if entry.state == CommandState::Sending {
                 entry.state = CommandState::Sent;
             }
@@ -328,6 +370,7 @@ impl CommandLog {
     /// The frame could not be sent (socket not open): the command did not leave.
     pub fn not_sent(&mut self, id: CommandId, reason: &str, now: Millis) {
         if let Some(entry) = self.get_mut(id) {
+            entry.publish_pending = false;
             entry.state = CommandState::Error(ErrorBody::new(
                 ErrorCode::Other("not_sent".into()),
                 format!("not sent: {reason}"),
@@ -336,10 +379,42 @@ impl CommandLog {
         }
     }
 
-    /// An `error` message answering a publish (`forbidden`, `invalid_message`,
-    /// `duplicate_command_id`, ...): the command did not run. Returns whether
-    /// it matched a command of the log. An error answering a cancel
-    /// (`not_cancelable`, `not_found`) only clears the cancel request.
+    /// The transport reports that the link dropped before this command's
+    /// frame was written: it never left, whatever the drop made of it.
+    pub fn not_written(&mut self, id: CommandId, now: Millis) {
+        let Some(entry) = self.get_mut(id) else {
+            return;
+        };
+        let unsent = entry.state == CommandState::Sending
+            || (entry.state == CommandState::Unknown && !entry.written);
+        if entry.sender == Sender::ThisTab && unsent {
+            entry.publish_pending = false;
+            entry.state = CommandState::Error(ErrorBody::new(
+                ErrorCode::Other("not_sent".into()),
+                "not sent: the link dropped before it was written",
+            ));
+            entry.finished_at = Some(now);
+        }
+    }
+
+    /// The link dropped before a cancel of `id` was written: it is no longer
+    /// asked (nor answered).
+    pub fn cancel_not_written(&mut self, id: CommandId) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.cancels_pending = entry.cancels_pending.saturating_sub(1);
+            entry.cancel_requested = entry.cancels_pending > 0;
+        }
+    }
+
+    /// An `error` naming a command: the refusal of this tab's publish
+    /// (`forbidden`, `invalid_message`, ...: the command did not run) or of
+    /// one of its cancels (any code: the cancel is cleared, the command keeps
+    /// running). The server answers one socket's frames in order, so errors
+    /// are matched to the command's outstanding requests in the order they
+    /// were sent: the publish first, then each cancel. A publish succeeds
+    /// silently, so while it is unconfirmed and a cancel is out too, only
+    /// `not_found` and `not_cancelable` (which a publish never answers) are
+    /// the cancel's. Returns whether it matched an outstanding request.
     pub fn on_error(&mut self, error: &ErrorMessage, now: Millis) -> bool {
         let Some(id) = error
             .id
@@ -351,18 +426,44 @@ impl CommandLog {
         let Some(entry) = self.get_mut(id) else {
             return false;
         };
-        match error.code {
-            ErrorCode::NotCancelable | ErrorCode::NotFound if entry.cancel_requested => {
-                entry.cancel_requested = false;
-            }
+        let cancel_code = matches!(error.code, ErrorCode::NotCancelable | ErrorCode::NotFound);
+        let publishes = match (entry.publish_pending, entry.cancels_pending > 0) {
+            (false, false) => return false,
+            (true, false) => true,
+            (false, true) => false,
+            (true, true) => !cancel_code,
+        };
+        if publishes {
+            entry.publish_pending = false;
             // A duplicate id means the first publish stands: this one says
             // nothing of its outcome.
-            ErrorCode::DuplicateCommandId if !entry.state.is_running() => {}
-            _ => {
-                entry.state = CommandState::Error(error.body());
-                entry.finished_at = Some(now);
+            if error.code == ErrorCode::DuplicateCommandId && !entry.state.is_running() {
+                return true;
             }
+            entry.state = CommandState::Error(error.body());
+            entry.finished_at = Some(now);
+        } else {
+            // A cancel answered at all means the publish was accepted.
+            entry.publish_pending = false;
+            entry.cancels_pending -= 1;
+            entry.cancel_requested = entry.cancels_pending > 0;
+            entry.cancel_refused = Some(error.body());
         }
+        true
+    }
+
+    /// An `ack` naming a command: a cancel of it was accepted (its `canceled`
+    /// result follows), so its publish was too. Returns whether it matched.
+    pub fn on_ack(&mut self, id: CommandId) -> bool {
+        let Some(entry) = self.get_mut(id) else {
+            return false;
+        };
+        if entry.cancels_pending == 0 {
+            return false;
+        }
+        entry.cancels_pending -= 1;
+        entry.publish_pending = false;
+        entry.cancel_refused = None;
         true
     }
 
@@ -371,6 +472,7 @@ impl CommandLog {
     /// the Origin's session id.
     pub fn on_command_event(&mut self, event: &CommandEvent, is_mine: bool, now: Millis) {
         if let Some(entry) = self.get_mut(event.command_id) {
+            entry.publish_pending = false;
             if entry.state == CommandState::Sending {
                 entry.state = CommandState::Sent;
             }
@@ -393,6 +495,10 @@ impl CommandLog {
             state: CommandState::Sent,
             result: None,
             cancel_requested: false,
+            publish_pending: false,
+            cancels_pending: 0,
+            cancel_refused: None,
+            written: true,
         });
     }
 
@@ -426,6 +532,10 @@ impl CommandLog {
                 state: CommandState::Sent,
                 result: None,
                 cancel_requested: false,
+                publish_pending: false,
+                cancels_pending: 0,
+                cancel_refused: None,
+                written: true,
             });
         }
         if let Some(entry) = self.get_mut(result.command_id) {
@@ -433,26 +543,54 @@ impl CommandLog {
             entry.finished_at = Some(now);
             entry.result = Some(result.clone());
             entry.cancel_requested = false;
+            entry.publish_pending = false;
         }
     }
 
     /// The commands socket dropped: every command of this tab that was running
-    /// now has an unknown outcome. Nothing is re-sent.
+    /// now has an unknown outcome; another client's running ones are no
+    /// longer followed. Answers to outstanding requests will not come.
+    /// Nothing is re-sent. Returns how many of this tab's were marked.
     pub fn on_disconnect(&mut self) -> usize {
         let mut marked = 0;
         for entry in &mut self.entries {
+            entry.publish_pending = false;
+            entry.cancels_pending = 0;
+            entry.cancel_requested = false;
             if entry.state.is_running() {
-                entry.state = CommandState::Unknown;
-                marked += 1;
+                if entry.sender == Sender::ThisTab {
+                    entry.state = CommandState::Unknown;
+                    marked += 1;
+                } else {
+                    entry.state = CommandState::Unfollowed;
+                }
             }
         }
         marked
+    }
+
+    /// The lease a result grants to this tab: the `ok` result of this tab's
+    /// acquire or renew, with readable data.
+    pub fn lease_granted(&self, result: &CommandResult) -> Option<skynet_protocol::LeaseId> {
+        let entry = self.get(result.command_id)?;
+        let acquire = matches!(
+            entry.command,
+            Some(Command::LeaseAcquire(_) | Command::LeaseRenew(_))
+        );
+        if entry.sender != Sender::ThisTab || !acquire {
+            return None;
+        }
+        match result.data_as::<LeaseData>()? {
+            Ok(data) => Some(data.lease_id),
+            Err(_) => None,
+        }
     }
 
     /// A cancel was sent for `id`.
     pub fn cancel_requested(&mut self, id: CommandId) {
         if let Some(entry) = self.get_mut(id) {
             entry.cancel_requested = true;
+            entry.cancels_pending += 1;
         }
     }
 }
@@ -462,7 +600,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use skynet_protocol::{
-        LeaseAcquire, MountTrack, Origin, SubscriptionId, TargetPosition, Timestamp,
+        Access, LeaseAcquire, MountTrack, Origin, SubscriptionId, TargetPosition, Timestamp,
     };
 
     fn telescope() -> TelescopeUid {
@@ -621,6 +759,150 @@ mod tests {
         assert!(!entry.cancel_requested);
     }
 
+    fn error(code: ErrorCode, id: CommandId) -> ErrorMessage {
+        ErrorMessage {
+            code,
+            message: "refused".into(),
+            details: None,
+            id: Some(id.to_string()),
+        }
+    }
+
+    fn other_clients(log: &mut CommandLog, id: CommandId) {
+        log.on_command_event(
+            &CommandEvent {
+                subscription_id: SubscriptionId("commands".into()),
+                command_id: id,
+                telescope_uid: telescope(),
+                command: track(),
+                origin: None,
+                published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+                account: Some("dev-astronomer-2".into()),
+            },
+            false,
+            0.0,
+        );
+    }
+
+    #[test]
+    fn any_error_answering_a_cancel_clears_it_and_leaves_the_command_running() {
+        // Another client's command, canceled from here: the cancel is the
+        // only request of this tab for it, so `forbidden` is the cancel's.
+        let mut log = CommandLog::new();
+        let theirs = CommandId::new_v4();
+        other_clients(&mut log, theirs);
+        log.cancel_requested(theirs);
+        assert!(log.on_error(&error(ErrorCode::Forbidden, theirs), 1.0));
+        let entry = log.get(theirs).unwrap();
+        assert_eq!(
+            entry.state,
+            CommandState::Sent,
+            "the cancel failed, not the command"
+        );
+        assert!(!entry.cancel_requested);
+        assert_eq!(entry.advice(), None);
+
+        // This tab's command, accepted (seen on the command stream), then a
+        // cancel answered by `internal`: still running.
+        let mine = CommandId::new_v4();
+        log.begin(mine, telescope(), track(), 0.0);
+        log.sent(mine);
+        log.on_command_event(
+            &CommandEvent {
+                subscription_id: SubscriptionId("commands".into()),
+                command_id: mine,
+                telescope_uid: telescope(),
+                command: track(),
+                origin: None,
+                published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+                account: None,
+            },
+            true,
+            1.0,
+        );
+        log.cancel_requested(mine);
+        assert!(log.on_error(&error(ErrorCode::Internal, mine), 2.0));
+        assert_eq!(log.get(mine).unwrap().state, CommandState::Sent);
+        assert!(!log.get(mine).unwrap().cancel_requested);
+    }
+
+    #[test]
+    fn errors_match_a_commands_requests_in_the_order_they_were_sent() {
+        // Publish then cancel before the command stream confirmed the
+        // publish: a `forbidden` is the publish's (it comes first), the
+        // `not_found` that follows is the cancel's.
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.sent(id);
+        log.cancel_requested(id);
+        assert!(log.on_error(&error(ErrorCode::Forbidden, id), 1.0));
+        assert!(
+            matches!(&log.get(id).unwrap().state, CommandState::Error(b) if b.code == ErrorCode::Forbidden)
+        );
+        assert!(log.on_error(&error(ErrorCode::NotFound, id), 2.0));
+        let entry = log.get(id).unwrap();
+        assert!(matches!(&entry.state, CommandState::Error(b) if b.code == ErrorCode::Forbidden));
+        assert!(!entry.cancel_requested);
+
+        // Publish accepted silently, cancel refused as finished before the
+        // command event arrived: the command is not failed by it.
+        let late = CommandId::new_v4();
+        log.begin(late, telescope(), track(), 0.0);
+        log.sent(late);
+        log.cancel_requested(late);
+        assert!(log.on_error(&error(ErrorCode::NotCancelable, late), 3.0));
+        assert_eq!(log.get(late).unwrap().state, CommandState::Sent);
+
+        // An ack answers a cancel and proves the publish stood: a later
+        // error is the second cancel's.
+        let acked = CommandId::new_v4();
+        log.begin(acked, telescope(), track(), 0.0);
+        log.sent(acked);
+        log.cancel_requested(acked);
+        log.cancel_requested(acked);
+        assert!(log.on_ack(acked));
+        assert!(log.get(acked).unwrap().cancel_requested);
+        assert!(log.on_error(&error(ErrorCode::Internal, acked), 4.0));
+        assert_eq!(log.get(acked).unwrap().state, CommandState::Sent);
+        // Nothing outstanding: an error naming it is not this log's to place.
+        assert!(!log.on_error(&error(ErrorCode::Internal, acked), 5.0));
+    }
+
+    #[test]
+    fn cancel_is_offered_for_this_tab_and_otherwise_only_with_the_servers_rule() {
+        let mut log = CommandLog::new();
+        let (mine, theirs) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(mine, telescope(), track(), 0.0);
+        log.sent(mine);
+        other_clients(&mut log, theirs);
+        let mine = log.get(mine).unwrap();
+        let theirs = log.get(theirs).unwrap();
+        assert!(mine.cancelable_by(None, Some(Access::Astronomer)));
+        assert!(!theirs.cancelable_by(Some("dev-astronomer"), Some(Access::Astronomer)));
+        assert!(!theirs.cancelable_by(None, None));
+        assert!(theirs.cancelable_by(Some("dev-owner"), Some(Access::Owner)));
+        assert!(theirs.cancelable_by(Some("dev-operator"), Some(Access::Operator)));
+        // The same account in another tab sent it: the server lets it cancel.
+        assert!(theirs.cancelable_by(Some("dev-astronomer-2"), Some(Access::Astronomer)));
+    }
+
+    #[test]
+    fn a_disconnect_marks_only_this_tabs_commands_unknown() {
+        let mut log = CommandLog::new();
+        let (mine, theirs) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(mine, telescope(), track(), 0.0);
+        log.sent(mine);
+        other_clients(&mut log, theirs);
+        assert_eq!(log.on_disconnect(), 1, "counts this tab's only");
+        assert_eq!(log.get(mine).unwrap().state, CommandState::Unknown);
+        let entry = log.get(theirs).unwrap();
+        assert_ne!(entry.state, CommandState::Unknown);
+        assert_eq!(entry.state.label(), "not followed while disconnected");
+        log.on_result(&result(theirs, CommandStatus::Ok, json!({})), 9.0);
+        assert_eq!(log.get(theirs).unwrap().state, CommandState::Ok);
+    }
+
     #[test]
     fn a_disconnect_makes_running_commands_unknown_until_their_result() {
         let mut log = CommandLog::new();
@@ -694,6 +976,89 @@ mod tests {
             matches!(&entry.state, CommandState::Error(b) if b.message.contains("reconnecting"))
         );
         assert_eq!(log.on_disconnect(), 0);
+    }
+
+    #[test]
+    fn a_frame_the_link_dropped_before_writing_is_not_sent_never_unknown_or_resent() {
+        let mut log = CommandLog::new();
+        let (queued, written) = (CommandId::new_v4(), CommandId::new_v4());
+        log.begin(queued, telescope(), track(), 0.0);
+        log.begin(written, telescope(), track(), 0.0);
+        log.sent(written);
+        // The link drops: the transport reports the queued frame unwritten,
+        // before or after the log hears of the drop.
+        log.on_disconnect();
+        log.not_written(queued, 5.0);
+        let entry = log.get(queued).unwrap();
+        assert!(
+            matches!(&entry.state, CommandState::Error(b) if b.message == "not sent: the link dropped before it was written"),
+            "{:?}",
+            entry.state
+        );
+        assert_eq!(entry.finished_at, Some(5.0));
+        assert_eq!(log.get(written).unwrap().state, CommandState::Unknown);
+        // A written frame's command is never turned into "not sent".
+        log.not_written(written, 6.0);
+        assert_eq!(log.get(written).unwrap().state, CommandState::Unknown);
+        assert_eq!(log.running_mine().count(), 0);
+    }
+
+    #[test]
+    fn a_cancel_the_link_dropped_before_writing_is_no_longer_asked() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        log.begin(id, telescope(), track(), 0.0);
+        log.sent(id);
+        log.cancel_requested(id);
+        log.cancel_not_written(id);
+        let entry = log.get(id).unwrap();
+        assert!(!entry.cancel_requested);
+        assert_eq!(entry.cancels_pending, 0);
+        assert_eq!(entry.state, CommandState::Sent);
+    }
+
+    #[test]
+    fn absurd_server_text_in_an_entry_is_shown_bounded_and_flagged() {
+        let mut log = CommandLog::new();
+        let id = CommandId::new_v4();
+        let huge = "H".repeat(1_000_000);
+        let mut r = result(id, CommandStatus::Error, json!(null));
+        r.error = Some(
+            ErrorBody::new(ErrorCode::LeaseHeld, huge.clone())
+                .with_details(json!({ "holder": huge.clone() })),
+        );
+        log.on_result(&r, 1.0);
+        let advice = log.get(id).unwrap().advice().unwrap();
+        assert!(advice.len() < 400, "advice is {} bytes", advice.len());
+        assert!(advice.contains("(out of range)"), "{}", &advice[..100]);
+
+        let mut r = result(CommandId::new_v4(), CommandStatus::Error, json!(null));
+        r.error = Some(ErrorBody::new(ErrorCode::Other(huge.clone()), huge.clone()));
+        log.on_result(&r, 1.0);
+        let advice = log.get(r.command_id).unwrap().advice().unwrap();
+        assert!(advice.len() < 400, "advice is {} bytes", advice.len());
+
+        let theirs = CommandId::new_v4();
+        log.on_command_event(
+            &CommandEvent {
+                subscription_id: SubscriptionId("commands".into()),
+                command_id: theirs,
+                telescope_uid: telescope(),
+                command: Command::MountTrack(MountTrack {
+                    target: TargetPosition::catalog(&huge),
+                    offset_pattern: None,
+                }),
+                origin: None,
+                published_at: Timestamp("1970-01-01T00:00:02Z".into()),
+                account: Some(huge.clone()),
+            },
+            false,
+            0.0,
+        );
+        let entry = log.get(theirs).unwrap();
+        assert!(entry.sender.label().len() < 200);
+        assert!(entry.sender.label().ends_with("(out of range)"));
+        assert!(entry.summary().len() < 400);
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 pub mod command_log;
 pub mod connection;
+pub mod display;
 pub mod export;
 pub mod forms;
 pub mod paging;
 pub mod plot;
+pub mod routing;
 pub mod safety;
 pub mod shortcuts;
 pub mod sky;

@@ -148,18 +148,20 @@ pub fn authority(telescope: &TelescopeSnapshot, me: &Identity, now: Millis) -> R
     if !telescope.access.may_lease() {
         return Err(format!(
             "Your access to {} is `{}`: you may watch but not command.",
-            telescope.name, telescope.access
+            super::display::name(&telescope.name),
+            telescope.access
         ));
     }
     match LeaseView::of(telescope, me, now) {
         LeaseView::Mine { .. } => Ok(()),
         LeaseView::Theirs { lease, .. } => Err(format!(
             "{} holds the manual control lease on {}.",
-            lease.holder, telescope.name
+            super::display::name(&lease.holder),
+            super::display::name(&telescope.name)
         )),
         LeaseView::Free => Err(format!(
             "Acquire a manual control lease on {} first.",
-            telescope.name
+            super::display::name(&telescope.name)
         )),
     }
 }

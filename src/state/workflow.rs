@@ -386,7 +386,7 @@ impl Workflow {
                 now,
             ),
             (CommandState::Canceled, _) => self.fail("canceled".into(), now),
-            (CommandState::Unknown, _) => self.fail(
+            (CommandState::Unknown | CommandState::Unfollowed, _) => self.fail(
                 "the connection dropped: its outcome is unknown, so the workflow stopped".into(),
                 now,
             ),

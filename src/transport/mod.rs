@@ -4,13 +4,15 @@
 //! A socket lives inside a `spawn_local` task; the rest of the app talks to it
 //! through a [`SocketHandle`] and hears from it through callbacks with typed
 //! messages. It reconnects on its own (capped exponential backoff with
-//! jitter) but never re-sends a frame: what was queued when the link died is
-//! gone, and the app marks those commands' outcomes unknown.
+//! jitter) but never re-sends a frame: a sender that asks is told of each
+//! frame whether it was written or whether the link dropped before it was.
 
 mod socket;
 mod timer;
 
-pub use socket::{spawn_socket, SocketCallbacks, SocketHandle, SocketOptions, TransportError};
+pub use socket::{
+    spawn_socket, Delivery, SocketCallbacks, SocketHandle, SocketOptions, TransportError,
+};
 pub use timer::sleep_ms;
 
 use skynet_protocol::{

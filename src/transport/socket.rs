@@ -60,11 +60,44 @@ pub struct SocketCallbacks<P: Protocol> {
     pub on_malformed: Rc<dyn Fn(String)>,
 }
 
+/// What became of a frame handed to the socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Written to the WebSocket.
+    Written,
+    /// The link dropped (or the socket was closed) before it was written: it
+    /// never left, and it is not re-sent.
+    NotWritten,
+}
+
+/// Told once what became of one frame.
+type OnDelivery = Box<dyn FnOnce(Delivery)>;
+
 /// What the app asks of the socket task: frames go as text, so that the
 /// task's code exists once for both endpoints.
 enum Control {
-    Send(String),
+    Send(String, Option<OnDelivery>),
     Close,
+}
+
+/// Tells a frame's sender, if it asked, that it was not written.
+fn not_written(done: Option<OnDelivery>) {
+    if let Some(done) = done {
+        done(Delivery::NotWritten);
+    }
+}
+
+/// Reports every frame still queued as not written; says whether a close
+/// was asked among them.
+fn drain_unwritten(rx: &mut UnboundedReceiver<Control>) -> bool {
+    let mut close = false;
+    while let Ok(control) = rx.try_recv() {
+        match control {
+            Control::Send(_, done) => not_written(done),
+            Control::Close => close = true,
+        }
+    }
+    close
 }
 
 /// The app's end of a socket task. Dropping every clone ends the task.
@@ -90,11 +123,26 @@ impl<P: Protocol> SocketHandle<P> {
     /// Hands a message to the open socket. Unlike a silent drop, a socket that
     /// is not open is an error the caller shows: nothing is queued for later.
     pub fn send(&self, message: P::Outgoing) -> Result<(), TransportError> {
+        self.queue(message, None)
+    }
+
+    /// Like [`send`](Self::send), and once the frame is written, or the link
+    /// drops before it is, `on_delivery` is told which (never when this
+    /// returns an error).
+    pub fn send_reporting(
+        &self,
+        message: P::Outgoing,
+        on_delivery: impl FnOnce(Delivery) + 'static,
+    ) -> Result<(), TransportError> {
+        self.queue(message, Some(Box::new(on_delivery)))
+    }
+
+    fn queue(&self, message: P::Outgoing, done: Option<OnDelivery>) -> Result<(), TransportError> {
         if !self.open.get() {
             return Err(TransportError::NotOpen(self.name));
         }
         self.tx
-            .unbounded_send(Control::Send(message.to_json()))
+            .unbounded_send(Control::Send(message.to_json(), done))
             .map_err(|_| TransportError::NotOpen(self.name))
     }
 
@@ -213,6 +261,13 @@ async fn run(
         (callbacks.on_state)(SocketState::Connecting { attempt });
         let ended = connect_once(&url, &options, &callbacks, &mut rx, &open, &mut backoff).await;
         open.set(false);
+        // Frames still queued when the link ended never left: say so before
+        // the app hears of the drop, so none is taken for written.
+        let close_asked = drain_unwritten(&mut rx);
+        let ended = match ended {
+            Ended::Lost { .. } if close_asked => Ended::ByClient,
+            ended => ended,
+        };
         let (reason, was_open) = match ended {
             Ended::ByClient => {
                 (callbacks.on_state)(SocketState::Closed {
@@ -246,15 +301,15 @@ async fn run(
             reason,
         });
         attempt = if was_open { 1 } else { attempt + 1 };
-        // Wait out the delay; a close request ends the task at once. Frames
-        // queued while the link died are dropped here, never re-sent.
+        // Wait out the delay; a close request ends the task at once. A frame
+        // that still slips in is reported not written, never re-sent.
         let wait = sleep_ms(delay).fuse();
         pin_mut!(wait);
         loop {
             select! {
                 () = wait => break,
                 control = rx.next() => match control {
-                    Some(Control::Send(_)) => continue,
+                    Some(Control::Send(_, done)) => not_written(done),
                     Some(Control::Close) | None => {
                         (callbacks.on_state)(SocketState::Closed {
                             reason: "disconnected".into(),
@@ -309,7 +364,7 @@ async fn connect_once(
                 _ = ready => break Opening::Ready,
                 () = timeout => break Opening::TimedOut,
                 control = rx.next() => match control {
-                    Some(Control::Send(_)) => continue,
+                    Some(Control::Send(_, done)) => not_written(done),
                     Some(Control::Close) | None => break Opening::Closed,
                 },
             }
@@ -379,8 +434,16 @@ async fn connect_once(
                     awaiting_pong = true;
                 }
             }
-            Event::Control(Some(Control::Send(text))) => {
-                if ws.send(Frame::Text(text)).await.is_err() {
+            Event::Control(Some(Control::Send(text, done))) => {
+                let written = ws.send(Frame::Text(text)).await.is_ok();
+                if let Some(done) = done {
+                    done(if written {
+                        Delivery::Written
+                    } else {
+                        Delivery::NotWritten
+                    });
+                }
+                if !written {
                     return Ended::Lost {
                         reason: "the link failed while sending".into(),
                         was_open: true,

@@ -1,0 +1,378 @@
+//! Where each decoded message goes: a pure function from a message to the
+//! list of state updates it asks for. The console applies the updates; this
+//! module decides them and is tested on the host.
+
+use std::collections::BTreeMap;
+
+use skynet_protocol::{
+    CommandEvent, CommandId, CommandResult, CommandsServerMessage, DeviceSnapshot, ErrorMessage,
+    InstrumentSnapshot, LeaseInfo, StreamName, StreamServerMessage, SubscriptionId,
+    TelescopeSnapshot,
+};
+
+/// The streams this tab subscribes on every (re)connection of the stream
+/// socket, by subscription id.
+pub const STREAMS: [(&str, StreamName); 4] = [
+    ("telescopes", StreamName::TelescopeSnapshot),
+    ("devices", StreamName::DeviceSnapshot),
+    ("instruments", StreamName::InstrumentSnapshot),
+    ("leases", StreamName::ManualControlLease),
+];
+
+/// The one command subscription (every visible telescope).
+pub const COMMANDS_SUBSCRIPTION: &str = "commands";
+
+/// Which socket a message came on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Socket {
+    /// `/v1/ws/commands`.
+    Commands,
+    /// `/v1/ws/stream`.
+    Stream,
+}
+
+impl Socket {
+    /// Its name in notices.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Commands => "commands",
+            Self::Stream => "stream",
+        }
+    }
+}
+
+/// One change a message asks of the console's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// A telescope snapshot.
+    Telescope(TelescopeSnapshot),
+    /// A device snapshot (coalesced per animation frame by the console).
+    Device(DeviceSnapshot),
+    /// An instrument snapshot.
+    Instrument(InstrumentSnapshot),
+    /// A lease changed.
+    Lease(LeaseInfo),
+    /// A command seen on the `command` stream; `mine` when this tab sent it.
+    Command {
+        /// The event.
+        event: CommandEvent,
+        /// Sent by this tab (the Origin's session id).
+        mine: bool,
+    },
+    /// This tab's account, learnt from one of its commands coming back.
+    Account(String),
+    /// A command's result.
+    Result(CommandResult),
+    /// An `ack` naming a command (a cancel accepted).
+    CommandAck(CommandId),
+    /// An `error` on the commands socket, for the log to place (or the
+    /// console to show when it matches nothing).
+    CommandError(ErrorMessage),
+    /// Something to tell the user.
+    Notice(String),
+}
+
+/// What the router has ignored, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ignored {
+    /// Deliveries for a subscription this tab never made, per socket.
+    pub foreign: BTreeMap<Socket, u64>,
+    /// Messages of a kind this app does not know, per socket and kind.
+    pub unknown_kinds: BTreeMap<(Socket, String), u64>,
+}
+
+/// Routes decoded messages; remembers what it ignored.
+#[derive(Debug, Clone, Default)]
+pub struct Router {
+    session_id: String,
+    ignored: Ignored,
+}
+
+impl Router {
+    /// A router for the tab with this Origin session id.
+    pub fn new(session_id: impl Into<String>) -> Self {
+        Self {
+            session_id: session_id.into(),
+            ignored: Ignored::default(),
+        }
+    }
+
+    /// What was ignored so far.
+    pub fn ignored(&self) -> &Ignored {
+        &self.ignored
+    }
+
+    /// The updates a message of the commands socket asks for.
+    pub fn commands(&mut self, message: CommandsServerMessage) -> Vec<Update> {
+        let subscription = match &message {
+            CommandsServerMessage::Command(event) => Some(&event.subscription_id),
+            CommandsServerMessage::CommandResult(event) => Some(&event.subscription_id),
+            _ => None,
+        };
+        if subscription.is_some_and(|id| !is_ours(Socket::Commands, id)) {
+            return self.foreign(Socket::Commands);
+        }
+        match message {
+            CommandsServerMessage::Command(event) => {
+                let mine = event
+                    .origin
+                    .as_ref()
+                    .is_some_and(|o| o.session_id == self.session_id);
+                let mut updates = Vec::new();
+                if let (true, Some(account)) = (mine, event.account.clone()) {
+                    updates.push(Update::Account(account));
+                }
+                updates.push(Update::Command { event, mine });
+                updates
+            }
+            CommandsServerMessage::CommandResult(event) => vec![Update::Result(event.result)],
+            CommandsServerMessage::Error(error) => vec![Update::CommandError(error)],
+            CommandsServerMessage::Ack(ack) => ack
+                .id
+                .as_deref()
+                .and_then(|id| id.parse::<CommandId>().ok())
+                .map(Update::CommandAck)
+                .into_iter()
+                .collect(),
+            CommandsServerMessage::Ping(_) | CommandsServerMessage::Pong(_) => Vec::new(),
+            CommandsServerMessage::Unknown(unknown) => self.unknown(Socket::Commands, &unknown.tag),
+        }
+    }
+
+    /// The updates a message of the stream socket asks for.
+    pub fn stream(&mut self, message: StreamServerMessage) -> Vec<Update> {
+        use StreamServerMessage as M;
+        let subscription = match &message {
+            M::DeviceSnapshot(e) => Some(&e.subscription_id),
+            M::TelescopeSnapshot(e) => Some(&e.subscription_id),
+            M::InstrumentSnapshot(e) => Some(&e.subscription_id),
+            M::ManualControlLease(e) => Some(&e.subscription_id),
+            M::TelescopeLog(e) => Some(&e.subscription_id),
+            M::ConstraintSnapshot(e)
+            | M::ConstraintStatusSnapshot(e)
+            | M::ShutdownInterlockSnapshot(e) => Some(&e.subscription_id),
+            _ => None,
+        };
+        if subscription.is_some_and(|id| !is_ours(Socket::Stream, id)) {
+            return self.foreign(Socket::Stream);
+        }
+        match message {
+            StreamServerMessage::TelescopeSnapshot(event) => {
+                vec![Update::Telescope(event.snapshot)]
+            }
+            StreamServerMessage::DeviceSnapshot(event) => vec![Update::Device(event.snapshot)],
+            StreamServerMessage::InstrumentSnapshot(event) => {
+                vec![Update::Instrument(event.snapshot)]
+            }
+            StreamServerMessage::ManualControlLease(event) => vec![Update::Lease(event.lease)],
+            StreamServerMessage::Error(error) => vec![Update::Notice(format!(
+                "stream error `{}`: {}",
+                error.code, error.message
+            ))],
+            M::Unknown(unknown) => self.unknown(Socket::Stream, &unknown.tag),
+            // Known kinds of streams this tab does not subscribe (yet).
+            _ => Vec::new(),
+        }
+    }
+
+    /// A delivery for a subscription this tab never made: counted, not shown.
+    fn foreign(&mut self, socket: Socket) -> Vec<Update> {
+        *self.ignored.foreign.entry(socket).or_default() += 1;
+        Vec::new()
+    }
+
+    /// A message of a kind this app does not know: counted per kind, with
+    /// one notice the first time each kind is seen on a socket. At most
+    /// [`MAX_KINDS`] kinds are told apart; the rest count together.
+    fn unknown(&mut self, socket: Socket, kind: &str) -> Vec<Update> {
+        let mut kind: String = kind.chars().take(MAX_KIND_CHARS).collect();
+        let known = self
+            .ignored
+            .unknown_kinds
+            .contains_key(&(socket, kind.clone()));
+        if !known && self.ignored.unknown_kinds.len() >= MAX_KINDS {
+            kind = OTHER_KINDS.into();
+        }
+        let count = self
+            .ignored
+            .unknown_kinds
+            .entry((socket, kind.clone()))
+            .or_default();
+        *count += 1;
+        if *count > 1 {
+            return Vec::new();
+        }
+        vec![Update::Notice(format!(
+            "The {} socket ignores messages of unknown kind `{kind}` (this notice is shown once per kind).",
+            socket.name()
+        ))]
+    }
+}
+
+/// Unknown kinds told apart at most; beyond, they count as [`OTHER_KINDS`].
+pub const MAX_KINDS: usize = 32;
+/// An unknown kind is named by at most this many characters.
+const MAX_KIND_CHARS: usize = 64;
+/// Where unknown kinds beyond [`MAX_KINDS`] are counted.
+const OTHER_KINDS: &str = "(other kinds)";
+
+/// Whether `id` is one of this tab's subscriptions on `socket`.
+pub fn is_ours(socket: Socket, id: &SubscriptionId) -> bool {
+    match socket {
+        Socket::Commands => id.0 == COMMANDS_SUBSCRIPTION,
+        Socket::Stream => STREAMS.iter().any(|(ours, _)| id.0 == *ours),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use skynet_protocol::Message;
+
+    fn commands(router: &mut Router, frame: serde_json::Value) -> Vec<Update> {
+        router.commands(CommandsServerMessage::from_json(&frame.to_string()).expect("decodes"))
+    }
+
+    fn stream(router: &mut Router, frame: serde_json::Value) -> Vec<Update> {
+        router.stream(StreamServerMessage::from_json(&frame.to_string()).expect("decodes"))
+    }
+
+    fn command_event(subscription: &str, session: &str) -> serde_json::Value {
+        json!({
+            "kind": "event_command", "subscription_id": subscription,
+            "command_id": "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "telescope_uid": "tel-lapalma",
+            "command": {"command_type": "mount.park"},
+            "origin": {"client": "skydeck/0.1.0", "session_id": session},
+            "published_at": "2026-11-24T21:04:05Z", "account": "dev-astronomer"
+        })
+    }
+
+    fn lease_event(subscription: &str) -> serde_json::Value {
+        json!({
+            "kind": "event_manual_control_lease", "subscription_id": subscription, "seq": 1,
+            "lease": {"lease_id": "5a0c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "telescope_uid": "tel-lapalma",
+                      "holder": "dev-astronomer", "state": "active",
+                      "expires_at": "2026-11-24T21:14:05Z"}
+        })
+    }
+
+    #[test]
+    fn this_tabs_command_comes_back_with_the_account_and_as_mine() {
+        let mut router = Router::new("tab-1");
+        let updates = commands(&mut router, command_event("commands", "tab-1"));
+        assert_eq!(updates[0], Update::Account("dev-astronomer".into()));
+        assert!(matches!(&updates[1], Update::Command { mine: true, .. }));
+        let updates = commands(&mut router, command_event("commands", "tab-2"));
+        assert_eq!(updates.len(), 1);
+        assert!(matches!(&updates[0], Update::Command { mine: false, .. }));
+    }
+
+    #[test]
+    fn results_acks_and_errors_go_to_the_log() {
+        let mut router = Router::new("tab-1");
+        let id = "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10";
+        let updates = commands(
+            &mut router,
+            json!({"kind": "event_command_result", "subscription_id": "commands",
+                   "result": {"command_id": id, "status": "ok"}}),
+        );
+        assert!(matches!(&updates[..], [Update::Result(r)] if r.command_id.to_string() == id));
+        let updates = commands(&mut router, json!({"kind": "ack", "id": id}));
+        assert!(matches!(&updates[..], [Update::CommandAck(a)] if a.to_string() == id));
+        // An ack of a subscription names no command.
+        assert!(commands(&mut router, json!({"kind": "ack", "id": "commands"})).is_empty());
+        let updates = commands(
+            &mut router,
+            json!({"kind": "error", "code": "forbidden", "message": "no", "id": id}),
+        );
+        assert!(matches!(&updates[..], [Update::CommandError(_)]));
+        assert!(commands(&mut router, json!({"kind": "ping", "id": "x"})).is_empty());
+    }
+
+    #[test]
+    fn stream_deliveries_of_our_subscriptions_become_updates() {
+        let mut router = Router::new("tab-1");
+        let updates = stream(&mut router, lease_event("leases"));
+        assert!(matches!(&updates[..], [Update::Lease(l)] if l.holder == "dev-astronomer"));
+        let updates = stream(
+            &mut router,
+            json!({"kind": "error", "code": "internal", "message": "oops"}),
+        );
+        assert_eq!(
+            updates,
+            vec![Update::Notice("stream error `internal`: oops".into())]
+        );
+    }
+
+    #[test]
+    fn deliveries_for_a_subscription_this_tab_never_made_are_ignored_and_counted() {
+        let mut router = Router::new("tab-1");
+        assert!(stream(&mut router, lease_event("someone-elses")).is_empty());
+        assert!(stream(&mut router, lease_event("someone-elses")).is_empty());
+        assert!(commands(&mut router, command_event("not-ours", "tab-2")).is_empty());
+        assert!(commands(
+            &mut router,
+            json!({"kind": "event_command_result", "subscription_id": "not-ours",
+                   "result": {"command_id": "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "status": "ok"}})
+        )
+        .is_empty());
+        assert_eq!(router.ignored().foreign.get(&Socket::Stream), Some(&2));
+        assert_eq!(router.ignored().foreign.get(&Socket::Commands), Some(&2));
+        // Ours still pass.
+        assert_eq!(stream(&mut router, lease_event("leases")).len(), 1);
+    }
+
+    #[test]
+    fn unknown_kinds_are_counted_per_kind_with_one_notice_per_kind_on_both_sockets() {
+        let mut router = Router::new("tab-1");
+        let first = commands(
+            &mut router,
+            json!({"kind": "direct_response_start", "id": "1"}),
+        );
+        let again = commands(
+            &mut router,
+            json!({"kind": "direct_response_start", "id": "2"}),
+        );
+        let other = commands(&mut router, json!({"kind": "direct_error", "id": "3"}));
+        assert!(
+            matches!(&first[..], [Update::Notice(n)] if n.contains("`direct_response_start`") && n.contains("commands"))
+        );
+        assert!(again.is_empty(), "one notice per kind");
+        assert_eq!(other.len(), 1);
+
+        let first = stream(
+            &mut router,
+            json!({"kind": "event_weather_forecast", "seq": 1}),
+        );
+        let again = stream(
+            &mut router,
+            json!({"kind": "event_weather_forecast", "seq": 2}),
+        );
+        assert!(
+            matches!(&first[..], [Update::Notice(n)] if n.contains("`event_weather_forecast`") && n.contains("stream"))
+        );
+        assert!(again.is_empty());
+        let counts = &router.ignored().unknown_kinds;
+        assert_eq!(
+            counts.get(&(Socket::Commands, "direct_response_start".into())),
+            Some(&2)
+        );
+        assert_eq!(
+            counts.get(&(Socket::Stream, "event_weather_forecast".into())),
+            Some(&2)
+        );
+    }
+
+    #[test]
+    fn a_huge_unknown_kind_is_named_bounded() {
+        let mut router = Router::new("tab-1");
+        let kind = "x".repeat(1_000_000);
+        let updates = stream(&mut router, json!({ "kind": kind }));
+        assert!(
+            matches!(&updates[..], [Update::Notice(n)] if n.len() < 300),
+            "{:?}",
+            updates.first().map(|u| format!("{u:?}").len())
+        );
+    }
+}
