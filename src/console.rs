@@ -53,6 +53,28 @@ struct Sockets {
     stream: SocketHandle<StreamProtocol>,
 }
 
+/// The nudge pad's inputs, in the console so the keyboard nudges with them.
+#[derive(Clone, Copy)]
+pub struct NudgeForm {
+    /// The step, arcseconds, as typed.
+    pub step: RwSignal<String>,
+    /// What is wrong with it.
+    pub errors: RwSignal<crate::state::forms::FormErrors>,
+}
+
+/// The camera's inputs, in the console so the keyboard exposes with them.
+#[derive(Clone, Copy)]
+pub struct ExposureForm {
+    /// Seconds, as typed.
+    pub duration: RwSignal<String>,
+    /// `1` to `4`.
+    pub binning: RwSignal<String>,
+    /// A filter id, or empty for the current one.
+    pub filter: RwSignal<String>,
+    /// What is wrong with them.
+    pub errors: RwSignal<crate::state::forms::FormErrors>,
+}
+
 /// The console's state, shared through context. Every field is a signal
 /// (`Copy`), so the struct is too.
 #[derive(Clone, Copy)]
@@ -84,6 +106,12 @@ pub struct Console {
     pub lease_events: RwSignal<Vec<crate::state::export::LeaseRecord>>,
     /// The observer's safety limits for slews.
     pub limits: RwSignal<crate::state::safety::Limits>,
+    /// Night vision or day.
+    pub theme: RwSignal<crate::state::theme::Theme>,
+    /// The nudge pad's inputs.
+    pub nudge_form: NudgeForm,
+    /// The camera's inputs.
+    pub exposure_form: ExposureForm,
     /// This tab's session id (the Origin's `session_id`).
     pub session_id: StoredValue<String>,
     /// Device snapshots not yet applied to `telemetry`.
@@ -118,6 +146,21 @@ impl Console {
             limits: RwSignal::new(crate::state::safety::Limits::default()),
             lease_events: RwSignal::new(Vec::new()),
             target_request: RwSignal::new(None),
+            theme: RwSignal::new(
+                crate::storage::theme()
+                    .map(|t| crate::state::theme::Theme::parse(&t))
+                    .unwrap_or_default(),
+            ),
+            nudge_form: NudgeForm {
+                step: RwSignal::new("30".to_owned()),
+                errors: RwSignal::new(Vec::new()),
+            },
+            exposure_form: ExposureForm {
+                duration: RwSignal::new("10".to_owned()),
+                binning: RwSignal::new("1".to_owned()),
+                filter: RwSignal::new(String::new()),
+                errors: RwSignal::new(Vec::new()),
+            },
             session_id: StoredValue::new(session_id.clone()),
             pending_devices: StoredValue::new(PendingDevices::default()),
             router: StoredValue::new(Router::new(session_id)),
@@ -439,6 +482,34 @@ impl Console {
             session_id: self.session_id.get_value(),
             user_agent: web_sys::window().and_then(|w| w.navigator().user_agent().ok()),
         }
+    }
+
+    /// Why hardware commands cannot be sent now, in words (tracked); `None`
+    /// when they can. The controls are disabled, and their keys inert, while
+    /// it is `Some`.
+    pub fn command_denied(&self) -> Option<String> {
+        if !self.commands_state.with(SocketState::is_open) {
+            return Some(
+                "Not connected: commands cannot be sent until the commands socket is open."
+                    .to_owned(),
+            );
+        }
+        match self.telescope() {
+            None => Some("Pick a telescope.".to_owned()),
+            Some(t) => {
+                crate::state::telescopes::authority(&t, &self.identity.get(), self.now.get()).err()
+            }
+        }
+    }
+
+    /// Whether hardware commands cannot be sent now (untracked).
+    pub fn command_denied_untracked(&self) -> bool {
+        untrack(|| self.command_denied().is_some())
+    }
+
+    /// Night vision on or off.
+    pub fn toggle_night_vision(&self) {
+        self.theme.update(|t| *t = t.toggled());
     }
 
     /// The selected telescope's snapshot (tracked).
