@@ -218,7 +218,7 @@ pub fn Workflows() -> impl IntoView {
                 .map(|w| {
                     w.steps
                         .iter()
-                        .map(|s| (s.name, s.state.clone()))
+                        .map(|s| (s.name(), s.state.clone()))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()
