@@ -22,6 +22,7 @@ use crate::state::routing::{Router, Update as Routed, COMMANDS_SUBSCRIPTION, STR
 use crate::state::telemetry::{PendingDevices, Telemetry};
 use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
+use crate::state::workflow::{Action, Workflow};
 use crate::transport::{
     spawn_socket, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle, SocketOptions,
     StreamProtocol,
@@ -51,6 +52,28 @@ pub struct Settings {
 struct Sockets {
     commands: SocketHandle<CommandsProtocol>,
     stream: SocketHandle<StreamProtocol>,
+}
+
+/// The nudge pad's inputs, in the console so the keyboard nudges with them.
+#[derive(Clone, Copy)]
+pub struct NudgeForm {
+    /// The step, arcseconds, as typed.
+    pub step: RwSignal<String>,
+    /// What is wrong with it.
+    pub errors: RwSignal<crate::state::forms::FormErrors>,
+}
+
+/// The camera's inputs, in the console so the keyboard exposes with them.
+#[derive(Clone, Copy)]
+pub struct ExposureForm {
+    /// Seconds, as typed.
+    pub duration: RwSignal<String>,
+    /// `1` to `4`.
+    pub binning: RwSignal<String>,
+    /// A filter id, or empty for the current one.
+    pub filter: RwSignal<String>,
+    /// What is wrong with them.
+    pub errors: RwSignal<crate::state::forms::FormErrors>,
 }
 
 /// The console's state, shared through context. Every field is a signal
@@ -84,6 +107,14 @@ pub struct Console {
     pub lease_events: RwSignal<Vec<crate::state::export::LeaseRecord>>,
     /// The observer's safety limits for slews.
     pub limits: RwSignal<crate::state::safety::Limits>,
+    /// The guided workflow of this tab, if one was started.
+    pub workflow: RwSignal<Option<Workflow>>,
+    /// Night vision or day.
+    pub theme: RwSignal<crate::state::theme::Theme>,
+    /// The nudge pad's inputs.
+    pub nudge_form: NudgeForm,
+    /// The camera's inputs.
+    pub exposure_form: ExposureForm,
     /// This tab's session id (the Origin's `session_id`).
     pub session_id: StoredValue<String>,
     /// Device snapshots not yet applied to `telemetry`.
@@ -118,6 +149,22 @@ impl Console {
             limits: RwSignal::new(crate::state::safety::Limits::default()),
             lease_events: RwSignal::new(Vec::new()),
             target_request: RwSignal::new(None),
+            workflow: RwSignal::new(None),
+            theme: RwSignal::new(
+                crate::storage::theme()
+                    .map(|t| crate::state::theme::Theme::parse(&t))
+                    .unwrap_or_default(),
+            ),
+            nudge_form: NudgeForm {
+                step: RwSignal::new("30".to_owned()),
+                errors: RwSignal::new(Vec::new()),
+            },
+            exposure_form: ExposureForm {
+                duration: RwSignal::new("10".to_owned()),
+                binning: RwSignal::new("1".to_owned()),
+                filter: RwSignal::new(String::new()),
+                errors: RwSignal::new(Vec::new()),
+            },
             session_id: StoredValue::new(session_id.clone()),
             pending_devices: StoredValue::new(PendingDevices::default()),
             router: StoredValue::new(Router::new(session_id)),
@@ -192,6 +239,7 @@ impl Console {
             }
         } else if self.commands_state.get_untracked().is_open() {
             let marked = self.log.try_update(CommandLog::on_disconnect).unwrap_or(0);
+            self.workflow_settle();
             if marked > 0 {
                 self.notify(format!(
                     "The commands socket dropped: {marked} running command(s) of this tab now have an unknown outcome. Nothing was re-sent."
@@ -290,6 +338,7 @@ impl Console {
                 Routed::Command { event, mine } => {
                     self.log
                         .update(|log| log.on_command_event(&event, mine, now));
+                    self.workflow_saw(event.command_id);
                 }
                 Routed::Result(result) => {
                     if let Some(lease_id) =
@@ -300,6 +349,7 @@ impl Console {
                         });
                     }
                     self.log.update(|log| log.on_result(&result, now));
+                    self.workflow_saw(result.command_id);
                 }
                 Routed::CommandAck(id) => {
                     self.log.update(|log| {
@@ -311,7 +361,11 @@ impl Console {
                         .log
                         .try_update(|log| log.on_error(&error, now))
                         .unwrap_or(false);
-                    if !matched {
+                    if matched {
+                        if let Some(id) = error.id.as_deref().and_then(|id| id.parse().ok()) {
+                            self.workflow_saw(id);
+                        }
+                    } else {
                         self.notify(format!("server error `{}`: {}", error.code, error.message));
                     }
                 }
@@ -333,6 +387,159 @@ impl Console {
                 t.on_device(snapshot, at);
             }
         });
+        self.workflow_saw_devices();
+    }
+
+    /// Starts a workflow (replacing a finished one) and publishes its first
+    /// command.
+    pub fn start_workflow(&self, mut workflow: Workflow) {
+        let actions = workflow.start(now_ms());
+        self.workflow.set(Some(workflow));
+        self.run_workflow(actions);
+    }
+
+    /// Stops the running workflow: cancels what runs, releases its lease.
+    pub fn stop_workflow(&self) {
+        let actions = self
+            .workflow
+            .try_update(|w| w.as_mut().map(|w| w.stop(now_ms())))
+            .flatten()
+            .unwrap_or_default();
+        self.run_workflow(actions);
+    }
+
+    /// A command's entry changed: the workflow hears of it if it watches it.
+    fn workflow_saw(&self, id: CommandId) {
+        // A delivery report may outlive the console (a test unmounting it).
+        let watching = self
+            .workflow
+            .try_with_untracked(|w| {
+                w.as_ref()
+                    .is_some_and(|w| w.is_running() && w.watched_command() == Some(id))
+            })
+            .unwrap_or(false);
+        if watching {
+            self.workflow_settle();
+        }
+    }
+
+    /// Hands the running workflow its watched command's entry until it stops
+    /// moving on (a step may end on an entry the next step watches too).
+    fn workflow_settle(&self) {
+        for _ in 0..16 {
+            let now = now_ms();
+            let id = self
+                .workflow
+                .try_with_untracked(|w| w.as_ref().filter(|w| w.is_running())?.watched_command())
+                .flatten();
+            let entry = id.and_then(|id| {
+                self.log
+                    .try_with_untracked(|log| log.get(id).cloned())
+                    .flatten()
+            });
+            let Some(entry) = entry else {
+                return;
+            };
+            let mut changed = false;
+            let mut actions = Vec::new();
+            self.workflow.try_update(|w| {
+                if let Some(w) = w {
+                    let before = w.clone();
+                    actions = w.observe_command(&entry, now);
+                    changed = *w != before;
+                }
+            });
+            self.run_workflow(actions);
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    /// New device snapshots: the workflow hears its telescope's mount and
+    /// focuser.
+    fn workflow_saw_devices(&self) {
+        let Some(uid) = self
+            .workflow
+            .try_with_untracked(|w| {
+                w.as_ref()
+                    .filter(|w| w.is_running())
+                    .map(|w| w.telescope_uid.clone())
+            })
+            .flatten()
+        else {
+            return;
+        };
+        let Some((mount, focuser)) = self
+            .telemetry
+            .try_with_untracked(|t| t.with_devices(&uid, |d| (d.mount.clone(), d.focuser.clone())))
+        else {
+            return;
+        };
+        let now = now_ms();
+        let mut actions = Vec::new();
+        let mut changed = false;
+        self.workflow.try_update(|w| {
+            let Some(w) = w else { return };
+            let before = w.clone();
+            if let Some(m) = &mount {
+                actions.extend(w.observe_mount(&m.value, m.received_at, now));
+            }
+            if let Some(f) = &focuser {
+                actions.extend(w.observe_focuser(&f.value, f.received_at, now));
+            }
+            changed = *w != before;
+        });
+        self.run_workflow(actions);
+        if changed {
+            self.workflow_settle();
+        }
+    }
+
+    /// Carries out a workflow's actions: publish (recording the command id)
+    /// or cancel (only a command still running). A publish that fails is fed
+    /// back. Nothing is ever re-sent.
+    fn run_workflow(&self, actions: Vec<Action>) {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            match action {
+                Action::Publish(command) => {
+                    let Some(uid) = self
+                        .workflow
+                        .with_untracked(|w| w.as_ref().map(|w| w.telescope_uid.clone()))
+                    else {
+                        return;
+                    };
+                    match self.publish_to(uid, command) {
+                        Ok(id) => {
+                            self.workflow.update(|w| {
+                                if let Some(w) = w {
+                                    w.published(id);
+                                }
+                            });
+                        }
+                        Err(e) => {
+                            let more = self
+                                .workflow
+                                .try_update(|w| w.as_mut().map(|w| w.publish_failed(&e, now_ms())))
+                                .flatten()
+                                .unwrap_or_default();
+                            queue.extend(more);
+                        }
+                    }
+                }
+                Action::Cancel(id) => {
+                    let running = self
+                        .log
+                        .with_untracked(|log| log.get(id).is_some_and(|e| e.state.is_running()));
+                    if running {
+                        if let Err(e) = self.cancel(id) {
+                            self.notify(format!("cancel not sent: {e}"));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Queues a device snapshot for the next animation frame (or the
@@ -385,12 +592,13 @@ impl Console {
             .update(|log| log.begin(command_id, telescope_uid, command, now));
         // "Sent" means written to the socket: the transport says when, or
         // that the link dropped first.
-        let log = self.log;
+        let this = *self;
         let delivered = move |delivery| {
-            log.try_update(|log| match delivery {
+            this.log.try_update(|log| match delivery {
                 Delivery::Written => log.sent(command_id),
                 Delivery::NotWritten => log.not_written(command_id, now_ms()),
             });
+            this.workflow_saw(command_id);
         };
         match self.send_commands_reporting(message, delivered) {
             Ok(()) => Ok(command_id),
@@ -439,6 +647,34 @@ impl Console {
             session_id: self.session_id.get_value(),
             user_agent: web_sys::window().and_then(|w| w.navigator().user_agent().ok()),
         }
+    }
+
+    /// Why hardware commands cannot be sent now, in words (tracked); `None`
+    /// when they can. The controls are disabled, and their keys inert, while
+    /// it is `Some`.
+    pub fn command_denied(&self) -> Option<String> {
+        if !self.commands_state.with(SocketState::is_open) {
+            return Some(
+                "Not connected: commands cannot be sent until the commands socket is open."
+                    .to_owned(),
+            );
+        }
+        match self.telescope() {
+            None => Some("Pick a telescope.".to_owned()),
+            Some(t) => {
+                crate::state::telescopes::authority(&t, &self.identity.get(), self.now.get()).err()
+            }
+        }
+    }
+
+    /// Whether hardware commands cannot be sent now (untracked).
+    pub fn command_denied_untracked(&self) -> bool {
+        untrack(|| self.command_denied().is_some())
+    }
+
+    /// Night vision on or off.
+    pub fn toggle_night_vision(&self) {
+        self.theme.update(|t| *t = t.toggled());
     }
 
     /// The selected telescope's snapshot (tracked).

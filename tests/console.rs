@@ -968,3 +968,41 @@ async fn a_cancel_the_server_refuses_leaves_another_clients_command_running() {
         .await;
     astronomer.release_lease().await;
 }
+
+#[wasm_bindgen_test]
+async fn keys_drive_their_own_console_not_the_first_button_on_the_page() {
+    // A watcher's console comes first on the page: its controls are
+    // disabled. The keys must drive each console's own actions, not the
+    // first matching button in the document.
+    let watcher = mount_console(VIEWER);
+    watcher.connect_to(SIDINGSPRING).await;
+    let app = mount_console(ASTRONOMER);
+    app.connect_to(SIDINGSPRING).await;
+    app.acquire_lease().await;
+    app.type_into("exposure-duration", "1");
+    let before = app.command_ids();
+    press_key("e");
+    let exposure = app
+        .wait_for("an exposure by key in the second console", 5_000.0, || {
+            app.log_entries().into_iter().find_map(|(kind, _, e)| {
+                let id = e.get_attribute("data-command-id")?;
+                (kind == "camera.exposure.start" && !before.contains(&id)).then_some(id)
+            })
+        })
+        .await;
+    app.wait_for_state(&exposure, "ok", 10_000.0).await;
+    assert_eq!(
+        watcher
+            .console
+            .log
+            .with_untracked(|log| log.running_mine().count()
+                + log
+                    .entries()
+                    .iter()
+                    .filter(|e| e.sender == skydeck::state::command_log::Sender::ThisTab)
+                    .count()),
+        0,
+        "the viewer's console sent nothing"
+    );
+    app.release_lease().await;
+}

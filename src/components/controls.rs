@@ -5,30 +5,46 @@ use leptos::prelude::*;
 use skynet_protocol::{AutofocusStrategy, OffsetAxis};
 
 use crate::components::fields::{submit, submit_checked, TargetFields, TextField};
-use crate::console::use_console;
-use crate::state::connection::SocketState;
+use crate::console::{use_console, Console};
 use crate::state::forms::{
     self, FocusFamily, FormErrors, Nudge, PatternInput, PatternKind, TargetInput, TargetMode,
 };
-use crate::state::telescopes::authority;
+
+/// Nudges the mount one step (the pad's or a key's); inert, like the
+/// disabled pad, while commands cannot be sent.
+pub fn nudge(console: Console, nudge: Nudge) {
+    if console.command_denied_untracked() {
+        return;
+    }
+    let form = console.nudge_form;
+    submit(console, form.errors, |ctx| {
+        nudge.command(&form.step.get_untracked(), ctx)
+    })
+}
+
+/// Exposes with the camera's inputs (the button's or a key's); inert, like
+/// the disabled button, while commands cannot be sent.
+pub fn expose(console: Console) {
+    if console.command_denied_untracked() {
+        return;
+    }
+    let form = console.exposure_form;
+    submit(console, form.errors, |ctx| {
+        forms::exposure(
+            &form.duration.get_untracked(),
+            &form.binning.get_untracked(),
+            &form.filter.get_untracked(),
+            ctx,
+        )
+    })
+}
 
 /// Every hardware control, disabled with the reason while this tab has no
 /// authority on the selected telescope.
 #[component]
 pub fn Controls() -> impl IntoView {
     let console = use_console();
-    let denied = move || {
-        if !console.commands_state.with(SocketState::is_open) {
-            return Some(
-                "Not connected: commands cannot be sent until the commands socket is open."
-                    .to_owned(),
-            );
-        }
-        match console.telescope() {
-            None => Some("Pick a telescope.".to_owned()),
-            Some(t) => authority(&t, &console.identity.get(), console.now.get()).err(),
-        }
-    };
+    let denied = move || console.command_denied();
     view! {
         <section class="panel controls" aria-labelledby="controls-heading">
             <h2 id="controls-heading">"Controls"</h2>
@@ -191,11 +207,11 @@ fn MountControls() -> impl IntoView {
 #[component]
 fn NudgePad() -> impl IntoView {
     let console = use_console();
-    let step = RwSignal::new("30".to_owned());
+    let step = console.nudge_form.step;
     let axis = RwSignal::new(OffsetAxis::Ra);
     let delta = RwSignal::new("10".to_owned());
     let errors = RwSignal::new(FormErrors::new());
-    let nudge_errors = RwSignal::new(FormErrors::new());
+    let nudge_errors = console.nudge_form.errors;
     let offset = move |_| {
         submit(console, errors, |ctx| {
             forms::mount_offset(axis.get_untracked(), &delta.get_untracked(), ctx)
@@ -229,19 +245,17 @@ fn NudgePad() -> impl IntoView {
             <div class="nudge-pad" role="group" aria-label="Nudge the mount">
                 {Nudge::ALL
                     .into_iter()
-                    .map(|nudge| {
-                        let press = move |_| {
-                            submit(console, nudge_errors, |ctx| nudge.command(&step.get_untracked(), ctx))
-                        };
+                    .map(|direction| {
+                        let press = move |_| nudge(console, direction);
                         view! {
                             <button
                                 type="button"
-                                class=format!("nudge-{}", nudge.word())
-                                data-testid=format!("nudge-{}", nudge.word())
-                                aria-label=format!("Nudge {}", nudge.word())
+                                class=format!("nudge-{}", direction.word())
+                                data-testid=format!("nudge-{}", direction.word())
+                                aria-label=format!("Nudge {}", direction.word())
                                 on:click=press
                             >
-                                {nudge.letter()}
+                                {direction.letter()}
                             </button>
                         }
                     })
@@ -314,20 +328,10 @@ fn FilterSelect(
 #[component]
 fn CameraControls() -> impl IntoView {
     let console = use_console();
-    let duration = RwSignal::new("10".to_owned());
-    let binning = RwSignal::new("1".to_owned());
-    let filter = RwSignal::new(String::new());
-    let errors = RwSignal::new(FormErrors::new());
-    let expose = move |_| {
-        submit(console, errors, |ctx| {
-            forms::exposure(
-                &duration.get_untracked(),
-                &binning.get_untracked(),
-                &filter.get_untracked(),
-                ctx,
-            )
-        })
-    };
+    let form = console.exposure_form;
+    let (duration, binning, filter, errors) =
+        (form.duration, form.binning, form.filter, form.errors);
+    let on_expose = move |_| expose(console);
     view! {
         <div class="card camera-controls">
             <h3>"Camera"</h3>
@@ -349,7 +353,7 @@ fn CameraControls() -> impl IntoView {
                 {move || errors.with(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))}
             </p>
             <div class="actions">
-                <button type="button" data-testid="exposure-start" on:click=expose>"Expose"</button>
+                <button type="button" data-testid="exposure-start" on:click=on_expose>"Expose"</button>
             </div>
         </div>
     }

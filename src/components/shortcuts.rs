@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
 use crate::components::abort::abort;
+use crate::components::controls::{expose, nudge};
 use crate::console::use_console;
 use crate::state::shortcuts::{shortcut_for, KeyAction, SHORTCUTS};
 
@@ -17,19 +18,6 @@ fn typing(event: &web_sys::KeyboardEvent) -> bool {
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-}
-
-/// Clicks the button with that `data-testid`; a disabled one stays inert.
-fn press(testid: &str) {
-    let selector = format!("[data-testid=\"{testid}\"]");
-    if let Some(button) = document()
-        .query_selector(&selector)
-        .ok()
-        .flatten()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        button.click();
-    }
 }
 
 /// The key handler, the "Keys" button and the help overlay.
@@ -60,11 +48,12 @@ pub fn Shortcuts() -> impl IntoView {
                     abort(console);
                 }
             }
-            KeyAction::Press(testid) => {
+            KeyAction::Nudge(direction) => {
                 event.prevent_default();
-                press(testid);
+                nudge(console, direction);
             }
-            KeyAction::NightVision => press("theme-toggle"),
+            KeyAction::Expose => expose(console),
+            KeyAction::NightVision => console.toggle_night_vision(),
             KeyAction::Help => open.update(|o| *o = !*o),
         }
     });

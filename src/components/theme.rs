@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::console::use_console;
 use crate::state::theme::Theme;
 use crate::storage;
 
@@ -16,11 +17,8 @@ fn apply(theme: Theme) {
 /// The night-vision switch, and the red-only image filter it uses.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let theme = RwSignal::new(
-        storage::theme()
-            .map(|t| Theme::parse(&t))
-            .unwrap_or_default(),
-    );
+    let console = use_console();
+    let theme = console.theme;
     Effect::new(move |_| {
         let theme = theme.get();
         apply(theme);
@@ -35,7 +33,7 @@ pub fn ThemeToggle() -> impl IntoView {
             aria-pressed=move || night().to_string()
             aria-keyshortcuts="N"
             title="Night vision: everything red on black (N)"
-            on:click=move |_| theme.update(|t| *t = t.toggled())
+            on:click=move |_| console.toggle_night_vision()
         >
             {move || if night() { "Night vision: on (N)" } else { "Night vision: off (N)" }}
         </button>

@@ -1,70 +1,27 @@
 //! The reference's two patterns as one-click guided workflows, with
 //! step-by-step progress and a Stop button. The step machine is
-//! [`crate::state::workflow::Workflow`]; this component feeds it what the
-//! console sees and carries out what it asks.
-
-use std::collections::VecDeque;
+//! [`crate::state::workflow::Workflow`]; the console hands it the events it
+//! waits for (its commands' entries, its telescope's mount and focuser) and
+//! carries out what it asks.
 
 use leptos::prelude::*;
 use skynet_protocol::{AutofocusStrategy, Command};
 
 use crate::components::fields::{safety_errors, TargetFields, TextField};
-use crate::console::{use_console, Console};
+use crate::console::use_console;
 use crate::state::forms::{self, FormErrors, TargetInput, TargetMode};
 use crate::state::telescopes::may_lease;
-use crate::state::time::now_ms;
-use crate::state::workflow::{Action, Finish, Workflow};
+use crate::state::workflow::{Finish, Workflow};
 
 /// Lease taken by a workflow, seconds: long enough for a slew, a long
 /// exposure or a sweep, given back at the end.
 const WORKFLOW_LEASE_S: f64 = 1800.0;
 
-/// Carries out a workflow's actions: publish (recording the command id) or
-/// cancel (only a command still running). A publish that fails is fed back.
-fn apply(console: Console, workflow: RwSignal<Option<Workflow>>, actions: Vec<Action>) {
-    let mut queue: VecDeque<Action> = actions.into();
-    while let Some(action) = queue.pop_front() {
-        match action {
-            Action::Publish(command) => {
-                let Some(uid) =
-                    workflow.with_untracked(|w| w.as_ref().map(|w| w.telescope_uid.clone()))
-                else {
-                    return;
-                };
-                match console.publish_to(uid, command) {
-                    Ok(id) => workflow.update(|w| {
-                        if let Some(w) = w {
-                            w.published(id);
-                        }
-                    }),
-                    Err(e) => {
-                        let more = workflow
-                            .try_update(|w| w.as_mut().map(|w| w.publish_failed(&e, now_ms())))
-                            .flatten()
-                            .unwrap_or_default();
-                        queue.extend(more);
-                    }
-                }
-            }
-            Action::Cancel(id) => {
-                let running = console
-                    .log
-                    .with_untracked(|log| log.get(id).is_some_and(|e| e.state.is_running()));
-                if running {
-                    if let Err(e) = console.cancel(id) {
-                        console.notify(format!("cancel not sent: {e}"));
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Both workflows: their settings, Start buttons, progress and Stop.
 #[component]
 pub fn Workflows() -> impl IntoView {
     let console = use_console();
-    let workflow = RwSignal::new(None::<Workflow>);
+    let workflow = console.workflow;
     let mode = RwSignal::new(TargetMode::Catalog);
     let name = RwSignal::new("M42".to_owned());
     let ra = RwSignal::new(String::new());
@@ -73,38 +30,6 @@ pub fn Workflows() -> impl IntoView {
     let filter = RwSignal::new("L".to_owned());
     let errors = RwSignal::new(FormErrors::new());
     let override_safety = RwSignal::new(false);
-
-    // Feed the running workflow what the console sees.
-    Effect::new(move |_| {
-        let now = now_ms();
-        let Some((watched, uid)) = workflow.with(|w| {
-            w.as_ref()
-                .filter(|w| w.is_running())
-                .map(|w| (w.watched_command(), w.telescope_uid.clone()))
-        }) else {
-            return;
-        };
-        let entry = watched.and_then(|id| console.log.with(|log| log.get(id).cloned()));
-        let (mount, focuser) = console
-            .telemetry
-            .with(|t| t.with_devices(&uid, |d| (d.mount.clone(), d.focuser.clone())));
-        let mut actions = Vec::new();
-        workflow.maybe_update(|w| {
-            let Some(w) = w else { return false };
-            let before = w.clone();
-            if let Some(entry) = &entry {
-                actions.extend(w.observe_command(entry, now));
-            }
-            if let Some(m) = &mount {
-                actions.extend(w.observe_mount(&m.value, m.received_at, now));
-            }
-            if let Some(f) = &focuser {
-                actions.extend(w.observe_focuser(&f.value, f.received_at, now));
-            }
-            *w != before
-        });
-        apply(console, workflow, actions);
-    });
 
     let running = move || workflow.with(|w| w.as_ref().is_some_and(Workflow::is_running));
     let blocked = move || match console.telescope() {
@@ -121,11 +46,9 @@ pub fn Workflows() -> impl IntoView {
     ) -> Result<Workflow, FormErrors>| {
         let ctx = console.validation_context();
         match build(&ctx) {
-            Ok(mut w) => {
+            Ok(w) => {
                 errors.set(FormErrors::new());
-                let actions = w.start(now_ms());
-                workflow.set(Some(w));
-                apply(console, workflow, actions);
+                console.start_workflow(w);
             }
             Err(e) => errors.set(e),
         }
@@ -184,13 +107,7 @@ pub fn Workflows() -> impl IntoView {
             },
         )
     };
-    let stop = move |_| {
-        let actions = workflow
-            .try_update(|w| w.as_mut().map(|w| w.stop(now_ms())))
-            .flatten()
-            .unwrap_or_default();
-        apply(console, workflow, actions);
-    };
+    let stop = move |_| console.stop_workflow();
 
     let status = move || {
         workflow.with(|w| {
@@ -218,7 +135,7 @@ pub fn Workflows() -> impl IntoView {
                 .map(|w| {
                     w.steps
                         .iter()
-                        .map(|s| (s.name, s.state.clone()))
+                        .map(|s| (s.name(), s.state.clone()))
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()

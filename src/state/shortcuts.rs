@@ -1,12 +1,16 @@
 //! Keyboard shortcuts: one table, used by the key handler and the help
 //! overlay, so the two can never disagree.
 
-/// What a key does.
+use super::forms::Nudge;
+
+/// What a key does: one of the console's actions, which stays inert from
+/// the keyboard whenever its button is disabled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyAction {
-    /// Press the button with this `data-testid` (so a disabled control stays
-    /// disabled from the keyboard too).
-    Press(&'static str),
+    /// Nudge the mount by the nudge step.
+    Nudge(Nudge),
+    /// Expose with the camera settings.
+    Expose,
     /// Cancel every running command of this tab.
     Abort,
     /// Toggle night vision.
@@ -40,31 +44,31 @@ pub const SHORTCUTS: &[Shortcut] = &[
     Shortcut {
         keys: &["ArrowUp"],
         label: "↑",
-        action: KeyAction::Press("nudge-north"),
+        action: KeyAction::Nudge(Nudge::North),
         description: "Nudge the mount north by the nudge step",
     },
     Shortcut {
         keys: &["ArrowDown"],
         label: "↓",
-        action: KeyAction::Press("nudge-south"),
+        action: KeyAction::Nudge(Nudge::South),
         description: "Nudge the mount south",
     },
     Shortcut {
         keys: &["ArrowLeft"],
         label: "←",
-        action: KeyAction::Press("nudge-east"),
+        action: KeyAction::Nudge(Nudge::East),
         description: "Nudge the mount east",
     },
     Shortcut {
         keys: &["ArrowRight"],
         label: "→",
-        action: KeyAction::Press("nudge-west"),
+        action: KeyAction::Nudge(Nudge::West),
         description: "Nudge the mount west",
     },
     Shortcut {
         keys: &["e", "E"],
         label: "E",
-        action: KeyAction::Press("exposure-start"),
+        action: KeyAction::Expose,
         description: "Expose with the camera settings",
     },
     Shortcut {
@@ -108,12 +112,9 @@ mod tests {
         );
         assert_eq!(
             shortcut_for("ArrowLeft").map(|s| s.action),
-            Some(KeyAction::Press("nudge-east"))
+            Some(KeyAction::Nudge(Nudge::East))
         );
-        assert_eq!(
-            shortcut_for("E").map(|s| s.action),
-            Some(KeyAction::Press("exposure-start"))
-        );
+        assert_eq!(shortcut_for("E").map(|s| s.action), Some(KeyAction::Expose));
         assert_eq!(shortcut_for("x"), None);
     }
 }

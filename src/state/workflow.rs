@@ -64,11 +64,51 @@ enum Wait {
     FocuserMoving,
 }
 
+/// What a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// Take the manual control lease.
+    Acquire,
+    /// `mount.track` to the target.
+    Track,
+    /// Until the mount reports tracking.
+    WaitTracking,
+    /// `camera.exposure.start`.
+    Expose,
+    /// Until the exposure's result.
+    WaitExposure,
+    /// `imager.autofocus`.
+    Autofocus,
+    /// Until the focuser moves.
+    WatchFocuser,
+    /// Until the autofocus result.
+    WaitAutofocus,
+    /// Give the lease back (its id comes from the acquire result).
+    Release,
+}
+
+impl StepKind {
+    /// What the step does, for people.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Acquire => "Acquire the lease",
+            Self::Track => "Track the target",
+            Self::WaitTracking => "Wait for the mount to report tracking",
+            Self::Expose => "Start the exposure",
+            Self::WaitExposure => "Wait for the exposure result",
+            Self::Autofocus => "Start the autofocus",
+            Self::WatchFocuser => "Watch the focuser move",
+            Self::WaitAutofocus => "Wait for the autofocus result",
+            Self::Release => "Release the lease",
+        }
+    }
+}
+
 /// One step of a workflow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// What the step does, for people.
-    pub name: &'static str,
+    /// What the step does.
+    pub kind: StepKind,
     /// Where it is.
     pub state: StepState,
     command: Option<Command>,
@@ -77,14 +117,19 @@ pub struct Step {
 }
 
 impl Step {
-    fn new(name: &'static str, command: Option<Command>, wait: Wait) -> Self {
+    fn new(kind: StepKind, command: Option<Command>, wait: Wait) -> Self {
         Self {
-            name,
+            kind,
             state: StepState::Pending,
             command,
             wait,
             command_id: None,
         }
+    }
+
+    /// What the step does, for people.
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
     }
 }
 
@@ -139,8 +184,6 @@ pub struct Workflow {
     pub commands: Vec<CommandId>,
 }
 
-const RELEASE: &str = "Release the lease";
-
 impl Workflow {
     /// Manual slew-and-expose: the reference's first pattern.
     pub fn slew_and_expose(
@@ -155,24 +198,20 @@ impl Workflow {
             vec![
                 acquire_step(lease_s),
                 Step::new(
-                    "Track the target",
+                    StepKind::Track,
                     Some(Command::MountTrack(MountTrack {
                         target,
                         offset_pattern: None,
                     })),
                     Wait::Result,
                 ),
+                Step::new(StepKind::WaitTracking, None, Wait::MountTracking),
                 Step::new(
-                    "Wait for the mount to report tracking",
-                    None,
-                    Wait::MountTracking,
-                ),
-                Step::new(
-                    "Start the exposure",
+                    StepKind::Expose,
                     Some(Command::CameraExposureStart(exposure)),
                     Wait::Accepted,
                 ),
-                Step::new("Wait for the exposure result", None, Wait::Result),
+                Step::new(StepKind::WaitExposure, None, Wait::Result),
                 release_step(),
             ],
         )
@@ -190,12 +229,12 @@ impl Workflow {
             vec![
                 acquire_step(lease_s),
                 Step::new(
-                    "Start the autofocus",
+                    StepKind::Autofocus,
                     Some(Command::ImagerAutofocus(autofocus)),
                     Wait::Accepted,
                 ),
-                Step::new("Watch the focuser move", None, Wait::FocuserMoving),
-                Step::new("Wait for the autofocus result", None, Wait::Result),
+                Step::new(StepKind::WatchFocuser, None, Wait::FocuserMoving),
+                Step::new(StepKind::WaitAutofocus, None, Wait::Result),
                 release_step(),
             ],
         )
@@ -264,7 +303,7 @@ impl Workflow {
             return Vec::new();
         };
         step.state = StepState::Active;
-        if step.name == RELEASE && step.command.is_none() {
+        if step.kind == StepKind::Release && step.command.is_none() {
             match lease_id {
                 Some(lease_id) => {
                     step.command = Some(Command::LeaseRelease(LeaseRelease { lease_id }));
@@ -312,9 +351,9 @@ impl Workflow {
         let Some(step) = self.steps.get_mut(self.current) else {
             return Vec::new();
         };
-        let name = step.name;
+        let name = step.name();
         step.state = StepState::Failed(reason.clone());
-        let releasing = name == RELEASE;
+        let releasing = step.kind == StepKind::Release;
         if self.failure.is_none() {
             self.failure = Some((name, reason));
         }
@@ -459,7 +498,7 @@ impl Workflow {
         if !self.is_running() {
             return Vec::new();
         }
-        if self.steps[self.current].name == RELEASE {
+        if self.steps[self.current].kind == StepKind::Release {
             // Already releasing: let it finish.
             return Vec::new();
         }
@@ -475,7 +514,7 @@ impl Workflow {
 
 fn acquire_step(lease_s: f64) -> Step {
     Step::new(
-        "Acquire the lease",
+        StepKind::Acquire,
         Some(Command::LeaseAcquire(LeaseAcquire {
             duration_s: lease_s,
             purpose: Some("SkyDeck workflow".into()),
@@ -486,7 +525,7 @@ fn acquire_step(lease_s: f64) -> Step {
 
 fn release_step() -> Step {
     // The lease id is filled in once the acquire result gives it.
-    Step::new(RELEASE, None, Wait::Result)
+    Step::new(StepKind::Release, None, Wait::Result)
 }
 
 #[cfg(test)]
