@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use crate::decode::parse_frame;
 use crate::{
-    Command, CommandId, CommandResult, CommandStreamName, DeviceSnapshot, DeviceType, DeviceUid,
-    ErrorBody, ErrorCode, InstrumentSnapshot, LeaseInfo, ObservatoryUid, ProtocolError, StreamName,
-    SubscriptionId, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
+    Command, CommandId, CommandResult, CommandStreamName, DeviceType, DeviceUid, ErrorBody,
+    ErrorCode, LeaseInfo, ObservatoryUid, ProtocolError, StreamName, SubscriptionId,
+    TelescopeLogEntry, TelescopeUid, Timestamp,
 };
 
 /// A message whose tag this version does not know, kept whole so it can be
@@ -209,15 +209,19 @@ impl SubscribeStream {
     }
 }
 
-/// A snapshot delivery: `event_<stream>` with `subscription_id`, `seq`, `snapshot` [ours].
+/// A snapshot delivery: `event_<stream>` with `subscription_id`, `seq`,
+/// `snapshot` [ours]. The snapshot is whole or a delta [published]; it is
+/// kept exactly as received (keys as sent): fold it into what is held with
+/// [`crate::merge_snapshot`], then read it with [`crate::decode_snapshot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SnapshotEvent<T> {
+pub struct SnapshotEvent {
     /// The subscription it is delivered on.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// Increasing per socket.
     pub seq: u64,
-    /// The snapshot.
-    pub snapshot: T,
+    /// The snapshot, whole or a delta, as received.
+    pub snapshot: Value,
 }
 
 /// `event_manual_control_lease` [ours]: a lease changed.
@@ -300,21 +304,21 @@ tagged_enum! {
         /// A request failed.
         "error" => Error(ErrorMessage),
         /// A device snapshot.
-        "event_device_snapshot" => DeviceSnapshot(SnapshotEvent<DeviceSnapshot>),
+        "event_device_snapshot" => DeviceSnapshot(SnapshotEvent),
         /// A telescope snapshot.
-        "event_telescope_snapshot" => TelescopeSnapshot(SnapshotEvent<TelescopeSnapshot>),
+        "event_telescope_snapshot" => TelescopeSnapshot(SnapshotEvent),
         /// An instrument snapshot.
-        "event_instrument_snapshot" => InstrumentSnapshot(SnapshotEvent<InstrumentSnapshot>),
+        "event_instrument_snapshot" => InstrumentSnapshot(SnapshotEvent),
         /// A lease changed.
         "event_manual_control_lease" => ManualControlLease(LeaseEvent),
         /// A telescope log entry.
         "event_telescope_log" => TelescopeLog(LogEvent),
-        /// A constraint snapshot (shape not typed here).
-        "event_constraint_snapshot" => ConstraintSnapshot(SnapshotEvent<Value>),
-        /// A constraint status snapshot (shape not typed here).
-        "event_constraint_status_snapshot" => ConstraintStatusSnapshot(SnapshotEvent<Value>),
-        /// A shutdown interlock snapshot (shape not typed here).
-        "event_shutdown_interlock_snapshot" => ShutdownInterlockSnapshot(SnapshotEvent<Value>),
+        /// A constraint snapshot .
+        "event_constraint_snapshot" => ConstraintSnapshot(SnapshotEvent),
+        /// A constraint status snapshot .
+        "event_constraint_status_snapshot" => ConstraintStatusSnapshot(SnapshotEvent),
+        /// A shutdown interlock snapshot .
+        "event_shutdown_interlock_snapshot" => ShutdownInterlockSnapshot(SnapshotEvent),
         /// Liveness probe.
         "ping" => Ping(Liveness),
         /// Answer to the client's ping.
@@ -349,7 +353,12 @@ macro_rules! impl_message {
                 let known = crate::decode::tag_of(&value, Self::TAG_FIELD)
                     .is_ok_and(|tag| Self::KNOWN_TAGS.contains(&tag));
                 if known {
+                    // A snapshot is kept exactly as received.
+                    let snapshot = value.as_object_mut().and_then(|map| map.remove("snapshot"));
                     crate::decode::snake_case_keys(&mut value);
+                    if let (Some(snapshot), Some(map)) = (snapshot, value.as_object_mut()) {
+                        map.insert("snapshot".to_owned(), snapshot);
+                    }
                 }
                 Self::decode_value(value).map_err(ProtocolError::from)
             }
@@ -368,14 +377,14 @@ impl StreamServerMessage {
     /// The `seq` of a delivery, if this is one.
     pub fn seq(&self) -> Option<u64> {
         match self {
-            Self::DeviceSnapshot(e) => Some(e.seq),
-            Self::TelescopeSnapshot(e) => Some(e.seq),
-            Self::InstrumentSnapshot(e) => Some(e.seq),
-            Self::ManualControlLease(e) => Some(e.seq),
-            Self::TelescopeLog(e) => Some(e.seq),
-            Self::ConstraintSnapshot(e)
+            Self::DeviceSnapshot(e)
+            | Self::TelescopeSnapshot(e)
+            | Self::InstrumentSnapshot(e)
+            | Self::ConstraintSnapshot(e)
             | Self::ConstraintStatusSnapshot(e)
             | Self::ShutdownInterlockSnapshot(e) => Some(e.seq),
+            Self::ManualControlLease(e) => Some(e.seq),
+            Self::TelescopeLog(e) => Some(e.seq),
             _ => None,
         }
     }

@@ -411,13 +411,14 @@ fn device_event(
     StreamServerMessage::DeviceSnapshot(SnapshotEvent {
         subscription_id: subscription.into(),
         seq,
-        snapshot: DeviceSnapshot {
+        snapshot: serde_json::to_value(DeviceSnapshot {
             device_uid: device.into(),
             device_type,
             telescope_uid: "tel-lapalma".into(),
             observed_at: observed_at.into(),
             state,
-        },
+        })
+        .unwrap(),
     })
 }
 
@@ -665,7 +666,7 @@ fn telescope_snapshot() {
         &StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
             subscription_id: "telescopes".into(),
             seq: 3,
-            snapshot,
+            snapshot: serde_json::to_value(snapshot).unwrap(),
         }),
         &fixture("stream_server/event_telescope_snapshot"),
     );
@@ -673,7 +674,7 @@ fn telescope_snapshot() {
         &StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
             subscription_id: "telescopes".into(),
             seq: 4,
-            snapshot: TelescopeSnapshot {
+            snapshot: serde_json::to_value(TelescopeSnapshot {
                 telescope_uid: "tel-sidingspring".into(),
                 name: "Siding Spring 0.6 m".into(),
                 observatory_uid: None,
@@ -686,7 +687,8 @@ fn telescope_snapshot() {
                 lease: None,
                 devices: vec![],
                 access: Access::Viewer,
-            },
+            })
+            .unwrap(),
         }),
         &fixture("stream_server/event_telescope_snapshot_remote"),
     );
@@ -721,7 +723,7 @@ fn instrument_snapshot() {
         &StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
             subscription_id: "imager-lapalma".into(),
             seq: 51,
-            snapshot: InstrumentSnapshot {
+            snapshot: serde_json::to_value(InstrumentSnapshot {
                 instrument_uid: "tel-lapalma-camera".into(),
                 telescope_uid: "tel-lapalma".into(),
                 observed_at: "2026-11-24T21:10:12.500Z".into(),
@@ -733,7 +735,8 @@ fn instrument_snapshot() {
                     samples,
                     best_position_um: None,
                 }),
-            },
+            })
+            .unwrap(),
         }),
         &fixture("stream_server/event_instrument_snapshot"),
     );
@@ -741,12 +744,13 @@ fn instrument_snapshot() {
         &StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
             subscription_id: "imager-lapalma".into(),
             seq: 2,
-            snapshot: InstrumentSnapshot {
+            snapshot: serde_json::to_value(InstrumentSnapshot {
                 instrument_uid: "tel-lapalma-camera".into(),
                 telescope_uid: "tel-lapalma".into(),
                 observed_at: "2026-11-24T20:00:00.000Z".into(),
                 autofocus: None,
-            },
+            })
+            .unwrap(),
         }),
         &fixture("stream_server/event_instrument_snapshot_idle"),
     );

@@ -126,7 +126,9 @@ fn unknown_fields_are_ignored() {
         panic!()
     };
     assert_eq!(
-        event.snapshot.state,
+        decode_snapshot::<DeviceSnapshot>(&event.snapshot)
+            .unwrap()
+            .state,
         DeviceState::Focuser(FocuserState {
             position_um: 24600.0,
             moving: false,
@@ -291,7 +293,7 @@ fn unknown_values_in_snapshots_decode_to_other() {
     let StreamServerMessage::TelescopeSnapshot(event) = message else {
         panic!()
     };
-    let snapshot = event.snapshot;
+    let snapshot: TelescopeSnapshot = decode_snapshot(&event.snapshot).unwrap();
     assert_eq!(
         snapshot.control_authority,
         ControlAuthority::Other("maintenance".into())
@@ -313,7 +315,10 @@ fn unknown_values_in_snapshots_decode_to_other() {
     let StreamServerMessage::DeviceSnapshot(event) = message else {
         panic!()
     };
-    let DeviceState::Camera(camera) = event.snapshot.state else {
+    let DeviceState::Camera(camera) = decode_snapshot::<DeviceSnapshot>(&event.snapshot)
+        .unwrap()
+        .state
+    else {
         panic!()
     };
     assert_eq!(
@@ -398,14 +403,20 @@ fn camel_case_fields_are_accepted_and_written_in_snake_case() {
     let StreamServerMessage::DeviceSnapshot(event) = &message else {
         panic!()
     };
-    let DeviceState::FilterWheel(wheel) = &event.snapshot.state else {
+    let DeviceState::FilterWheel(wheel) = &decode_snapshot::<DeviceSnapshot>(&event.snapshot)
+        .unwrap()
+        .state
+    else {
         panic!()
     };
     assert_eq!(wheel.current().map(|s| s.filter_id.as_str()), Some("R"));
-    assert!(message
-        .to_json()
-        .contains(r#""filter_wheel_position_id":1"#));
-    assert!(!message.to_json().contains("filterWheelPositionId"));
+    // The delivery keeps the snapshot as received; the typed reading writes
+    // snake_case.
+    assert!(message.to_json().contains("filterWheelPositionId"));
+    let typed = serde_json::to_string(&decode_snapshot::<DeviceSnapshot>(&event.snapshot).unwrap())
+        .unwrap();
+    assert!(typed.contains(r#""filter_wheel_position_id":1"#));
+    assert!(!typed.contains("filterWheelPositionId"));
 }
 
 #[test]
@@ -608,48 +619,63 @@ fn malformed_envelopes_name_the_field() {
     }
 }
 
+/// The field `decode_snapshot` blames for a snapshot value.
+fn snapshot_field<T: serde::de::DeserializeOwned + std::fmt::Debug>(text: &str) -> String {
+    let value: Value = serde_json::from_str(text).unwrap();
+    let error = decode_snapshot::<T>(&value).unwrap_err();
+    error
+        .field()
+        .unwrap_or_else(|| panic!("no field named for {text}: {error}"))
+        .to_owned()
+}
+
 #[test]
 fn malformed_snapshots_name_the_field() {
+    // A delivery carries its snapshot as received (it may be a delta); the
+    // typed reading of the merged snapshot names the field.
     let mount = |state: &str| {
         format!(
-            r#"{{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"snapshot":{{"device_uid":"m","device_type":"mount","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{state}}}}}"#
+            r#"{{"device_uid":"m","device_type":"mount","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{state}}}"#
         )
     };
+    let device = |text: &str| snapshot_field::<DeviceSnapshot>(text);
     let full = r#"{"ra_deg":1.0,"dec_deg":2.0,"alt_deg":3.0,"az_deg":4.0,"slewing":false,"tracking":"yes","parked":false}"#;
-    assert_eq!(
-        field_of(Dir::StreamServer, &mount(full)),
-        "snapshot.state.tracking"
-    );
+    assert_eq!(device(&mount(full)), "state.tracking");
     let missing =
         r#"{"ra_deg":1.0,"dec_deg":2.0,"alt_deg":3.0,"az_deg":4.0,"slewing":false,"parked":false}"#;
-    assert_eq!(
-        field_of(Dir::StreamServer, &mount(missing)),
-        "snapshot.state.tracking"
-    );
+    assert_eq!(device(&mount(missing)), "state.tracking");
     let target = r#"{"ra_deg":1.0,"dec_deg":2.0,"alt_deg":3.0,"az_deg":4.0,"slewing":false,"tracking":true,"parked":false,"target":{"position_type":"fixed","frame":"equatorial","ra":"x"}}"#;
-    assert_eq!(
-        field_of(Dir::StreamServer, &mount(target)),
-        "snapshot.state.target.ra"
-    );
-    assert_eq!(field_of(Dir::StreamServer, &mount("[]")), "snapshot.state");
-    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"snapshot":{"device_uid":"m","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z"}}"#;
-    assert_eq!(field_of(Dir::StreamServer, text), "snapshot.state");
-    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":1,"snapshot":{"device_uid":"m","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"position_um":1.0,"moving":false}}}"#;
-    assert_eq!(
-        field_of(Dir::StreamServer, text),
-        "snapshot.state.temperature_c"
-    );
-    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":-1,"snapshot":{"device_uid":"f","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"position_um":1.0,"moving":false,"temperature_c":5.0}}}"#;
+    assert_eq!(device(&mount(target)), "state.target.ra");
+    assert_eq!(device(&mount("[]")), "state");
+    let text = r#"{"device_uid":"m","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z"}"#;
+    assert_eq!(device(text), "state");
+    let text = r#"{"device_uid":"m","device_type":"focuser","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"position_um":1.0,"moving":false}}"#;
+    assert_eq!(device(text), "state.temperature_c");
+    // The frame itself is still checked: `seq` and the other records.
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":-1,"snapshot":{"device_uid":"f"}}"#;
     assert_eq!(field_of(Dir::StreamServer, text), "seq");
     let text = r#"{"kind":"event_manual_control_lease","subscription_id":"s","seq":1,"lease":{"lease_id":"l","telescope_uid":"t","holder":"h","state":"active"}}"#;
     assert_eq!(field_of(Dir::StreamServer, text), "lease.expires_at");
     let text = r#"{"kind":"event_telescope_log","subscription_id":"s","seq":1,"entry":{"telescope_uid":"t","at":"2026-11-24T21:04:05.120Z","level":"info"}}"#;
     assert_eq!(field_of(Dir::StreamServer, text), "entry.message");
-    let text = r#"{"kind":"event_instrument_snapshot","subscription_id":"s","seq":1,"snapshot":{"instrument_uid":"c","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","autofocus":{"command_id":"nope","filter_id":"L","strategy":"v_curve","running":true,"samples":[]}}}"#;
-    assert!(
-        field_of(Dir::StreamServer, text).starts_with("snapshot"),
-        "{text}"
+    let text = r#"{"instrument_uid":"c","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","autofocus":{"command_id":"nope","filter_id":"L","strategy":"v_curve","running":true,"samples":[]}}"#;
+    let field = snapshot_field::<InstrumentSnapshot>(text);
+    assert!(field.contains("autofocus"), "{field}");
+}
+
+#[test]
+fn snapshots_are_kept_as_received() {
+    let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":7,
+        "snapshot":{"deviceUid":"f","observed_at":"2026-11-24T21:04:05.120Z","state":{"positionUm":2.0,"vendorFlags":{"aB":1}}}}"#;
+    let StreamServerMessage::DeviceSnapshot(event) = StreamServerMessage::from_json(text).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        event.snapshot,
+        json!({"deviceUid":"f","observed_at":"2026-11-24T21:04:05.120Z","state":{"positionUm":2.0,"vendorFlags":{"aB":1}}})
     );
+    assert_eq!(event.seq, 7);
 }
 
 #[test]

@@ -537,20 +537,20 @@ impl Conn {
                 Event::Device(s) => StreamServerMessage::DeviceSnapshot(SnapshotEvent {
                     subscription_id,
                     seq,
-                    snapshot: (**s).clone(),
+                    snapshot: to_value(&**s),
                 }),
                 Event::Telescope(_) => match &telescope_snapshot {
                     Some(snapshot) => StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
                         subscription_id,
                         seq,
-                        snapshot: snapshot.clone(),
+                        snapshot: to_value(snapshot),
                     }),
                     None => continue,
                 },
                 Event::Instrument(s) => StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
                     subscription_id,
                     seq,
-                    snapshot: (**s).clone(),
+                    snapshot: to_value(&**s),
                 }),
                 Event::Lease(l) => StreamServerMessage::ManualControlLease(LeaseEvent {
                     subscription_id,
@@ -568,6 +568,12 @@ impl Conn {
         }
         Ok(())
     }
+}
+
+/// A typed snapshot as the JSON value a delivery carries. Our own types
+/// always encode (string keys only).
+fn to_value<T: serde::Serialize>(snapshot: &T) -> Value {
+    serde_json::to_value(snapshot).unwrap_or_default()
 }
 
 /// Whether a resource matches a stream filter; the device keys apply to

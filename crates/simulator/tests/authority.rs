@@ -61,7 +61,7 @@ async fn publishing_without_a_lease_is_forbidden_and_does_not_run() {
     stream.ping("after-forbidden").await;
     for message in stream.backlog() {
         if let Some((_, snapshot)) = device_snapshot(message, "mount") {
-            let state = mount_state(snapshot).expect("a mount state");
+            let state = mount_state(&snapshot).expect("a mount state");
             assert!(
                 state.parked && !state.slewing,
                 "the forbidden command moved the mount: {state:?}"

@@ -167,7 +167,7 @@ async fn cancel_an_autofocus() {
         })
         .await;
     let samples_before = instrument_snapshot(&first, "instrument")
-        .and_then(|s| s.autofocus.as_ref())
+        .and_then(|s| s.autofocus)
         .map(|a| a.samples.len())
         .unwrap_or_default();
     assert!(samples_before < 9, "canceled early in the sweep");

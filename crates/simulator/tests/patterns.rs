@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 use common::*;
 use skynet_protocol::{
     Access, AutofocusData, AutofocusStrategy, CameraExposureStart, Command, ControlAuthority,
-    DeviceState, ExposureData, FixedPosition, Frame, ImagerAutofocus, LeaseState, MountResultData,
-    MountTrack, StreamName, StreamServerMessage, TargetPosition,
+    DeviceSnapshot, DeviceState, ExposureData, FixedPosition, Frame, ImagerAutofocus,
+    InstrumentSnapshot, LeaseState, MountResultData, MountTrack, StreamName, StreamServerMessage,
+    TargetPosition,
 };
 
 /// A target that is always up at La Palma (latitude 28.76°): Dec +80°.
@@ -246,13 +247,14 @@ async fn autofocus_sweep() {
                 message = stream.next_message(left) => {
                     match message {
                         Some(StreamServerMessage::DeviceSnapshot(e)) if e.subscription_id.as_str() == "focuser" => {
-                            if let DeviceState::Focuser(f) = &e.snapshot.state {
+                            if let DeviceState::Focuser(f) = &whole::<DeviceSnapshot>(&e.snapshot).state {
                                 positions.insert(f.position_um.round() as i64);
                             }
                         }
                         Some(StreamServerMessage::InstrumentSnapshot(e)) if e.subscription_id.as_str() == "instrument" => {
-                            assert_eq!(e.snapshot.instrument_uid, camera, "the camera is the instrument");
-                            if let Some(progress) = e.snapshot.autofocus.filter(|a| a.command_id == id) {
+                            let snapshot: InstrumentSnapshot = whole(&e.snapshot);
+                            assert_eq!(snapshot.instrument_uid, camera, "the camera is the instrument");
+                            if let Some(progress) = snapshot.autofocus.filter(|a| a.command_id == id) {
                                 assert_eq!(progress.filter_id, "L");
                                 assert_eq!(progress.strategy, strategy);
                                 sample_counts.push(progress.samples.len());

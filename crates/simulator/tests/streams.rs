@@ -9,9 +9,9 @@ use std::time::Duration;
 use common::*;
 use futures_util::future::join_all;
 use skynet_protocol::{
-    Command, DeviceState, DeviceType, DeviceUid, MountPoint, MountResultData, MountState,
-    RotatorMoveRelative, StreamClientMessage, StreamFilter, StreamName, StreamServerMessage,
-    SubscriptionId, TargetPosition, TelescopeUid, Unsubscribe,
+    Command, DeviceSnapshot, DeviceState, DeviceType, DeviceUid, MountPoint, MountResultData,
+    MountState, RotatorMoveRelative, StreamClientMessage, StreamFilter, StreamName,
+    StreamServerMessage, SubscriptionId, TargetPosition, TelescopeUid, Unsubscribe,
 };
 use tokio::time::Instant;
 
@@ -73,7 +73,7 @@ async fn fifty_clients_see_the_same_slew() {
                         })
                         .await;
                     let (seq, snapshot) = device_snapshot(&message, &sub).expect("matched");
-                    let state = mount_state(snapshot).expect("a mount state").clone();
+                    let state = mount_state(&snapshot).expect("a mount state").clone();
                     let done = slewed && !state.slewing;
                     slewed |= state.slewing;
                     seen.push((seq, state));
@@ -267,7 +267,7 @@ async fn filters_select_devices() {
         let StreamServerMessage::DeviceSnapshot(event) = message else {
             continue;
         };
-        let snapshot = &event.snapshot;
+        let snapshot: &DeviceSnapshot = &whole(&event.snapshot);
         let (id, filter) = subs
             .iter()
             .find(|(id, _)| *id == event.subscription_id.as_str())

@@ -7,20 +7,21 @@
 // Each test file uses a different part of these helpers.
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
 use skynet_protocol::{
-    Ack, Command, CommandFilter, CommandId, CommandResult, CommandStatus, CommandStreamName,
-    CommandsClientMessage, CommandsServerMessage, DeviceSnapshot, DeviceState, DeviceUid,
-    ErrorCode, ErrorMessage, InstrumentSnapshot, LeaseData, LeaseEvent, LeaseId, LeaseRelease,
-    Liveness, Message, MountState, Origin, PublishCommand, StreamClientMessage, StreamFilter,
-    StreamName, StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream,
-    SubscriptionId, TelescopeSnapshot, TelescopeUid,
+    decode_snapshot, merge_snapshot, Ack, Command, CommandFilter, CommandId, CommandResult,
+    CommandStatus, CommandStreamName, CommandsClientMessage, CommandsServerMessage, DeviceSnapshot,
+    DeviceState, DeviceUid, ErrorCode, ErrorMessage, InstrumentSnapshot, LeaseData, LeaseEvent,
+    LeaseId, LeaseRelease, Liveness, Message, MountState, Origin, PublishCommand,
+    StreamClientMessage, StreamFilter, StreamName, StreamServerMessage, SubscribeCommands,
+    SubscribeOptions, SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
 use skynode_sim::{serve, Options, Simulator, World};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -183,6 +184,9 @@ pub trait Endpoint {
     fn ack(message: &Self::In) -> Option<&Ack>;
     /// `Some` when the message is an `error`.
     fn error(message: &Self::In) -> Option<&ErrorMessage>;
+    /// Folds a snapshot delivery into what the client holds and puts the
+    /// merged, whole snapshot in its place. Nothing for other messages.
+    fn merge(_held: &mut HashMap<(String, String), Value>, _message: &mut Self::In) {}
 }
 
 /// `/v1/ws/commands`.
@@ -277,6 +281,33 @@ impl Endpoint for Stream {
             _ => None,
         }
     }
+
+    fn merge(held: &mut HashMap<(String, String), Value>, message: &mut Self::In) {
+        let (stream, event) = match message {
+            StreamServerMessage::DeviceSnapshot(e) => (StreamName::DeviceSnapshot, e),
+            StreamServerMessage::TelescopeSnapshot(e) => (StreamName::TelescopeSnapshot, e),
+            StreamServerMessage::InstrumentSnapshot(e) => (StreamName::InstrumentSnapshot, e),
+            StreamServerMessage::ConstraintSnapshot(e) => (StreamName::ConstraintSnapshot, e),
+            StreamServerMessage::ConstraintStatusSnapshot(e) => {
+                (StreamName::ConstraintStatusSnapshot, e)
+            }
+            StreamServerMessage::ShutdownInterlockSnapshot(e) => {
+                (StreamName::ShutdownInterlockSnapshot, e)
+            }
+            _ => return,
+        };
+        let resource = stream.resource_key(&event.snapshot).unwrap_or_else(|| {
+            panic!(
+                "a {stream} delivery names no resource: {:?}",
+                event.snapshot
+            )
+        });
+        let whole = held
+            .entry((event.subscription_id.to_string(), resource))
+            .or_insert(Value::Null);
+        merge_snapshot(whole, &event.snapshot);
+        event.snapshot = whole.clone();
+    }
 }
 
 /// How many recent frames a client remembers for failure messages.
@@ -286,6 +317,10 @@ const RECENT: usize = 12;
 /// else are kept in a backlog, so a later wait still sees them.
 pub struct Client<E: Endpoint> {
     ws: Ws,
+    /// The merged snapshot of each (subscription, resource), when merging.
+    held: HashMap<(String, String), Value>,
+    /// Whether snapshot deliveries are merged before they are returned.
+    merging: bool,
     backlog: VecDeque<E::In>,
     recent: VecDeque<String>,
     label: String,
@@ -310,11 +345,20 @@ impl<E: Endpoint> Client<E> {
     pub fn from_ws(ws: Ws, label: String) -> Self {
         Self {
             ws,
+            held: HashMap::new(),
+            merging: true,
             backlog: VecDeque::new(),
             recent: VecDeque::new(),
             label,
             _endpoint: PhantomData,
         }
+    }
+
+    /// Returns snapshot deliveries as sent (deltas included) instead of
+    /// merged into whole snapshots.
+    pub fn raw_snapshots(mut self) -> Self {
+        self.merging = false;
+        self
     }
 
     /// Sends a typed message.
@@ -381,7 +425,7 @@ impl<E: Endpoint> Client<E> {
             }
             self.recent
                 .push_back(text.as_str().chars().take(600).collect());
-            let message = E::In::from_json(text.as_str()).unwrap_or_else(|e| {
+            let mut message = E::In::from_json(text.as_str()).unwrap_or_else(|e| {
                 panic!(
                     "{}: the server sent a frame that does not decode ({e}): {}",
                     self.label,
@@ -391,6 +435,9 @@ impl<E: Endpoint> Client<E> {
             if let Some(id) = E::ping_id(&message) {
                 self.send(&E::pong(id)).await;
                 continue;
+            }
+            if self.merging {
+                E::merge(&mut self.held, &mut message);
             }
             return Some(message);
         }
@@ -731,15 +778,12 @@ impl Client<Stream> {
         timeout: Duration,
         mut predicate: impl FnMut(&DeviceSnapshot) -> bool,
     ) -> (u64, DeviceSnapshot) {
-        match self
+        let message = self
             .next_matching(what, timeout, |m| {
-                device_snapshot(m, sub).is_some_and(|(_, s)| predicate(s))
+                device_snapshot(m, sub).is_some_and(|(_, s)| predicate(&s))
             })
-            .await
-        {
-            StreamServerMessage::DeviceSnapshot(event) => (event.seq, event.snapshot),
-            other => unreachable!("matched a device snapshot, got {other:?}"),
-        }
+            .await;
+        device_snapshot(&message, sub).expect("matched a device snapshot")
     }
 
     /// The next mount snapshot on `sub` whose state satisfies `predicate`.
@@ -768,13 +812,13 @@ impl Client<Stream> {
         match self
             .next_matching(what, WAIT, |m| match m {
                 StreamServerMessage::TelescopeSnapshot(e) => {
-                    e.subscription_id.as_str() == sub && predicate(&e.snapshot)
+                    e.subscription_id.as_str() == sub && predicate(&whole(&e.snapshot))
                 }
                 _ => false,
             })
             .await
         {
-            StreamServerMessage::TelescopeSnapshot(event) => event.snapshot,
+            StreamServerMessage::TelescopeSnapshot(event) => whole(&event.snapshot),
             other => unreachable!("matched a telescope snapshot, got {other:?}"),
         }
     }
@@ -801,27 +845,28 @@ impl Client<Stream> {
     }
 }
 
+/// The typed reading of a merged (whole) snapshot; a test failure when it
+/// does not decode.
+pub fn whole<T: serde::de::DeserializeOwned>(snapshot: &Value) -> T {
+    decode_snapshot(snapshot)
+        .unwrap_or_else(|e| panic!("the merged snapshot does not decode ({e}): {snapshot}"))
+}
+
 /// The device snapshot (with its seq) if the message is one delivered on `sub`.
-pub fn device_snapshot<'a>(
-    message: &'a StreamServerMessage,
-    sub: &str,
-) -> Option<(u64, &'a DeviceSnapshot)> {
+pub fn device_snapshot(message: &StreamServerMessage, sub: &str) -> Option<(u64, DeviceSnapshot)> {
     match message {
         StreamServerMessage::DeviceSnapshot(e) if e.subscription_id.as_str() == sub => {
-            Some((e.seq, &e.snapshot))
+            Some((e.seq, whole(&e.snapshot)))
         }
         _ => None,
     }
 }
 
 /// The instrument snapshot if the message is one delivered on `sub`.
-pub fn instrument_snapshot<'a>(
-    message: &'a StreamServerMessage,
-    sub: &str,
-) -> Option<&'a InstrumentSnapshot> {
+pub fn instrument_snapshot(message: &StreamServerMessage, sub: &str) -> Option<InstrumentSnapshot> {
     match message {
         StreamServerMessage::InstrumentSnapshot(e) if e.subscription_id.as_str() == sub => {
-            Some(&e.snapshot)
+            Some(whole(&e.snapshot))
         }
         _ => None,
     }
