@@ -1006,3 +1006,45 @@ async fn keys_drive_their_own_console_not_the_first_button_on_the_page() {
     );
     app.release_lease().await;
 }
+
+#[wasm_bindgen_test]
+async fn an_absurd_name_from_the_server_is_shown_bounded_and_flagged() {
+    // The owner publishes a track to a 400,000-character catalog name: the
+    // server accepts it, echoes it on the `command` stream to every watcher
+    // and refuses it in the result. A watcher's log must stay a line long.
+    let watcher = mount_console(ASTRONOMER_2);
+    watcher.connect().await;
+    let owner = mount_console(OWNER);
+    owner.connect().await;
+    let huge = "M".repeat(400_000);
+    let id = owner
+        .console
+        .publish_to(
+            skynet_protocol::TelescopeUid(LAPALMA.into()),
+            skynet_protocol::Command::MountTrack(skynet_protocol::MountTrack {
+                target: skynet_protocol::TargetPosition::catalog(huge),
+                offset_pattern: None,
+            }),
+        )
+        .expect("published");
+    let id = id.to_string();
+    for app in [&watcher, &owner] {
+        let entry = app
+            .wait_for("the track's result in the log", 10_000.0, || {
+                let entry = app.find(&format!("command-{id}"))?;
+                (entry.get_attribute("data-state").as_deref() == Some("error")).then_some(entry)
+            })
+            .await;
+        let text = entry.text_content().unwrap_or_default();
+        assert!(text.len() < 3_000, "the entry holds {} bytes", text.len());
+        assert!(
+            text.contains("(out of range)"),
+            "{}",
+            &text[..200.min(text.len())]
+        );
+        let height = entry
+            .unchecked_ref::<leptos::web_sys::HtmlElement>()
+            .offset_height();
+        assert!(height < 1_000, "the entry is {height} px tall");
+    }
+}
