@@ -123,6 +123,7 @@ pub struct MountTrack {
     pub target: TargetPosition,
     /// A pattern to play around the target while tracking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "offsetPattern")]
     pub offset_pattern: Option<OffsetPattern>,
 }
 
@@ -144,6 +145,7 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MountOffsetRelative {
     /// The offset, arcseconds (on the sky for `ra`).
+    #[serde(alias = "deltaArcsec")]
     pub delta_arcsec: f64,
     /// The axis to offset along.
     pub axis: OffsetAxis,
@@ -153,11 +155,13 @@ pub struct MountOffsetRelative {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CameraExposureStart {
     /// Exposure time, seconds.
+    #[serde(alias = "durationS")]
     pub duration_s: f64,
     /// Binning factor, 1 to 4 [ours].
     pub binning: u32,
     /// The filter to expose through; the current one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "filterId")]
     pub filter_id: Option<String>,
 }
 
@@ -175,6 +179,7 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImagerAutofocus {
     /// The filter to focus through.
+    #[serde(alias = "filterId")]
     pub filter_id: String,
     /// How to search for best focus.
     pub strategy: AutofocusStrategy,
@@ -184,6 +189,7 @@ pub struct ImagerAutofocus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterWheelSetOption {
     /// The slot to move to.
+    #[serde(alias = "filterWheelPositionId")]
     pub filter_wheel_position_id: u32,
 }
 
@@ -191,6 +197,7 @@ pub struct FilterWheelSetOption {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoveAbsoluteUm {
     /// Target position, microns.
+    #[serde(alias = "positionUm")]
     pub position_um: f64,
 }
 
@@ -198,6 +205,7 @@ pub struct MoveAbsoluteUm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoveRelativeUm {
     /// Offset, microns (positive moves outward).
+    #[serde(alias = "deltaUm")]
     pub delta_um: f64,
 }
 
@@ -205,6 +213,7 @@ pub struct MoveRelativeUm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RotatorMoveAbsolute {
     /// Target angle, degrees, 0 to 360.
+    #[serde(alias = "angleDeg")]
     pub angle_deg: f64,
 }
 
@@ -212,6 +221,7 @@ pub struct RotatorMoveAbsolute {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RotatorMoveRelative {
     /// Offset, degrees.
+    #[serde(alias = "deltaDeg")]
     pub delta_deg: f64,
 }
 
@@ -219,6 +229,7 @@ pub struct RotatorMoveRelative {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseAcquire {
     /// How long the lease should last, seconds.
+    #[serde(alias = "durationS")]
     pub duration_s: f64,
     /// Why, shown to other users of the telescope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,8 +240,10 @@ pub struct LeaseAcquire {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseRenew {
     /// The lease to extend.
+    #[serde(alias = "leaseId")]
     pub lease_id: LeaseId,
     /// The new remaining duration from now, seconds.
+    #[serde(alias = "durationS")]
     pub duration_s: f64,
 }
 
@@ -238,6 +251,7 @@ pub struct LeaseRenew {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseRelease {
     /// The lease to release.
+    #[serde(alias = "leaseId")]
     pub lease_id: LeaseId,
 }
 
@@ -245,5 +259,6 @@ pub struct LeaseRelease {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbortManualControl {
     /// The lease to revoke.
+    #[serde(alias = "leaseId")]
     pub lease_id: LeaseId,
 }

@@ -1,6 +1,7 @@
 //! Decoding that never gives up on a whole connection: JSON is parsed once
-//! into a value, camelCase keys are folded to snake_case, the tag picks the
-//! type, and a failure names the field it happened at.
+//! into a value, the tag picks the type (typed fields accept their camelCase
+//! spelling through serde aliases; untyped content is kept as it arrived),
+//! and a failure names the field it happened at.
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -106,9 +107,7 @@ fn missing_field(message: &str) -> Option<&str> {
         .map(|(field, _)| field)
 }
 
-/// Parses a frame's text into a JSON value, keys as sent: `from_value`
-/// folds them to snake_case only for a known kind, so that an unknown kind
-/// is kept exactly as received.
+/// Parses a frame's text into a JSON value, keys as sent.
 pub(crate) fn parse_frame(text: &str) -> Result<Value, ProtocolError> {
     serde_json::from_str(text).map_err(|e| ProtocolError::NotJson(e.to_string()))
 }
@@ -121,7 +120,7 @@ pub(crate) fn tag_of<'v>(value: &'v Value, field: &str) -> Result<&'v str, Decod
             message: format!("must be a JSON object, found {}", json_type(value)),
         });
     };
-    match map.get(field) {
+    match map.get(field).or_else(|| map.get(&camel_case(field))) {
         Some(Value::String(tag)) => Ok(tag),
         Some(other) => Err(DecodeError::at(
             field,
@@ -132,8 +131,34 @@ pub(crate) fn tag_of<'v>(value: &'v Value, field: &str) -> Result<&'v str, Decod
 }
 
 /// Decodes a struct from a value; on failure finds the field to blame.
+/// Each field accepts its camelCase spelling (a serde alias); when both
+/// spellings of one of `T`'s fields are present, the snake_case one wins.
 pub(crate) fn decode_struct<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
+    let deduped = without_camel_twins::<T>(value);
+    let value = deduped.as_ref().unwrap_or(value);
     T::deserialize(value).map_err(|error| blame::<T>(value, &error.to_string()))
+}
+
+/// `value` without the camelCase keys whose snake_case twin (one of `T`'s
+/// fields) is present too; `None` when there are none.
+fn without_camel_twins<T: DeserializeOwned>(value: &Value) -> Option<Value> {
+    let Value::Object(map) = value else {
+        return None;
+    };
+    let twins: Vec<String> = struct_fields::<T>()
+        .iter()
+        .filter(|field| field.contains('_') && map.contains_key(**field))
+        .map(|field| camel_case(field))
+        .filter(|camel| map.contains_key(camel))
+        .collect();
+    if twins.is_empty() {
+        return None;
+    }
+    let mut map = map.clone();
+    for camel in twins {
+        map.remove(&camel);
+    }
+    Some(Value::Object(map))
 }
 
 /// serde names a missing field but not a field of the wrong type, and a
@@ -210,39 +235,16 @@ pub(crate) fn decode_field<T>(
     decode(value).map_err(|e| e.within(field))
 }
 
-/// Folds camelCase keys to snake_case, recursively, in place. The REST side
-/// of the API spells fields in camelCase; we always write snake_case.
-pub(crate) fn snake_case_keys(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if map
-                .keys()
-                .any(|k| k.bytes().any(|b| b.is_ascii_uppercase()))
-            {
-                let (camel, snake): (Vec<_>, Vec<_>) = std::mem::take(map)
-                    .into_iter()
-                    .partition(|(key, _)| key.bytes().any(|b| b.is_ascii_uppercase()));
-                map.extend(snake);
-                // A snake_case spelling wins over its camelCase twin.
-                for (key, inner) in camel {
-                    map.entry(to_snake_case(&key)).or_insert(inner);
-                }
-            }
-            map.values_mut().for_each(snake_case_keys);
-        }
-        Value::Array(items) => items.iter_mut().for_each(snake_case_keys),
-        _ => {}
-    }
-}
-
-fn to_snake_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for (i, c) in key.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
+/// `device_uid` to `deviceUid`: the REST side's spelling of a field.
+pub(crate) fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
         } else {
             out.push(c);
         }
@@ -282,15 +284,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn camel_case_keys_fold_to_snake_case() {
-        let mut value = serde_json::json!({"telescopeUid": "t", "options": {"includeExisting": false},
-            "list": [{"filterWheelPositionId": 1}], "command_id": "a", "commandId": "b"});
-        snake_case_keys(&mut value);
+    fn camel_case_spells_the_rest_side() {
         assert_eq!(
-            value,
-            serde_json::json!({"telescope_uid": "t", "options": {"include_existing": false},
-                "list": [{"filter_wheel_position_id": 1}], "command_id": "a"})
+            camel_case("filter_wheel_position_id"),
+            "filterWheelPositionId"
         );
+        assert_eq!(camel_case("seq"), "seq");
+    }
+
+    #[test]
+    fn snake_case_wins_over_its_camel_twin() {
+        #[derive(serde::Deserialize, Debug)]
+        struct One {
+            #[serde(alias = "commandId")]
+            command_id: String,
+        }
+        let one = decode_struct::<One>(&serde_json::json!({"command_id": "a", "commandId": "b"}))
+            .unwrap();
+        assert_eq!(one.command_id, "a");
+        let one = decode_struct::<One>(&serde_json::json!({"commandId": "b"})).unwrap();
+        assert_eq!(one.command_id, "b");
     }
 
     #[test]

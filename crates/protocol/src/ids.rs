@@ -47,6 +47,18 @@ string_id!(
     DeviceUid
 );
 string_id!(
+    /// The uid of an instrument (a combination of devices, e.g. an optical imager).
+    InstrumentUid
+);
+string_id!(
+    /// The uid of a telescope log entry.
+    LogEntryUid
+);
+string_id!(
+    /// The uid of an observing constraint.
+    ConstraintUid
+);
+string_id!(
     /// The id of a manual control lease, chosen by the server.
     LeaseId
 );

@@ -136,7 +136,7 @@ macro_rules! tagged_enum {
                 }
             }
 
-            /// Decodes from an already parsed JSON value (keys in snake_case).
+            /// Decodes from an already parsed JSON value (known fields in either spelling).
             pub(crate) fn decode_value(value: serde_json::Value) -> Result<Self, $crate::decode::DecodeError> {
                 let tag = $crate::decode::tag_of(&value, $tag)?.to_owned();
                 match tag.as_str() {

@@ -163,7 +163,7 @@ impl StreamName {
         let uid = |key: &str| -> Option<&str> {
             snapshot
                 .get(key)
-                .or_else(|| snapshot.get(camel_case(key).as_str()))
+                .or_else(|| snapshot.get(crate::decode::camel_case(key).as_str()))
                 .and_then(Value::as_str)
         };
         match self {
@@ -180,31 +180,12 @@ impl StreamName {
     }
 }
 
-/// `device_uid` to `deviceUid`.
-fn camel_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Decodes a merged snapshot (or any snapshot value) as one of the typed
 /// snapshots (`DeviceSnapshot`, `TelescopeSnapshot`, `InstrumentSnapshot`);
 /// a failure names the field. camelCase spellings of known fields are
 /// accepted.
 pub fn decode_snapshot<T: DeserializeOwned>(value: &Value) -> Result<T, ProtocolError> {
-    let mut value = value.clone();
-    crate::decode::snake_case_keys(&mut value);
-    crate::decode::decode_struct(&value).map_err(ProtocolError::from)
+    crate::decode::decode_struct(value).map_err(ProtocolError::from)
 }
 
 #[cfg(test)]

@@ -73,6 +73,7 @@ impl ErrorMessage {
 pub struct CommandFilter {
     /// Only this telescope's commands; every visible telescope when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: Option<TelescopeUid>,
 }
 
@@ -80,6 +81,7 @@ pub struct CommandFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscribeCommands {
     /// Client-chosen; every delivery carries it.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// Which telescope.
     #[serde(default)]
@@ -93,6 +95,7 @@ pub struct SubscribeCommands {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unsubscribe {
     /// The subscription to end.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
 }
 
@@ -102,9 +105,11 @@ pub struct Origin {
     /// `<app name>/<version>`.
     pub client: String,
     /// A uuid naming the browser tab (one per page load).
+    #[serde(alias = "sessionId")]
     pub session_id: String,
     /// The browser's user agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "userAgent")]
     pub user_agent: Option<String>,
 }
 
@@ -112,8 +117,10 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishCommand {
     /// The telescope to command.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
     /// Client-chosen uuid: the correlation key of the result.
+    #[serde(alias = "commandId")]
     pub command_id: CommandId,
     /// What to do.
     pub command: Command,
@@ -126,6 +133,7 @@ pub struct PublishCommand {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelCommand {
     /// The command to cancel.
+    #[serde(alias = "commandId")]
     pub command_id: CommandId,
 }
 
@@ -133,10 +141,13 @@ pub struct CancelCommand {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandEvent {
     /// The subscription it is delivered on.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// The command's id.
+    #[serde(alias = "commandId")]
     pub command_id: CommandId,
     /// The telescope commanded.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
     /// The command.
     pub command: Command,
@@ -144,6 +155,7 @@ pub struct CommandEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
     /// When the server accepted it.
+    #[serde(alias = "publishedAt")]
     pub published_at: Timestamp,
     /// The sending account [ours].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +166,7 @@ pub struct CommandEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandResultEvent {
     /// The subscription it is delivered on.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// The result.
     pub result: CommandResult,
@@ -164,15 +177,19 @@ pub struct CommandResultEvent {
 pub struct StreamFilter {
     /// One telescope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: Option<TelescopeUid>,
     /// One observatory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "observatoryUid")]
     pub observatory_uid: Option<ObservatoryUid>,
     /// One type of device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "deviceType")]
     pub device_type: Option<DeviceType>,
     /// One device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "deviceUid")]
     pub device_uid: Option<DeviceUid>,
 }
 
@@ -181,6 +198,7 @@ pub struct StreamFilter {
 pub struct SubscribeOptions {
     /// Send the latest retained snapshot of each match at once; default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "includeExisting")]
     pub include_existing: Option<bool>,
 }
 
@@ -188,6 +206,7 @@ pub struct SubscribeOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscribeStream {
     /// Client-chosen; every delivery carries it.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// The one stream of this subscription.
     pub stream: StreamName,
@@ -228,6 +247,7 @@ pub struct SnapshotEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseEvent {
     /// The subscription it is delivered on.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// Increasing per socket.
     pub seq: u64,
@@ -239,6 +259,7 @@ pub struct LeaseEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogEvent {
     /// The subscription it is delivered on.
+    #[serde(alias = "subscriptionId")]
     pub subscription_id: SubscriptionId,
     /// Increasing per socket.
     pub seq: u64,
@@ -257,6 +278,9 @@ tagged_enum! {
         "publish_command" => PublishCommand(PublishCommand),
         /// Ask for a command to be canceled.
         "cancel_command" => CancelCommand(CancelCommand),
+        /// Acknowledges a request that has no other response [published]
+        /// (clients send none today; the server accepts it silently).
+        "ack" => Ack(Ack),
         /// Liveness probe.
         "ping" => Ping(Liveness),
         /// Answer to the server's ping.
@@ -289,6 +313,9 @@ tagged_enum! {
         "subscribe_stream" => Subscribe(SubscribeStream),
         /// End a subscription [ours].
         "unsubscribe_stream" => Unsubscribe(Unsubscribe),
+        /// Acknowledges a request that has no other response [published]
+        /// (clients send none today; the server accepts it silently).
+        "ack" => Ack(Ack),
         /// Liveness probe.
         "ping" => Ping(Liveness),
         /// Answer to the server's ping.
@@ -348,18 +375,7 @@ pub trait Message: Sized + Serialize {
 macro_rules! impl_message {
     ($($name:ident),+) => {$(
         impl Message for $name {
-            fn from_value(mut value: Value) -> Result<Self, ProtocolError> {
-                // An unknown kind is kept exactly as received.
-                let known = crate::decode::tag_of(&value, Self::TAG_FIELD)
-                    .is_ok_and(|tag| Self::KNOWN_TAGS.contains(&tag));
-                if known {
-                    // A snapshot is kept exactly as received.
-                    let snapshot = value.as_object_mut().and_then(|map| map.remove("snapshot"));
-                    crate::decode::snake_case_keys(&mut value);
-                    if let (Some(snapshot), Some(map)) = (snapshot, value.as_object_mut()) {
-                        map.insert("snapshot".to_owned(), snapshot);
-                    }
-                }
+            fn from_value(value: Value) -> Result<Self, ProtocolError> {
                 Self::decode_value(value).map_err(ProtocolError::from)
             }
         }

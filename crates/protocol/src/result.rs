@@ -51,6 +51,9 @@ string_enum! {
         Unsupported = "unsupported",
         /// The device is already running another command (a result error).
         Busy = "busy",
+        /// The telescope is in sustained manual mode: only its owner and
+        /// operators command it (a result error of a lease acquire) [ours].
+        ManualMode = "manual_mode",
     }
 }
 
@@ -93,6 +96,7 @@ impl ErrorBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandResult {
     /// The published command's id.
+    #[serde(alias = "commandId")]
     pub command_id: CommandId,
     /// How it ended.
     pub status: CommandStatus,
@@ -104,31 +108,43 @@ pub struct CommandResult {
     pub error: Option<ErrorBody>,
     /// The telescope the command ran on [ours].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: Option<TelescopeUid>,
     /// When it ended [ours].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "finishedAt")]
     pub finished_at: Option<Timestamp>,
 }
 
 impl CommandResult {
     /// Decodes `data` as one of the `*Data` types. `None` when there is no data.
     pub fn data_as<T: DeserializeOwned>(&self) -> Option<Result<T, ProtocolError>> {
-        let mut data = self.data.clone()?;
-        crate::decode::snake_case_keys(&mut data);
-        Some(crate::decode::decode_struct(&data).map_err(ProtocolError::from))
+        let data = self.data.as_ref()?;
+        Some(crate::decode::decode_struct(data).map_err(ProtocolError::from))
     }
+}
+
+/// `data` of a `canceled` result: why it was stopped, for people [ours].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanceledData {
+    /// `canceled by <account>`, `superseded by command <id>`, ...
+    pub reason: String,
 }
 
 /// `data` of mount commands: the final commanded position [ours].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MountResultData {
     /// Right ascension, degrees.
+    #[serde(alias = "raDeg")]
     pub ra_deg: f64,
     /// Declination, degrees.
+    #[serde(alias = "decDeg")]
     pub dec_deg: f64,
     /// Altitude, degrees, when the command finished.
+    #[serde(alias = "altDeg")]
     pub alt_deg: f64,
     /// Azimuth, degrees, when the command finished.
+    #[serde(alias = "azDeg")]
     pub az_deg: f64,
     /// The target as resolved (a catalog name becomes fixed coordinates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,21 +155,26 @@ pub struct MountResultData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExposureData {
     /// The exposure's id.
+    #[serde(alias = "exposureId")]
     pub exposure_id: String,
     /// When the shutter opened.
+    #[serde(alias = "startedAt")]
     pub started_at: Timestamp,
     /// Exposure time, seconds.
+    #[serde(alias = "durationS")]
     pub duration_s: f64,
     /// Binning factor.
     pub binning: u32,
     /// The filter used, if the telescope has a wheel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "filterId")]
     pub filter_id: Option<String>,
     /// Frame width, pixels (binned).
     pub width: u32,
     /// Frame height, pixels (binned).
     pub height: u32,
     /// HTTP path of a PNG preview, relative to the API's origin.
+    #[serde(alias = "previewUrl")]
     pub preview_url: String,
 }
 
@@ -161,8 +182,10 @@ pub struct ExposureData {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AutofocusSample {
     /// Focuser position, microns.
+    #[serde(alias = "positionUm")]
     pub position_um: f64,
     /// Half-flux radius measured there, pixels.
+    #[serde(alias = "hfrPx")]
     pub hfr_px: f64,
 }
 
@@ -170,8 +193,10 @@ pub struct AutofocusSample {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutofocusData {
     /// Where the focuser was left: the fitted best focus, microns.
+    #[serde(alias = "bestPositionUm")]
     pub best_position_um: f64,
     /// The HFR measured at the best position, pixels.
+    #[serde(alias = "bestHfrPx")]
     pub best_hfr_px: f64,
     /// Every sample of the sweep, in the order taken.
     pub samples: Vec<AutofocusSample>,
@@ -181,10 +206,13 @@ pub struct AutofocusData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseData {
     /// The lease's id: pass it to renew and release.
+    #[serde(alias = "leaseId")]
     pub lease_id: LeaseId,
     /// When the lease lapses unless renewed.
+    #[serde(alias = "expiresAt")]
     pub expires_at: Timestamp,
     /// The granted duration, seconds.
+    #[serde(alias = "durationS")]
     pub duration_s: f64,
 }
 
@@ -192,6 +220,7 @@ pub struct LeaseData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FocuserResultData {
     /// Final position, microns.
+    #[serde(alias = "positionUm")]
     pub position_um: f64,
 }
 
@@ -199,6 +228,7 @@ pub struct FocuserResultData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RotatorResultData {
     /// Final angle, degrees.
+    #[serde(alias = "angleDeg")]
     pub angle_deg: f64,
 }
 
@@ -206,7 +236,9 @@ pub struct RotatorResultData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterWheelResultData {
     /// The slot now in the beam.
+    #[serde(alias = "filterWheelPositionId")]
     pub filter_wheel_position_id: u32,
     /// The filter in that slot.
+    #[serde(alias = "filterId")]
     pub filter_id: String,
 }

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use crate::decode::{decode_field, decode_struct, DecodeError};
 use crate::{
-    AutofocusSample, AutofocusStrategy, CommandId, DeviceUid, LeaseId, ObservatoryUid,
-    OffsetPattern, TargetPosition, TelescopeUid, Timestamp,
+    AutofocusSample, AutofocusStrategy, CommandId, CommandStatus, ConstraintUid, DeviceUid,
+    InstrumentUid, LeaseId, LogEntryUid, ObservatoryUid, OffsetPattern, TargetPosition,
+    TelescopeUid, Timestamp,
 };
 
 string_enum! {
@@ -74,12 +75,16 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceSnapshot {
     /// The device.
+    #[serde(alias = "deviceUid")]
     pub device_uid: DeviceUid,
     /// Its type, which decides the shape of `state`.
+    #[serde(alias = "deviceType")]
     pub device_type: DeviceType,
     /// The telescope it belongs to.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
     /// When the state was observed.
+    #[serde(alias = "observedAt")]
     pub observed_at: Timestamp,
     /// The state, per device type.
     pub state: DeviceState,
@@ -108,9 +113,13 @@ impl<'de> Deserialize<'de> for DeviceSnapshot {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Raw {
+            #[serde(alias = "deviceUid")]
             device_uid: DeviceUid,
+            #[serde(alias = "deviceType")]
             device_type: DeviceType,
+            #[serde(alias = "telescopeUid")]
             telescope_uid: TelescopeUid,
+            #[serde(alias = "observedAt")]
             observed_at: Timestamp,
             state: Value,
         }
@@ -146,12 +155,16 @@ impl DeviceState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MountState {
     /// Right ascension of the pointing, degrees.
+    #[serde(alias = "raDeg")]
     pub ra_deg: f64,
     /// Declination of the pointing, degrees.
+    #[serde(alias = "decDeg")]
     pub dec_deg: f64,
     /// Altitude, degrees.
+    #[serde(alias = "altDeg")]
     pub alt_deg: f64,
     /// Azimuth from north through east, degrees.
+    #[serde(alias = "azDeg")]
     pub az_deg: f64,
     /// Moving to a target.
     pub slewing: bool,
@@ -164,6 +177,7 @@ pub struct MountState {
     pub target: Option<TargetPosition>,
     /// The offset pattern being played, or null.
     #[serde(default)]
+    #[serde(alias = "offsetPattern")]
     pub offset_pattern: Option<OffsetPattern>,
 }
 
@@ -171,10 +185,12 @@ pub struct MountState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FocuserState {
     /// Position, microns.
+    #[serde(alias = "positionUm")]
     pub position_um: f64,
     /// Moving.
     pub moving: bool,
     /// Temperature at the focuser, °C.
+    #[serde(alias = "temperatureC")]
     pub temperature_c: f64,
 }
 
@@ -194,12 +210,16 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CameraState {
     /// What the camera is doing.
+    #[serde(alias = "exposureState")]
     pub exposure_state: ExposureState,
     /// Progress of the current exposure, 0 to 1.
+    #[serde(alias = "exposureProgress")]
     pub exposure_progress: f64,
     /// Sensor temperature, °C.
+    #[serde(alias = "temperatureC")]
     pub temperature_c: f64,
     /// Cooler running.
+    #[serde(alias = "coolerOn")]
     pub cooler_on: bool,
 }
 
@@ -207,8 +227,10 @@ pub struct CameraState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterSlot {
     /// The slot's id (pass it to `filter_wheel.set_option`).
+    #[serde(alias = "filterWheelPositionId")]
     pub filter_wheel_position_id: u32,
     /// The filter's id (pass it as `filter_id`).
+    #[serde(alias = "filterId")]
     pub filter_id: String,
     /// The filter's name for people.
     pub name: String,
@@ -218,6 +240,7 @@ pub struct FilterSlot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterWheelState {
     /// The slot in the beam.
+    #[serde(alias = "filterWheelPositionId")]
     pub filter_wheel_position_id: u32,
     /// Moving.
     pub moving: bool,
@@ -239,6 +262,7 @@ impl FilterWheelState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RotatorState {
     /// Angle, degrees.
+    #[serde(alias = "angleDeg")]
     pub angle_deg: f64,
     /// Moving.
     pub moving: bool,
@@ -298,14 +322,17 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaseInfo {
     /// The lease's id.
+    #[serde(alias = "leaseId")]
     pub lease_id: LeaseId,
     /// The telescope it covers.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
     /// The account holding it.
     pub holder: String,
     /// Its state.
     pub state: LeaseState,
     /// When it lapses unless renewed.
+    #[serde(alias = "expiresAt")]
     pub expires_at: Timestamp,
     /// The holder's stated purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -316,10 +343,13 @@ pub struct LeaseInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Site {
     /// Geodetic latitude, degrees, north positive.
+    #[serde(alias = "latitudeDeg")]
     pub latitude_deg: f64,
     /// Longitude, degrees, east positive.
+    #[serde(alias = "longitudeDeg")]
     pub longitude_deg: f64,
     /// Height above sea level, metres.
+    #[serde(alias = "elevationM")]
     pub elevation_m: f64,
 }
 
@@ -327,8 +357,10 @@ pub struct Site {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceSummary {
     /// The device.
+    #[serde(alias = "deviceUid")]
     pub device_uid: DeviceUid,
     /// Its type.
+    #[serde(alias = "deviceType")]
     pub device_type: DeviceType,
     /// Its name for people.
     pub name: String,
@@ -338,24 +370,42 @@ pub struct DeviceSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TelescopeSnapshot {
     /// The telescope.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
     /// Its name for people.
     pub name: String,
     /// The observatory it stands in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "observatoryUid")]
     pub observatory_uid: Option<ObservatoryUid>,
     /// Where it stands.
     pub site: Site,
     /// Who controls it now.
+    #[serde(alias = "controlAuthority")]
     pub control_authority: ControlAuthority,
     /// The active lease, or null.
     #[serde(default)]
     pub lease: Option<LeaseInfo>,
+    /// Sustained manual mode [published], or null: who set it and since
+    /// when [ours]. Written as `null` when not set.
+    #[serde(default, alias = "manualMode")]
+    pub manual_mode: Option<ManualMode>,
     /// Its devices.
     #[serde(default)]
     pub devices: Vec<DeviceSummary>,
     /// The caller's access.
     pub access: Access,
+}
+
+/// Sustained manual mode of a telescope [ours]: set by its owner for
+/// maintenance, engineering or manual observing; no lease involved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManualMode {
+    /// The account that set it.
+    #[serde(alias = "setBy")]
+    pub set_by: String,
+    /// Since when.
+    pub since: Timestamp,
 }
 
 impl TelescopeSnapshot {
@@ -365,35 +415,71 @@ impl TelescopeSnapshot {
     }
 }
 
-/// The optical-imaging instrument's state [ours], in `event_instrument_snapshot`.
+string_enum! {
+    /// Instrument types [ours; the optical imager is published].
+    pub enum InstrumentType {
+        /// An OTA, a camera and a filter wheel together.
+        OpticalImager = "optical_imager",
+    }
+}
+
+/// An instrument: devices that together carry out an observation type
+/// [published], in `event_instrument_snapshot`; the fields are [ours].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstrumentSnapshot {
-    /// The instrument (the camera's device uid).
-    pub instrument_uid: DeviceUid,
+    /// The instrument's own uid.
+    #[serde(alias = "instrumentUid")]
+    pub instrument_uid: InstrumentUid,
+    /// What kind of instrument.
+    #[serde(alias = "instrumentType")]
+    pub instrument_type: InstrumentType,
     /// The telescope it belongs to.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
+    /// The devices it combines (for an optical imager: OTA, camera, filter wheel).
+    #[serde(default, alias = "deviceUids")]
+    pub device_uids: Vec<DeviceUid>,
     /// When the state was observed.
+    #[serde(alias = "observedAt")]
     pub observed_at: Timestamp,
-    /// The running or last autofocus, or null.
+    /// What it is doing.
+    pub state: InstrumentState,
+}
+
+/// The state of an instrument [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentState {
+    /// An exposure or an autofocus is running.
+    pub busy: bool,
+    /// The running or last autofocus pass, or null.
     #[serde(default)]
     pub autofocus: Option<AutofocusProgress>,
 }
 
 /// An autofocus pass as it runs: a sample is appended as each is measured.
+/// `filter_id`, `strategy`, `samples` are [published]; the rest [ours].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutofocusProgress {
-    /// The `imager.autofocus` command running the pass.
-    pub command_id: CommandId,
+    /// The `imager.autofocus` command running the pass [ours].
+    #[serde(default, alias = "commandId", skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<CommandId>,
     /// The filter focused through.
+    #[serde(alias = "filterId")]
     pub filter_id: String,
     /// The strategy.
     pub strategy: AutofocusStrategy,
-    /// Still sampling.
+    /// Still sampling [ours].
+    #[serde(default)]
     pub running: bool,
     /// The samples so far.
+    #[serde(default)]
     pub samples: Vec<AutofocusSample>,
-    /// The fitted best focus, once known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The fitted best focus, once known [ours].
+    #[serde(
+        default,
+        alias = "bestPositionUm",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub best_position_um: Option<f64>,
 }
 
@@ -411,15 +497,124 @@ string_enum! {
     }
 }
 
-/// One telescope log entry [ours], in `event_telescope_log`.
+/// One telescope log entry, in `event_telescope_log`: polymorphic on
+/// `log_entry_type` [published]; the fields are [ours].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TelescopeLogEntry {
+    /// The entry's uid.
+    #[serde(alias = "entryUid")]
+    pub entry_uid: LogEntryUid,
     /// The telescope.
+    #[serde(alias = "telescopeUid")]
     pub telescope_uid: TelescopeUid,
     /// When it happened.
     pub at: Timestamp,
+    /// The per-type body, tagged by `log_entry_type` (flattened into the entry).
+    #[serde(flatten)]
+    pub body: LogEntryBody,
+}
+
+tagged_enum! {
+    /// The per-type part of a telescope log entry [ours]; an unknown type
+    /// is kept whole (the whole entry) and shown as text.
+    pub enum LogEntryBody (tag = "log_entry_type") {
+        /// A significant event or an error.
+        "message" => Message(LogMessage),
+        /// A command's outcome.
+        "command" => Command(LogCommand),
+        /// A safety constraint changed.
+        "safety" => Safety(LogSafety),
+        /// A note written by an operator.
+        "operator_note" => OperatorNote(LogOperatorNote),
+    }
+}
+
+/// `log_entry_type: message` [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogMessage {
     /// Severity.
     pub level: LogLevel,
     /// What happened.
     pub message: String,
+}
+
+/// `log_entry_type: command` [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogCommand {
+    /// The command.
+    #[serde(alias = "commandId")]
+    pub command_id: CommandId,
+    /// Its type.
+    #[serde(alias = "commandType")]
+    pub command_type: String,
+    /// How it ended.
+    pub status: CommandStatus,
+}
+
+/// `log_entry_type: safety` [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogSafety {
+    /// The constraint.
+    #[serde(alias = "constraintUid")]
+    pub constraint_uid: ConstraintUid,
+    /// Whether it holds now.
+    pub satisfied: bool,
+    /// What it says, for people.
+    pub message: String,
+}
+
+/// `log_entry_type: operator_note` [ours].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogOperatorNote {
+    /// Who wrote it.
+    pub author: String,
+    /// The note.
+    pub text: String,
+}
+
+impl TelescopeLogEntry {
+    /// A `message` entry.
+    pub fn message(
+        entry_uid: LogEntryUid,
+        telescope_uid: TelescopeUid,
+        at: Timestamp,
+        level: LogLevel,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            entry_uid,
+            telescope_uid,
+            at,
+            body: LogEntryBody::Message(LogMessage {
+                level,
+                message: message.into(),
+            }),
+        }
+    }
+
+    /// The entry as one line of text for people (without the time).
+    pub fn text(&self) -> String {
+        match &self.body {
+            LogEntryBody::Message(m) => format!("{}: {}", m.level, m.message),
+            LogEntryBody::Command(c) => {
+                format!("command {} {} ({})", c.command_type, c.status, c.command_id)
+            }
+            LogEntryBody::Safety(s) => format!(
+                "safety {} {}: {}",
+                s.constraint_uid,
+                if s.satisfied { "satisfied" } else { "violated" },
+                s.message
+            ),
+            LogEntryBody::OperatorNote(n) => format!("note by {}: {}", n.author, n.text),
+            LogEntryBody::Unknown(unknown) => {
+                let mut rest = unknown.raw.clone();
+                if let Some(map) = rest.as_object_mut() {
+                    for key in ["entry_uid", "telescope_uid", "at", "log_entry_type"] {
+                        map.remove(key);
+                    }
+                }
+                format!("{}: {rest}", unknown.tag)
+            }
+        }
+    }
 }

@@ -119,9 +119,11 @@ pub struct OrbitalTarget {
     pub name: Option<String>,
     /// The TLE's first line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "tleLine1")]
     pub tle_line1: Option<String>,
     /// The TLE's second line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "tleLine2")]
     pub tle_line2: Option<String>,
 }
 
@@ -139,12 +141,14 @@ tagged_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RasterPattern {
     /// Distance between neighbouring points, arcseconds.
+    #[serde(alias = "stepArcsec")]
     pub step_arcsec: f64,
     /// Number of rows (Dec direction).
     pub rows: u32,
     /// Number of columns (RA direction).
     pub columns: u32,
     /// Time spent at each point, seconds.
+    #[serde(alias = "dwellS")]
     pub dwell_s: f64,
 }
 
@@ -152,10 +156,12 @@ pub struct RasterPattern {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaisyPattern {
     /// Radius of the petals, arcseconds.
+    #[serde(alias = "radiusArcsec")]
     pub radius_arcsec: f64,
     /// Number of petals.
     pub petals: u32,
     /// Time for one full turn, seconds.
+    #[serde(alias = "periodS")]
     pub period_s: f64,
 }
 

@@ -163,6 +163,14 @@ fn check_fragment(name: &str, block: &Block) -> String {
             strict::<RotatorState>(block);
             name.to_owned()
         }
+        "log:command" => {
+            let entry: TelescopeLogEntry = strict(block);
+            assert!(
+                matches!(entry.body, LogEntryBody::Command(_)),
+                "line {line}: a command entry"
+            );
+            name.to_owned()
+        }
         "delta" => {
             // A snapshot delivery carrying a delta: a known kind whose
             // snapshot names its resource but is not whole.

@@ -85,6 +85,12 @@ fn damaged_frame() -> impl Strategy<Value = String> {
     })
 }
 
+/// Whether a path goes into content the crate keeps as it arrived.
+fn in_untyped(path: &[Step]) -> bool {
+    path.iter()
+        .any(|step| matches!(step, Step::Key(key) if key == "data" || key == "details"))
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -481,9 +487,13 @@ proptest! {
             let (before, after) = (snapshot(&text), snapshot(&mutated));
             let kind = value["kind"].as_str().unwrap_or_default();
             match kind {
-                "event_device_snapshot" => prop_assert_eq!(
-                    decode_snapshot::<DeviceSnapshot>(&before).ok(),
-                    decode_snapshot::<DeviceSnapshot>(&after).ok(), "{}", mutated),
+                // An untyped device state is kept as it arrived.
+                "event_device_snapshot" => {
+                    let typed = decode_snapshot::<DeviceSnapshot>(&before).ok();
+                    if !typed.as_ref().is_some_and(|s| matches!(s.state, DeviceState::Other(_))) {
+                        prop_assert_eq!(typed, decode_snapshot::<DeviceSnapshot>(&after).ok(), "{}", mutated);
+                    }
+                }
                 "event_telescope_snapshot" => prop_assert_eq!(
                     decode_snapshot::<TelescopeSnapshot>(&before).ok(),
                     decode_snapshot::<TelescopeSnapshot>(&after).ok(), "{}", mutated),
@@ -492,8 +502,10 @@ proptest! {
                     decode_snapshot::<InstrumentSnapshot>(&after).ok(), "{}", mutated),
                 _ => {}
             }
-        } else if matches!(applied, Mutation::CamelCase) {
-            // A camelCase key means the same as its snake_case spelling.
+        } else if matches!(applied, Mutation::CamelCase) && !in_untyped(&path) {
+            // A camelCase key means the same as its snake_case spelling
+            // (untyped content, a result's `data` or an error's `details`,
+            // is kept as it arrived).
             prop_assert_eq!(decoded.as_ref(), Some(&original), "{}", mutated);
         }
         // Whatever the mutation, the other enums do not panic either.

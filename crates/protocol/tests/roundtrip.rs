@@ -5,7 +5,7 @@
 mod common;
 
 use common::{check, check_message, cid, fixture, fixture_value, fixtures_in, roundtrip, Dir};
-use serde_json::json;
+use serde_json::{json, Value};
 use skynet_protocol::*;
 
 const CMD: &str = "0b8e8f7a-4c1d-4e8b-9f4e-2d6a1c3b5e70";
@@ -257,6 +257,7 @@ fn every_error_code_round_trips() {
         "below_horizon",
         "unsupported",
         "busy",
+        "manual_mode",
     ];
     assert_eq!(ErrorCode::KNOWN.len(), codes.len());
     for code in codes {
@@ -653,6 +654,7 @@ fn telescope_snapshot() {
             LeaseState::Active,
             Some("M51 supernova follow-up"),
         )),
+        manual_mode: None,
         devices,
         access: Access::Astronomer,
     };
@@ -685,6 +687,7 @@ fn telescope_snapshot() {
                 },
                 control_authority: ControlAuthority::Remote,
                 lease: None,
+                manual_mode: None,
                 devices: vec![],
                 access: Access::Viewer,
             })
@@ -724,17 +727,28 @@ fn instrument_snapshot() {
             subscription_id: "imager-lapalma".into(),
             seq: 51,
             snapshot: serde_json::to_value(InstrumentSnapshot {
-                instrument_uid: "tel-lapalma-camera".into(),
+                instrument_uid: "5b0c3f7e-2d41-5a8e-9c6b-1f2e3d4c5b6a".into(),
+                instrument_type: InstrumentType::OpticalImager,
                 telescope_uid: "tel-lapalma".into(),
+                device_uids: [
+                    "tel-lapalma-ota",
+                    "tel-lapalma-camera",
+                    "tel-lapalma-filter-wheel",
+                ]
+                .map(DeviceUid::from)
+                .to_vec(),
                 observed_at: "2026-11-24T21:10:12.500Z".into(),
-                autofocus: Some(AutofocusProgress {
-                    command_id: cid("9a2b7c4d-1e3f-4a5b-8c6d-7e8f9a0b1c2d"),
-                    filter_id: "L".into(),
-                    strategy: AutofocusStrategy::VCurve,
-                    running: true,
-                    samples,
-                    best_position_um: None,
-                }),
+                state: InstrumentState {
+                    busy: true,
+                    autofocus: Some(AutofocusProgress {
+                        command_id: Some(cid("9a2b7c4d-1e3f-4a5b-8c6d-7e8f9a0b1c2d")),
+                        filter_id: "L".into(),
+                        strategy: AutofocusStrategy::VCurve,
+                        running: true,
+                        samples,
+                        best_position_um: None,
+                    }),
+                },
             })
             .unwrap(),
         }),
@@ -745,10 +759,21 @@ fn instrument_snapshot() {
             subscription_id: "imager-lapalma".into(),
             seq: 2,
             snapshot: serde_json::to_value(InstrumentSnapshot {
-                instrument_uid: "tel-lapalma-camera".into(),
+                instrument_uid: "5b0c3f7e-2d41-5a8e-9c6b-1f2e3d4c5b6a".into(),
+                instrument_type: InstrumentType::OpticalImager,
                 telescope_uid: "tel-lapalma".into(),
+                device_uids: [
+                    "tel-lapalma-ota",
+                    "tel-lapalma-camera",
+                    "tel-lapalma-filter-wheel",
+                ]
+                .map(DeviceUid::from)
+                .to_vec(),
                 observed_at: "2026-11-24T20:00:00.000Z".into(),
-                autofocus: None,
+                state: InstrumentState {
+                    busy: false,
+                    autofocus: None,
+                },
             })
             .unwrap(),
         }),
@@ -757,7 +782,7 @@ fn instrument_snapshot() {
     // A finished pass carries the fitted best position.
     check(
         &AutofocusProgress {
-            command_id: cid("9a2b7c4d-1e3f-4a5b-8c6d-7e8f9a0b1c2d"),
+            command_id: Some(cid("9a2b7c4d-1e3f-4a5b-8c6d-7e8f9a0b1c2d")),
             filter_id: "L".into(),
             strategy: AutofocusStrategy::Hyperbolic,
             running: false,
@@ -796,12 +821,13 @@ fn log_event_and_levels() {
     let message = StreamServerMessage::TelescopeLog(LogEvent {
         subscription_id: "log-lapalma".into(),
         seq: 52,
-        entry: TelescopeLogEntry {
-            telescope_uid: "tel-lapalma".into(),
-            at: "2026-11-24T21:10:12.500Z".into(),
-            level: LogLevel::Info,
-            message: "autofocus sample 3/9: 24200 µm, HFR 2.60 px".into(),
-        },
+        entry: TelescopeLogEntry::message(
+            "0e6f1d2c-3b4a-4c5d-8e7f-6a5b4c3d2e1f".into(),
+            "tel-lapalma".into(),
+            "2026-11-24T21:10:12.500Z".into(),
+            LogLevel::Info,
+            "autofocus sample 3/9: 24200 µm, HFR 2.60 px",
+        ),
     });
     check_message(&message, &fixture("stream_server/event_telescope_log"));
     assert_eq!(message.seq(), Some(52));
@@ -813,6 +839,55 @@ fn log_event_and_levels() {
     ] {
         check(&level, json!(text));
     }
+    let TelescopeLogEntry { body, .. } = &entry_of(&message);
+    assert!(matches!(body, LogEntryBody::Message(m) if m.level == LogLevel::Info));
+}
+
+fn entry_of(message: &StreamServerMessage) -> TelescopeLogEntry {
+    match message {
+        StreamServerMessage::TelescopeLog(e) => e.entry.clone(),
+        other => panic!("not a log event: {other:?}"),
+    }
+}
+
+#[test]
+fn log_entry_types() {
+    let uid = "0e6f1d2c-3b4a-4c5d-8e7f-6a5b4c3d2e1f";
+    let entry = |body: Value| -> TelescopeLogEntry {
+        let mut value =
+            json!({"entry_uid": uid, "telescope_uid": "t", "at": "2026-11-24T21:10:12.500Z"});
+        value
+            .as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        let entry: TelescopeLogEntry = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&entry).unwrap(), value, "round trip");
+        entry
+    };
+    let command = entry(json!({"log_entry_type": "command",
+        "command_id": "9a2b7c4d-1e3f-4a5b-8c6d-7e8f9a0b1c2d", "command_type": "mount.park", "status": "ok"}));
+    assert!(matches!(&command.body, LogEntryBody::Command(c) if c.status == CommandStatus::Ok));
+    assert_eq!(
+        command.text(),
+        "command mount.park ok (9a2b7c4d-1e3f-4a5b-8c6d-7e8f9a0b1c2d)"
+    );
+    let safety = entry(json!({"log_entry_type": "safety", "constraint_uid": "c1",
+        "satisfied": false, "message": "wind 18 m/s above 15"}));
+    assert_eq!(safety.text(), "safety c1 violated: wind 18 m/s above 15");
+    let note =
+        entry(json!({"log_entry_type": "operator_note", "author": "ops", "text": "dome serviced"}));
+    assert_eq!(note.text(), "note by ops: dome serviced");
+    let other = entry(json!({"log_entry_type": "maintenance_window", "windowHours": 2}));
+    let LogEntryBody::Unknown(unknown) = &other.body else {
+        panic!("an unknown type is kept whole")
+    };
+    assert_eq!(unknown.tag, "maintenance_window");
+    assert_eq!(other.text(), r#"maintenance_window: {"windowHours":2}"#);
+    // camelCase keys of known fields, the tag included.
+    let camel: TelescopeLogEntry = serde_json::from_value(json!({"entryUid": uid, "telescopeUid": "t",
+        "at": "2026-11-24T21:10:12.500Z", "logEntryType": "operator_note", "author": "a", "text": "b"}))
+    .unwrap();
+    assert_eq!(camel.text(), "note by a: b");
 }
 
 #[test]

@@ -296,7 +296,7 @@ async fn autofocus(sim: &Simulator, tel: usize, id: CommandId, c: &ImagerAutofoc
     let mut centre = sim.with(|st, now, _| {
         let t = &mut st.telescopes[tel];
         t.autofocus = Some(AutofocusProgress {
-            command_id: id,
+            command_id: Some(id),
             filter_id: c.filter_id.clone(),
             strategy: c.strategy.clone(),
             running: true,

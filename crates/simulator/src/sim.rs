@@ -11,10 +11,11 @@ use serde_json::{json, Value};
 use skydeck_astro::coords::Site as AstroSite;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
-    Access, AutofocusProgress, Command, CommandId, CommandResult, CommandStatus, ControlAuthority,
-    DeviceSnapshot, DeviceState, DeviceSummary, DeviceType, DeviceUid, ErrorBody, ErrorCode,
-    ErrorMessage, InstrumentSnapshot, LeaseData, LeaseId, LeaseInfo, LeaseState, LogLevel, Origin,
-    PublishCommand, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
+    Access, AutofocusProgress, CanceledData, Command, CommandId, CommandResult, CommandStatus,
+    ControlAuthority, DeviceSnapshot, DeviceState, DeviceSummary, DeviceType, DeviceUid, ErrorBody,
+    ErrorCode, ErrorMessage, InstrumentSnapshot, InstrumentState, InstrumentType, InstrumentUid,
+    LeaseData, LeaseId, LeaseInfo, LeaseState, LogEntryUid, LogLevel, Origin, PublishCommand,
+    TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
 };
 use tokio::sync::broadcast;
 
@@ -329,12 +330,13 @@ impl State {
 
     /// Appends to a telescope's log and publishes the entry.
     pub fn log(&mut self, telescope: usize, level: LogLevel, message: String, now: &Now) {
-        let entry = Arc::new(TelescopeLogEntry {
-            telescope_uid: self.telescopes[telescope].uid().clone(),
-            at: now.timestamp(),
+        let entry = Arc::new(TelescopeLogEntry::message(
+            LogEntryUid(uuid::Uuid::new_v4().to_string()),
+            self.telescopes[telescope].uid().clone(),
+            now.timestamp(),
             level,
             message,
-        });
+        ));
         let logs = &mut self.telescopes[telescope].logs;
         if logs.len() == KEPT_LOGS {
             logs.pop_front();
@@ -347,10 +349,19 @@ impl State {
     pub fn publish_instrument(&mut self, telescope: usize, now: &Now) {
         let t = &self.telescopes[telescope];
         let snapshot = Arc::new(InstrumentSnapshot {
-            instrument_uid: Device::Camera.uid(t.uid()),
+            instrument_uid: InstrumentUid(format!("{}-imager", t.uid())),
+            instrument_type: InstrumentType::OpticalImager,
             telescope_uid: t.uid().clone(),
+            device_uids: vec![
+                Device::Camera.uid(t.uid()),
+                Device::FilterWheel.uid(t.uid()),
+            ],
             observed_at: now.timestamp(),
-            autofocus: t.autofocus.clone(),
+            state: InstrumentState {
+                busy: t.busy.contains_key(&Device::Camera)
+                    || t.autofocus.as_ref().is_some_and(|af| af.running),
+                autofocus: t.autofocus.clone(),
+            },
         });
         self.instruments.insert(t.uid().clone(), snapshot.clone());
         self.emit(Event::Instrument(snapshot));
@@ -416,7 +427,7 @@ impl State {
             }
         }
         let autofocus_stopped = match &mut t.autofocus {
-            Some(af) if af.command_id == id && af.running => {
+            Some(af) if af.command_id == Some(id) && af.running => {
                 af.running = false;
                 true
             }
@@ -428,7 +439,10 @@ impl State {
         self.emit(Event::Result(Arc::new(CommandResult {
             command_id: id,
             status: CommandStatus::Canceled,
-            data: Some(json!({ "reason": why })),
+            data: serde_json::to_value(CanceledData {
+                reason: why.to_owned(),
+            })
+            .ok(),
             error: None,
             telescope_uid: Some(self.telescopes[tel].uid().clone()),
             finished_at: Some(now.timestamp()),
@@ -773,6 +787,7 @@ impl Simulator {
                 ControlAuthority::Remote
             },
             lease: t.lease.as_ref().map(|l| l.info.clone()),
+            manual_mode: None,
             devices: Device::ALL
                 .iter()
                 .map(|d| DeviceSummary {

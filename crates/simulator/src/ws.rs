@@ -286,6 +286,8 @@ impl Conn {
 
     fn on_command_message(&mut self, message: CommandsClientMessage) -> Result<(), End> {
         match message {
+            // A client's ack answers nothing of ours: accepted silently.
+            CommandsClientMessage::Ack(_) => Ok(()),
             CommandsClientMessage::SubscribeCommands(sub) => self.subscribe_commands(sub),
             CommandsClientMessage::UnsubscribeCommands(u) => {
                 let id = u.subscription_id;
@@ -354,6 +356,8 @@ impl Conn {
 
     fn on_stream_message(&mut self, message: StreamClientMessage) -> Result<(), End> {
         match message {
+            // A client's ack answers nothing of ours: accepted silently.
+            StreamClientMessage::Ack(_) => Ok(()),
             StreamClientMessage::Subscribe(sub) => self.subscribe_stream(sub),
             StreamClientMessage::Unsubscribe(u) => {
                 let id = u.subscription_id;

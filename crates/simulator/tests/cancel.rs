@@ -160,14 +160,15 @@ async fn cancel_an_autofocus() {
     let first = stream
         .next_matching("the first autofocus sample", WAIT, |m| {
             instrument_snapshot(m, "instrument").is_some_and(|s| {
-                s.autofocus
+                s.state
+                    .autofocus
                     .as_ref()
-                    .is_some_and(|a| a.command_id == id && !a.samples.is_empty())
+                    .is_some_and(|a| a.command_id == Some(id) && !a.samples.is_empty())
             })
         })
         .await;
     let samples_before = instrument_snapshot(&first, "instrument")
-        .and_then(|s| s.autofocus)
+        .and_then(|s| s.state.autofocus)
         .map(|a| a.samples.len())
         .unwrap_or_default();
     assert!(samples_before < 9, "canceled early in the sweep");

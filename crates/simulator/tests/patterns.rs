@@ -253,8 +253,8 @@ async fn autofocus_sweep() {
                         }
                         Some(StreamServerMessage::InstrumentSnapshot(e)) if e.subscription_id.as_str() == "instrument" => {
                             let snapshot: InstrumentSnapshot = whole(&e.snapshot);
-                            assert_eq!(snapshot.instrument_uid, camera, "the camera is the instrument");
-                            if let Some(progress) = snapshot.autofocus.filter(|a| a.command_id == id) {
+                            assert!(snapshot.device_uids.contains(&camera), "the camera is part of the instrument");
+                            if let Some(progress) = snapshot.state.autofocus.filter(|a| a.command_id == Some(id)) {
                                 assert_eq!(progress.filter_id, "L");
                                 assert_eq!(progress.strategy, strategy);
                                 sample_counts.push(progress.samples.len());
@@ -347,14 +347,14 @@ async fn autofocus_sweep() {
             let last = stream
                 .next_matching("the instrument snapshot with every sample", WAIT, |m| {
                     instrument_snapshot(m, "instrument").is_some_and(|s| {
-                        s.autofocus.as_ref().is_some_and(|a| {
-                            a.command_id == id && a.samples.len() >= data.samples.len()
+                        s.state.autofocus.as_ref().is_some_and(|a| {
+                            a.command_id == Some(id) && a.samples.len() >= data.samples.len()
                         })
                     })
                 })
                 .await;
             instrument_samples = instrument_snapshot(&last, "instrument")
-                .and_then(|s| s.autofocus.clone())
+                .and_then(|s| s.state.autofocus.clone())
                 .map(|a| a.samples)
                 .unwrap_or_default();
         }
