@@ -121,6 +121,9 @@ pub struct Console {
     pending_devices: StoredValue<PendingDevices>,
     /// Decides where each message goes; counts what it ignored.
     router: StoredValue<Router>,
+    /// Resources whose merged state is not yet whole (a delta for a
+    /// resource never seen whole), shown as incomplete until the rest comes.
+    pub incomplete: RwSignal<Vec<crate::state::merged::Incomplete>>,
     sockets: StoredValue<Option<Sockets>, LocalStorage>,
 }
 
@@ -168,6 +171,7 @@ impl Console {
             session_id: StoredValue::new(session_id.clone()),
             pending_devices: StoredValue::new(PendingDevices::default()),
             router: StoredValue::new(Router::new(session_id)),
+            incomplete: RwSignal::new(Vec::new()),
             sockets: StoredValue::new_local(None),
         }
     }
@@ -251,6 +255,7 @@ impl Console {
 
     fn on_stream_state(&self, state: SocketState) {
         if state.is_open() {
+            self.router.update_value(Router::resubscribed);
             for (id, stream) in STREAMS {
                 let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
                     subscription_id: SubscriptionId(id.into()),
@@ -369,6 +374,7 @@ impl Console {
                         self.notify(format!("server error `{}`: {}", error.code, error.message));
                     }
                 }
+                Routed::Incomplete(items) => self.incomplete.set(items),
                 Routed::Notice(text) => self.notify(text),
             }
         }

@@ -508,14 +508,13 @@ async fn the_session_exports_as_json_and_csv() {
             .lease_events
             .with_untracked(|leases| skydeck::state::export::to_csv(log, leases))
     });
+    let uid = app.telescope_uid(LAPALMA).expect("La Palma is listed");
     assert!(
-        csv.contains(&format!("command,{id},tel-lapalma,mount.point,Vega")),
+        csv.contains(&format!("command,{id},{uid},mount.point,Vega")),
         "{csv}"
     );
     assert!(
-        csv.contains(&format!(
-            "result,{id},tel-lapalma,mount.point,,,error,forbidden"
-        )),
+        csv.contains(&format!("result,{id},{uid},mount.point,,,error,forbidden")),
         "{csv}"
     );
     app.click("export-csv");
@@ -655,7 +654,7 @@ async fn frames_gather_in_a_gallery_and_stretch_on_a_canvas() {
     })
     .await;
     assert!(
-        app.text("frame-meta").contains("3 s"),
+        app.text("frame-meta").contains("· 3.0 s ·"),
         "{}",
         app.text("frame-meta")
     );
@@ -678,7 +677,7 @@ async fn frames_gather_in_a_gallery_and_stretch_on_a_canvas() {
         .unchecked_into::<leptos::web_sys::HtmlElement>();
     older.click();
     app.wait_for("the older frame's metadata", 5_000.0, || {
-        app.text("frame-meta").contains("· 1 s ·").then_some(())
+        app.text("frame-meta").contains("· 1.0 s ·").then_some(())
     })
     .await;
     app.release_lease().await;
@@ -1047,4 +1046,65 @@ async fn an_absurd_name_from_the_server_is_shown_bounded_and_flagged() {
             .offset_height();
         assert!(height < 1_000, "the entry is {height} px tall");
     }
+}
+
+#[wasm_bindgen_test]
+async fn sustained_manual_mode_says_who_holds_the_telescope_and_leaves_commands_to_the_owner() {
+    use skynet_protocol::{Command, MoveRelativeUm};
+    // This account never takes a lease in these tests.
+    let astronomer = mount_console(ASTRONOMER_2);
+    astronomer.connect_to(SIDINGSPRING).await;
+    let uid = astronomer
+        .telescope_uid(SIDINGSPRING)
+        .expect("Siding Spring is listed");
+    let item = format!("telescope-{uid}");
+    set_control_authority(&uid, "manual").await;
+    astronomer
+        .wait_for("the picker to say who holds it", 5_000.0, || {
+            astronomer
+                .text(&item)
+                .contains("sustained manual mode, set by dev-owner")
+                .then_some(())
+        })
+        .await;
+    let denied = astronomer.text("controls-denied");
+    assert!(
+        denied.contains("sustained manual mode by dev-owner")
+            && denied.contains("only its owner and operators command it"),
+        "{denied}"
+    );
+    let acquire = || {
+        astronomer
+            .get("lease-acquire")
+            .unchecked_into::<leptos::web_sys::HtmlButtonElement>()
+            .disabled()
+    };
+    assert!(acquire(), "no lease is offered in manual mode");
+    assert!(
+        astronomer
+            .text("lease-status")
+            .contains("Only its owner and operators command it"),
+        "{}",
+        astronomer.text("lease-status")
+    );
+
+    // The owner commands it without a lease.
+    let owner = mount_console(OWNER);
+    owner.connect_to(SIDINGSPRING).await;
+    assert!(owner.get("controls-denied").has_attribute("hidden"));
+    let id = owner
+        .console
+        .publish(Command::FocuserMoveRelative(MoveRelativeUm {
+            delta_um: 5.0,
+        }))
+        .expect("the commands socket is open")
+        .to_string();
+    owner.wait_for_state(&id, "ok", 15_000.0).await;
+
+    set_control_authority(&uid, "remote").await;
+    astronomer
+        .wait_for("remote control again", 5_000.0, || {
+            (astronomer.text(&item).contains("remote control") && !acquire()).then_some(())
+        })
+        .await;
 }

@@ -11,6 +11,7 @@ use crate::components::pager::Pager;
 use crate::console::{use_console, Console};
 use crate::state::command_log::Outcome;
 use crate::state::connection::http_url;
+use crate::state::display;
 use crate::state::paging::Pages;
 use crate::state::stretch::{stretch_rgba, Stretch};
 
@@ -124,14 +125,13 @@ pub fn Gallery() -> impl IntoView {
                     role="img" aria-label="The chosen frame, stretched"></canvas>
                 <p class="caption" data-testid="frame-meta">
                     {move || current().map(|(_, f)| format!(
-                        "{} · {} s · bin {} · {} · {}×{} · started {}",
-                        f.exposure_id,
-                        f.duration_s,
+                        "Exposure of {} · {} · bin {} · {} · {}×{}",
+                        display::started(f.started_at.as_str()),
+                        display::seconds(f.duration_s),
                         f.binning,
-                        f.filter_id.as_deref().unwrap_or("no filter"),
+                        f.filter_id.as_deref().map(display::name).unwrap_or_else(|| "no filter".into()),
                         f.width,
-                        f.height,
-                        f.started_at
+                        f.height
                     ))}
                 </p>
                 <Pager pages len label="Frame pages" testid="frames" />
@@ -142,7 +142,11 @@ pub fn Gallery() -> impl IntoView {
                             .into_iter()
                             .map(|(id, frame)| {
                                 let src = http_url(&base(), &frame.preview_url);
-                                let label = format!("Show exposure {} ({} s)", frame.exposure_id, frame.duration_s);
+                                let label = format!(
+                                    "Show the exposure of {} ({})",
+                                    display::started(frame.started_at.as_str()),
+                                    display::seconds(frame.duration_s)
+                                );
                                 view! {
                                     <li>
                                         <button type="button" class="thumb" data-testid="gallery-thumb"

@@ -7,7 +7,7 @@ use skynet_protocol::{AbortManualControl, Command, LeaseRelease};
 use crate::components::fields::{submit, TextField};
 use crate::console::use_console;
 use crate::state::forms::{self, FormErrors};
-use crate::state::telescopes::{may_abort, may_lease, LeaseView};
+use crate::state::telescopes::{holder_line, may_abort, may_lease, LeaseView};
 use crate::state::time::format_duration;
 
 /// Lease duration asked for by default, seconds.
@@ -108,9 +108,18 @@ pub fn LeasePanel() -> impl IntoView {
     let live = move || console.stream_state.with(|s| s.is_open());
     let status = move || match view_of() {
         None => "Pick a telescope.".to_owned(),
-        Some(LeaseView::Free) => {
-            "Nobody holds a lease: the telescope runs under remote control.".into()
-        }
+        Some(LeaseView::Free) => match console.telescope() {
+            Some(t) if t.manual_mode.is_some() => format!(
+                "No lease: the telescope is in {}. {}",
+                holder_line(&t),
+                if t.access.has_standing_authority() {
+                    "As its owner or operator you command it without one."
+                } else {
+                    "Only its owner and operators command it until it returns to remote control."
+                }
+            ),
+            _ => "Nobody holds a lease: the telescope runs under remote control.".into(),
+        },
         Some(LeaseView::Mine { remaining_ms, .. }) => format!(
             "You hold the lease{}.",
             remaining_ms
@@ -161,7 +170,12 @@ pub fn LeasePanel() -> impl IntoView {
                     type="button"
                     data-testid="lease-acquire"
                     disabled=move || !can_lease()
-                    title=move || (!can_lease()).then_some("Your access does not allow a lease")
+                    title=move || {
+                        (!can_lease()).then(|| match console.telescope() {
+                            Some(t) if t.manual_mode.is_some() => "No lease while the telescope is in sustained manual mode",
+                            _ => "Your access does not allow a lease",
+                        })
+                    }
                     on:click=acquire
                 >
                     "Acquire"

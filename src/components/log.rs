@@ -193,14 +193,14 @@ fn OutcomeView(
                     <img
                         data-testid="exposure-preview"
                         src=src
-                        alt=format!("Preview of exposure {}", display::id(&e.exposure_id))
+                        alt=format!("Preview of the exposure of {}", display::started(e.started_at.as_str()))
                         width="256"
                         height="256"
                     />
                     <figcaption>
                         {format!(
-                            "{} · {} · bin {} · {} · {}×{}",
-                            display::id(&e.exposure_id),
+                            "Exposure of {} · {} · bin {} · {} · {}×{}",
+                            display::started(e.started_at.as_str()),
                             display::seconds(e.duration_s),
                             e.binning,
                             e.filter_id.as_deref().map(display::name).unwrap_or_else(|| "no filter".into()),
@@ -225,7 +225,11 @@ fn OutcomeView(
         .into_any(),
         Outcome::Lease(l) => view! {
             <p class="outcome" data-testid="outcome-lease">
-                {format!("Lease {} granted for {}", l.lease_id, display::seconds(l.duration_s))}
+                {format!(
+                    "Lease granted for {}, until {}",
+                    display::seconds(l.duration_s),
+                    display::started(l.expires_at.as_str())
+                )}
             </p>
         }
         .into_any(),

@@ -19,9 +19,50 @@ pub fn Snapshots() -> impl IntoView {
             <CameraCard />
             <FilterWheelCard />
             <RotatorCard />
+            <IncompleteList />
             <Sparkline title="Focuser position (µm)" testid="focuser-sparkline" pick=|d: &DeviceSet| d.focuser_history.points() />
             <Sparkline title="Rotator angle (°)" testid="rotator-sparkline" pick=|d: &DeviceSet| d.rotator_history.points() />
         </section>
+    }
+}
+
+/// Resources whose deltas came before their whole snapshot: what is known
+/// of them is kept, and they are named here until the rest arrives.
+#[component]
+fn IncompleteList() -> impl IntoView {
+    let console = use_console();
+    let items = move || {
+        console.incomplete.with(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    // A device's name from its telescope's list, where known.
+                    let name = console.telescopes.with(|t| {
+                        t.list().iter().find_map(|t| {
+                            t.devices
+                                .iter()
+                                .find(|d| d.device_uid.as_str() == item.key)
+                                .map(|d| d.name.clone())
+                                .or_else(|| {
+                                    (t.telescope_uid.as_str() == item.key).then(|| t.name.clone())
+                                })
+                        })
+                    });
+                    let what = name.map(|n| display::name(&n)).unwrap_or_else(|| {
+                        format!("a {} resource", display::id(item.stream.as_str()))
+                    });
+                    format!(
+                        "{what}: incomplete, waiting for the rest ({})",
+                        display::message(&item.why)
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <ul class="incomplete" data-testid="incomplete" hidden=move || items().is_empty()>
+            {move || items().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+        </ul>
     }
 }
 

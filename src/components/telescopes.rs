@@ -1,22 +1,11 @@
 //! The telescopes this account can see, with who controls each.
 
 use leptos::prelude::*;
-use skynet_protocol::{TelescopeSnapshot, TelescopeUid};
+use skynet_protocol::TelescopeUid;
 
 use crate::console::use_console;
 use crate::state::display;
-
-/// A line for the picker: authority and lease holder.
-pub fn authority_line(t: &TelescopeSnapshot) -> String {
-    match &t.lease {
-        Some(lease) => format!(
-            "{} · lease held by {}",
-            t.control_authority,
-            display::name(&lease.holder)
-        ),
-        None => format!("{} control · no lease", t.control_authority),
-    }
-}
+use crate::state::telescopes::holder_line;
 
 /// Picks the telescope to drive.
 #[component]
@@ -82,7 +71,7 @@ fn TelescopeItem(
                     {move || snapshot.get().map(|t| format!("your access: {}", t.access)).unwrap_or_default()}
                 </span>
                 <span class="telescope-authority">
-                    {move || snapshot.get().map(|t| authority_line(&t)).unwrap_or_default()}
+                    {move || snapshot.get().map(|t| holder_line(&t)).unwrap_or_default()}
                 </span>
             </button>
         </li>

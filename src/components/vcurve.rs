@@ -31,7 +31,7 @@ pub fn VCurve() -> impl IntoView {
     let runs = Memo::new(move |_| console.with_devices(|d| d.autofocus_runs.clone()));
     // The result of the latest run's command, once it came.
     let result = move || {
-        let last = runs.with(|r| r.last().map(|r| r.command_id))?;
+        let last = runs.with(|r| r.last().and_then(|r| r.command_id))?;
         console.log.with(|log| match log.get(last)?.outcome() {
             Outcome::Autofocus(a) => Some((a.best_position_um, a.best_hfr_px)),
             _ => None,

@@ -236,6 +236,7 @@ pub fn advice_for(body: &ErrorBody) -> String {
             ),
             None => "Another account holds the lease. Wait for it to be released.".into(),
         },
+        ErrorCode::ManualMode => "The telescope is in sustained manual mode: only its owner and operators command it, and no lease can be taken until it returns to remote control.".into(),
         ErrorCode::Unauthorized => "The token was rejected: sign in again.".into(),
         ErrorCode::InvalidMessage => match body.field() {
             Some(field) => format!("The server refused the value of `{field}`: correct it."),

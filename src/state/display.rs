@@ -52,6 +52,16 @@ impl fmt::Display for Shown {
     }
 }
 
+/// When something started, for people: `21:04:05 UTC` when the server's
+/// RFC 3339 text reads, else that text bounded. Exposures and leases are
+/// named by their time, never by their uid.
+pub fn started(at: &str) -> String {
+    match super::time::parse_rfc3339(at) {
+        Some(ms) => format!("{} UTC", super::time::format_clock(ms)),
+        None => id(at),
+    }
+}
+
 /// At most `max` characters of `s`; longer text is cut with `…` and flagged.
 /// Control characters (a newline flood) become spaces.
 pub fn text(s: &str, max: usize) -> Shown {
@@ -227,5 +237,11 @@ mod tests {
             shown.len()
         );
         assert!(shown.ends_with(OUT_OF_RANGE));
+    }
+
+    #[test]
+    fn times_stand_for_uids() {
+        assert_eq!(started("2026-12-02T21:04:05.250Z"), "21:04:05 UTC");
+        assert!(started(&"x".repeat(10_000)).chars().count() < 100);
     }
 }

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod display;
 pub mod export;
 pub mod forms;
+pub mod merged;
 pub mod paging;
 pub mod plot;
 pub mod routing;

@@ -4,11 +4,16 @@
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
 use skynet_protocol::{
     CommandEvent, CommandId, CommandResult, CommandsServerMessage, DeviceSnapshot, ErrorMessage,
     InstrumentSnapshot, LeaseInfo, StreamName, StreamServerMessage, SubscriptionId,
     TelescopeSnapshot,
 };
+
+use super::merged::{Applied, Incomplete, IncompleteSet, Snapshots};
 
 /// The streams this tab subscribes on every (re)connection of the stream
 /// socket, by subscription id.
@@ -68,6 +73,9 @@ pub enum Update {
     /// An `error` on the commands socket, for the log to place (or the
     /// console to show when it matches nothing).
     CommandError(ErrorMessage),
+    /// The resources whose merged state is not yet whole changed: the
+    /// whole list as it is now.
+    Incomplete(Vec<Incomplete>),
     /// Something to tell the user.
     Notice(String),
 }
@@ -81,11 +89,15 @@ pub struct Ignored {
     pub unknown_kinds: BTreeMap<(Socket, String), u64>,
 }
 
-/// Routes decoded messages; remembers what it ignored.
+/// Routes decoded messages; remembers what it ignored, and merges each
+/// snapshot delivery into its resource's state (whole, then deltas) so that
+/// what goes on is the resource's whole merged state.
 #[derive(Debug, Clone, Default)]
 pub struct Router {
     session_id: String,
     ignored: Ignored,
+    snapshots: Snapshots,
+    incomplete: IncompleteSet,
 }
 
 impl Router {
@@ -93,8 +105,44 @@ impl Router {
     pub fn new(session_id: impl Into<String>) -> Self {
         Self {
             session_id: session_id.into(),
-            ignored: Ignored::default(),
+            ..Self::default()
         }
+    }
+
+    /// The stream socket subscribed again (it reconnected): each
+    /// subscription's first delivery of a resource is whole again.
+    pub fn resubscribed(&mut self) {
+        self.snapshots.resubscribed();
+    }
+
+    /// Merges a snapshot into its stream's resources and decodes the merged
+    /// state: the typed update on success, and the incomplete list whenever
+    /// it changes (a delta for a resource never seen whole, or its rest).
+    fn merged<T: DeserializeOwned>(
+        &mut self,
+        stream: StreamName,
+        snapshot: Value,
+        update: fn(T) -> Update,
+    ) -> Vec<Update> {
+        let merged = match stream {
+            StreamName::DeviceSnapshot => &mut self.snapshots.devices,
+            StreamName::TelescopeSnapshot => &mut self.snapshots.telescopes,
+            _ => &mut self.snapshots.instruments,
+        };
+        let Applied::Resource(key) = merged.apply(snapshot) else {
+            return Vec::new();
+        };
+        let Some(decoded) = merged.decode::<T>(&key) else {
+            return Vec::new();
+        };
+        let mut updates = Vec::new();
+        if self.incomplete.record(&stream, &key, &decoded) {
+            updates.push(Update::Incomplete(self.incomplete.items().to_vec()));
+        }
+        if let Ok(typed) = decoded {
+            updates.push(update(typed));
+        }
+        updates
     }
 
     /// What was ignored so far.
@@ -157,13 +205,19 @@ impl Router {
             return self.foreign(Socket::Stream);
         }
         match message {
-            StreamServerMessage::TelescopeSnapshot(event) => {
-                vec![Update::Telescope(event.snapshot)]
+            StreamServerMessage::TelescopeSnapshot(event) => self.merged(
+                StreamName::TelescopeSnapshot,
+                event.snapshot,
+                Update::Telescope,
+            ),
+            StreamServerMessage::DeviceSnapshot(event) => {
+                self.merged(StreamName::DeviceSnapshot, event.snapshot, Update::Device)
             }
-            StreamServerMessage::DeviceSnapshot(event) => vec![Update::Device(event.snapshot)],
-            StreamServerMessage::InstrumentSnapshot(event) => {
-                vec![Update::Instrument(event.snapshot)]
-            }
+            StreamServerMessage::InstrumentSnapshot(event) => self.merged(
+                StreamName::InstrumentSnapshot,
+                event.snapshot,
+                Update::Instrument,
+            ),
             StreamServerMessage::ManualControlLease(event) => vec![Update::Lease(event.lease)],
             StreamServerMessage::Error(error) => vec![Update::Notice(format!(
                 "stream error `{}`: {}",
@@ -374,5 +428,68 @@ mod tests {
             "{:?}",
             updates.first().map(|u| format!("{u:?}").len())
         );
+    }
+
+    fn focuser_delivery(seq: u64, state: serde_json::Value) -> serde_json::Value {
+        json!({
+            "kind": "event_device_snapshot", "subscription_id": "devices", "seq": seq,
+            "snapshot": {"device_uid": "0d7c1e8a-3b2f-4c6d-9e0a-1b2c3d4e5f61",
+                "device_type": "focuser", "telescope_uid": "1f0c8d4e-7a51-4d8e-b0e3-5c2a9b7d6e10",
+                "observed_at": "2026-12-02T21:04:05Z", "state": state}
+        })
+    }
+
+    fn focuser_position(updates: &[Update]) -> Option<f64> {
+        updates.iter().find_map(|u| match u {
+            Update::Device(d) => match &d.state {
+                skynet_protocol::DeviceState::Focuser(f) => Some(f.position_um),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn snapshots_go_on_whole_merged_and_an_early_delta_is_incomplete_until_the_rest() {
+        let mut router = Router::new("tab");
+        // A delta before any whole snapshot: listed incomplete, nothing shown.
+        let updates = stream(
+            &mut router,
+            focuser_delivery(1, json!({"position_um": 100.0})),
+        );
+        assert!(focuser_position(&updates).is_none(), "{updates:?}");
+        assert!(
+            matches!(&updates[..], [Update::Incomplete(items)] if items.len() == 1),
+            "{updates:?}"
+        );
+        // The rest arrives: whole now, and no longer incomplete.
+        let updates = stream(
+            &mut router,
+            focuser_delivery(2, json!({"moving": false, "temperature_c": 4.0})),
+        );
+        assert_eq!(
+            focuser_position(&updates),
+            Some(100.0),
+            "merged with the first"
+        );
+        assert!(
+            updates.contains(&Update::Incomplete(Vec::new())),
+            "{updates:?}"
+        );
+        // A delta: absent keys keep their value.
+        let updates = stream(
+            &mut router,
+            focuser_delivery(3, json!({"position_um": 120.0})),
+        );
+        assert_eq!(focuser_position(&updates), Some(120.0));
+        assert_eq!(updates.len(), 1, "the incomplete list did not change");
+        // A new subscription starts whole: a partial first delivery then is
+        // incomplete again rather than merged into what was.
+        router.resubscribed();
+        let updates = stream(
+            &mut router,
+            focuser_delivery(1, json!({"position_um": 130.0})),
+        );
+        assert!(focuser_position(&updates).is_none(), "{updates:?}");
     }
 }

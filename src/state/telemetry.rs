@@ -159,28 +159,47 @@ impl Telemetry {
         }
     }
 
-    /// Takes an instrument snapshot (autofocus progress).
+    /// Takes an instrument snapshot: the imager's autofocus progress lives
+    /// in its `state.autofocus`. A run is told from the last by its command
+    /// id when the server names one, else by starting over (fewer samples,
+    /// another filter or strategy).
     pub fn on_instrument(&mut self, snapshot: InstrumentSnapshot, now: Millis) {
         let set = self.telescopes.entry(snapshot.telescope_uid).or_default();
-        if let Some(autofocus) = snapshot.autofocus {
-            match set
+        let Some(autofocus) = snapshot.state.autofocus else {
+            return;
+        };
+        let same_run = |run: &AutofocusProgress| match (run.command_id, autofocus.command_id) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => {
+                run.filter_id == autofocus.filter_id
+                    && run.strategy == autofocus.strategy
+                    && run.samples.len() <= autofocus.samples.len()
+            }
+            _ => false,
+        };
+        // Only the latest run can be the same one continuing when no id
+        // says otherwise.
+        let at = match autofocus.command_id {
+            Some(_) => set.autofocus_runs.iter().position(same_run),
+            None => set
                 .autofocus_runs
-                .iter_mut()
-                .find(|run| run.command_id == autofocus.command_id)
-            {
-                Some(run) => *run = autofocus.clone(),
-                None => {
-                    set.autofocus_runs.push(autofocus.clone());
-                    if set.autofocus_runs.len() > AUTOFOCUS_RUNS {
-                        set.autofocus_runs.remove(0);
-                    }
+                .last()
+                .filter(|run| same_run(run))
+                .map(|_| set.autofocus_runs.len() - 1),
+        };
+        match at {
+            Some(at) => set.autofocus_runs[at] = autofocus.clone(),
+            None => {
+                set.autofocus_runs.push(autofocus.clone());
+                if set.autofocus_runs.len() > AUTOFOCUS_RUNS {
+                    set.autofocus_runs.remove(0);
                 }
             }
-            set.autofocus = Some(Stamped {
-                value: autofocus,
-                received_at: now,
-            });
         }
+        set.autofocus = Some(Stamped {
+            value: autofocus,
+            received_at: now,
+        });
     }
 }
 
@@ -334,39 +353,58 @@ mod tests {
 
     #[test]
     fn autofocus_runs_are_kept_by_command_for_comparison() {
-        use skynet_protocol::{AutofocusSample, AutofocusStrategy, CommandId, InstrumentSnapshot};
+        use skynet_protocol::{
+            AutofocusSample, AutofocusStrategy, CommandId, InstrumentSnapshot, InstrumentState,
+            InstrumentType, InstrumentUid,
+        };
         let mut t = Telemetry::new();
         let uid = TelescopeUid("tel-a".into());
         let ids: Vec<CommandId> = (0..7).map(|_| CommandId::new_v4()).collect();
-        let snapshot = |id: CommandId, samples: usize| InstrumentSnapshot {
-            instrument_uid: DeviceUid("tel-a-camera".into()),
+        let snapshot = |id: Option<CommandId>, samples: usize| InstrumentSnapshot {
+            instrument_uid: InstrumentUid("5d7c1e8a-3b2f-4c6d-9e0a-1b2c3d4e5f60".into()),
+            instrument_type: InstrumentType::OpticalImager,
             telescope_uid: uid.clone(),
+            device_uids: vec![],
             observed_at: Timestamp("2026-11-24T21:04:05Z".into()),
-            autofocus: Some(AutofocusProgress {
-                command_id: id,
-                filter_id: "L".into(),
-                strategy: AutofocusStrategy::VCurve,
-                running: true,
-                samples: (0..samples)
-                    .map(|i| AutofocusSample {
-                        position_um: i as f64,
-                        hfr_px: 2.0,
-                    })
-                    .collect(),
-                best_position_um: None,
-            }),
+            state: InstrumentState {
+                busy: true,
+                autofocus: Some(AutofocusProgress {
+                    command_id: id,
+                    filter_id: "L".into(),
+                    strategy: AutofocusStrategy::VCurve,
+                    running: true,
+                    samples: (0..samples)
+                        .map(|i| AutofocusSample {
+                            position_um: i as f64,
+                            hfr_px: 2.0,
+                        })
+                        .collect(),
+                    best_position_um: None,
+                }),
+            },
         };
-        t.on_instrument(snapshot(ids[0], 1), 0.0);
-        t.on_instrument(snapshot(ids[0], 3), 1.0);
+        t.on_instrument(snapshot(Some(ids[0]), 1), 0.0);
+        t.on_instrument(snapshot(Some(ids[0]), 3), 1.0);
         assert_eq!(t.devices(&uid).autofocus_runs.len(), 1, "one run, updated");
         assert_eq!(t.devices(&uid).autofocus_runs[0].samples.len(), 3);
         for id in &ids[1..] {
-            t.on_instrument(snapshot(*id, 2), 2.0);
+            t.on_instrument(snapshot(Some(*id), 2), 2.0);
         }
         let runs = t.devices(&uid).autofocus_runs;
         assert_eq!(runs.len(), AUTOFOCUS_RUNS);
-        assert_eq!(runs.last().unwrap().command_id, ids[6]);
-        assert_eq!(runs[0].command_id, ids[2], "the oldest are dropped");
+        assert_eq!(runs.last().unwrap().command_id, Some(ids[6]));
+        assert_eq!(runs[0].command_id, Some(ids[2]), "the oldest are dropped");
+
+        // Without command ids (SkyNet publishes none), a run continues while
+        // its samples grow and a new one starts over.
+        let mut t = Telemetry::new();
+        t.on_instrument(snapshot(None, 1), 0.0);
+        t.on_instrument(snapshot(None, 4), 1.0);
+        assert_eq!(t.devices(&uid).autofocus_runs.len(), 1);
+        t.on_instrument(snapshot(None, 1), 2.0);
+        let runs = t.devices(&uid).autofocus_runs;
+        assert_eq!(runs.len(), 2, "fewer samples: a new run");
+        assert_eq!(runs[0].samples.len(), 4, "the earlier run is kept");
     }
 
     #[test]

@@ -85,7 +85,10 @@ impl Telescopes {
             .is_some_and(|l| l.lease_id == lease.lease_id)
         {
             telescope.lease = None;
-            telescope.control_authority = ControlAuthority::Remote;
+            // The end of a lease does not end sustained manual mode.
+            if telescope.manual_mode.is_none() {
+                telescope.control_authority = ControlAuthority::Remote;
+            }
         }
     }
 }
@@ -139,6 +142,36 @@ impl LeaseView {
     }
 }
 
+/// Who holds `telescope` and why, in a line for people: sustained manual
+/// mode (who set it, since when), a lease (its holder), or nobody (remote
+/// control by the scheduler).
+pub fn holder_line(telescope: &TelescopeSnapshot) -> String {
+    if let Some(mode) = &telescope.manual_mode {
+        return format!(
+            "sustained manual mode, set by {} at {}",
+            super::display::name(&mode.set_by),
+            since_text(mode.since.as_str())
+        );
+    }
+    match &telescope.lease {
+        Some(lease) if lease.state == LeaseState::Active => {
+            format!(
+                "manual · lease held by {}",
+                super::display::name(&lease.holder)
+            )
+        }
+        _ => "remote control · no lease".into(),
+    }
+}
+
+/// `since` as `HH:MM:SS UTC` when it reads as RFC 3339, else as sent (bounded).
+fn since_text(since: &str) -> String {
+    match parse_rfc3339(since) {
+        Some(ms) => format!("{} UTC", super::time::format_clock(ms)),
+        None => super::display::name(since),
+    }
+}
+
 /// Whether this tab may publish hardware commands on `telescope` now, and if
 /// not, why, in words that say what to do.
 pub fn authority(telescope: &TelescopeSnapshot, me: &Identity, now: Millis) -> Result<(), String> {
@@ -150,6 +183,14 @@ pub fn authority(telescope: &TelescopeSnapshot, me: &Identity, now: Millis) -> R
             "Your access to {} is `{}`: you may watch but not command.",
             super::display::name(&telescope.name),
             telescope.access
+        ));
+    }
+    if let Some(mode) = &telescope.manual_mode {
+        return Err(format!(
+            "{} is held in sustained manual mode by {} (since {}): only its owner and operators command it until it returns to remote control.",
+            telescope.name,
+            super::display::name(&mode.set_by),
+            since_text(mode.since.as_str())
         ));
     }
     match LeaseView::of(telescope, me, now) {
@@ -166,9 +207,11 @@ pub fn authority(telescope: &TelescopeSnapshot, me: &Identity, now: Millis) -> R
     }
 }
 
-/// Whether this tab may take a lease on `telescope`.
+/// Whether this tab may take a lease on `telescope`: not while it is held
+/// in sustained manual mode (an acquire would fail with `manual_mode`), and
+/// owners and operators need none then.
 pub fn may_lease(telescope: &TelescopeSnapshot) -> bool {
-    telescope.access.may_lease()
+    telescope.access.may_lease() && telescope.manual_mode.is_none()
 }
 
 /// Whether this tab may abort others' leases (owners only).
@@ -193,6 +236,7 @@ mod tests {
             },
             control_authority: ControlAuthority::Remote,
             lease: None,
+            manual_mode: None,
             devices: vec![],
             access,
         }
@@ -275,5 +319,52 @@ mod tests {
         let owner = telescope("tel-a", "La Palma", Access::Owner);
         assert_eq!(authority(&owner, &me, 0.0), Ok(()));
         assert!(may_abort(&owner));
+    }
+
+    #[test]
+    fn sustained_manual_mode_leaves_commands_to_owners_and_operators_and_says_so() {
+        use skynet_protocol::ManualMode;
+        let me = Identity::default();
+        let manual = |access| {
+            let mut t = telescope("tel-a", "La Palma", access);
+            t.control_authority = ControlAuthority::Manual;
+            t.manual_mode = Some(ManualMode {
+                set_by: "dev-owner".into(),
+                since: Timestamp("2026-12-02T21:04:05Z".into()),
+            });
+            t
+        };
+        let astronomer = manual(Access::Astronomer);
+        let why = authority(&astronomer, &me, 0.0).unwrap_err();
+        assert!(
+            why.contains("sustained manual mode by dev-owner (since 21:04:05 UTC)"),
+            "{why}"
+        );
+        assert!(why.contains("only its owner and operators"), "{why}");
+        assert!(
+            !may_lease(&astronomer),
+            "an acquire would fail: not offered"
+        );
+        assert_eq!(authority(&manual(Access::Owner), &me, 0.0), Ok(()));
+        assert_eq!(authority(&manual(Access::Operator), &me, 0.0), Ok(()));
+        assert_eq!(
+            holder_line(&astronomer),
+            "sustained manual mode, set by dev-owner at 21:04:05 UTC"
+        );
+
+        // A lease that ends while manual mode holds leaves it manual.
+        let mut t = Telescopes::new();
+        t.on_snapshot(manual(Access::Owner));
+        t.on_lease(&lease("l1", "dev-astronomer", LeaseState::Active));
+        t.on_lease(&lease("l1", "dev-astronomer", LeaseState::Revoked));
+        let uid = TelescopeUid("tel-a".into());
+        assert_eq!(
+            t.get(&uid).unwrap().control_authority,
+            ControlAuthority::Manual
+        );
+        let mut plain = telescope("tel-a", "La Palma", Access::Astronomer);
+        assert_eq!(holder_line(&plain), "remote control · no lease");
+        plain.lease = Some(lease("l2", &"x".repeat(1_000_000), LeaseState::Active));
+        assert!(holder_line(&plain).chars().count() < 200, "bounded");
     }
 }

@@ -30,10 +30,10 @@ pub const ASTRONOMER_2: &str = "dev-astronomer-2-token";
 pub const VIEWER: &str = "dev-viewer-token";
 /// The owner of both telescopes.
 pub const OWNER: &str = "dev-owner-token";
-/// The La Palma telescope.
-pub const LAPALMA: &str = "tel-lapalma";
-/// The Siding Spring telescope.
-pub const SIDINGSPRING: &str = "tel-sidingspring";
+/// The La Palma telescope, by name (tests never assume a uid).
+pub const LAPALMA: &str = "La Palma 1.0 m";
+/// The Siding Spring telescope, by name.
+pub const SIDINGSPRING: &str = "Siding Spring 0.6 m";
 
 /// A mounted console; unmounts (closing its sockets) when dropped.
 pub struct Mounted {
@@ -179,12 +179,22 @@ impl Mounted {
             .then_some(())
         })
         .await;
-        let telescope = format!("telescope-{telescope}");
-        self.wait_for(&format!("{telescope} listed"), 10_000.0, || {
-            self.find(&telescope)
+        let uid = self
+            .wait_for(&format!("{telescope} listed"), 10_000.0, || {
+                self.telescope_uid(telescope)
+            })
+            .await;
+        self.click(&format!("telescope-{uid}"));
+    }
+
+    /// The uid of the telescope named `name`, once its snapshot came.
+    pub fn telescope_uid(&self, name: &str) -> Option<skynet_protocol::TelescopeUid> {
+        self.console.telescopes.with_untracked(|t| {
+            t.list()
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.telescope_uid.clone())
         })
-        .await;
-        self.click(&telescope);
     }
 
     /// Waits until `check` gives a value, polling every 50 ms; panics naming
@@ -365,10 +375,10 @@ impl Mounted {
     /// Publishes `mount.point` to La Palma directly, as a stale page whose
     /// form was not yet disabled would; returns its `command_id`.
     pub fn publish_point_to_vega(&self) -> String {
-        use skynet_protocol::{Command, MountPoint, TargetPosition, TelescopeUid};
+        use skynet_protocol::{Command, MountPoint, TargetPosition};
         self.console
             .publish_to(
-                TelescopeUid(LAPALMA.into()),
+                self.telescope_uid(LAPALMA).expect("La Palma is listed"),
                 Command::MountPoint(MountPoint {
                     target: TargetPosition::catalog("Vega"),
                 }),
@@ -389,9 +399,23 @@ pub async fn freeze_sockets(account: &str) {
     cut_sockets("freeze-sockets", account).await;
 }
 
+/// Puts a telescope in sustained manual mode or back under remote control
+/// (test hook: SkyNet publishes no command for the switch).
+pub async fn set_control_authority(telescope: &skynet_protocol::TelescopeUid, mode: &str) {
+    post_hook(&format!(
+        "control-authority?telescope_uid={telescope}&mode={mode}"
+    ))
+    .await;
+}
+
 async fn cut_sockets(hook: &str, account: &str) {
+    post_hook(&format!("{hook}?account={account}")).await;
+}
+
+/// POSTs to a simulator test hook and checks it answered 200.
+async fn post_hook(path_and_query: &str) {
     let http = sim_url().replacen("ws://", "http://", 1);
-    let url = format!("{http}/v1/test/{hook}?account={account}");
+    let url = format!("{http}/v1/test/{path_and_query}");
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     let window = web_sys::window().expect("a window");
@@ -400,5 +424,9 @@ async fn cut_sockets(hook: &str, account: &str) {
             .await
             .expect("the test hook answers (is skynode-sim running with --test-hooks?)");
     let response: web_sys::Response = response.unchecked_into();
-    assert_eq!(response.status(), 200, "the {hook} hook is served");
+    assert_eq!(
+        response.status(),
+        200,
+        "the hook {path_and_query} is served"
+    );
 }
