@@ -36,6 +36,9 @@ pub struct Options {
     /// Publish every device this many times a second, changed or not (load
     /// generation for benchmarks); `None`: on change, as SkyNode does.
     pub snapshot_hz: Option<f64>,
+    /// Send every snapshot whole instead of as a delta after the first
+    /// delivery of each resource on a subscription.
+    pub full_snapshots: bool,
 }
 
 impl Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             serve_dir: None,
             test_hooks: false,
             snapshot_hz: None,
+            full_snapshots: false,
         }
     }
 }
