@@ -29,6 +29,10 @@ struct Args {
     /// for benchmarks).
     #[arg(long, value_parser = positive)]
     snapshot_hz: Option<f64>,
+    /// Send every snapshot whole; by default, after the first delivery of a
+    /// resource on a subscription, only what changed (a delta) is sent.
+    #[arg(long)]
+    full_snapshots: bool,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -78,6 +82,7 @@ async fn run(args: Args) -> Result<(), String> {
             time_scale: args.time_scale,
             test_hooks: args.test_hooks,
             snapshot_hz: args.snapshot_hz,
+            full_snapshots: args.full_snapshots,
             serve_dir: serve_dir.clone(),
         },
     );

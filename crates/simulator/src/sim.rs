@@ -14,8 +14,8 @@ use skynet_protocol::{
     Access, AutofocusProgress, CanceledData, Command, CommandId, CommandResult, CommandStatus,
     ControlAuthority, DeviceSnapshot, DeviceState, DeviceSummary, DeviceType, DeviceUid, ErrorBody,
     ErrorCode, ErrorMessage, InstrumentSnapshot, InstrumentState, InstrumentType, InstrumentUid,
-    LeaseData, LeaseId, LeaseInfo, LeaseState, LogEntryUid, LogLevel, Origin, PublishCommand,
-    TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
+    LeaseData, LeaseId, LeaseInfo, LeaseState, LogCommand, LogEntryBody, LogEntryUid, LogLevel,
+    Origin, PublishCommand, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
 };
 use tokio::sync::broadcast;
 
@@ -36,6 +36,9 @@ pub struct Options {
     /// Publish every device this many times a second, changed or not (load
     /// generation for benchmarks); `None`: on change, as SkyNode does.
     pub snapshot_hz: Option<f64>,
+    /// Send every snapshot whole instead of as a delta after the first
+    /// delivery of each resource on a subscription.
+    pub full_snapshots: bool,
 }
 
 impl Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             serve_dir: None,
             test_hooks: false,
             snapshot_hz: None,
+            full_snapshots: false,
         }
     }
 }
@@ -284,6 +288,8 @@ impl Telescope {
 /// A command under way.
 struct Running {
     telescope: usize,
+    /// The command's `command_type`, for the log.
+    command_type: String,
     account: String,
     lease_id: Option<LeaseId>,
     devices: Vec<Device>,
@@ -330,19 +336,47 @@ impl State {
 
     /// Appends to a telescope's log and publishes the entry.
     pub fn log(&mut self, telescope: usize, level: LogLevel, message: String, now: &Now) {
-        let entry = Arc::new(TelescopeLogEntry::message(
+        let entry = TelescopeLogEntry::message(
             LogEntryUid(uuid::Uuid::new_v4().to_string()),
             self.telescopes[telescope].uid().clone(),
             now.timestamp(),
             level,
             message,
-        ));
+        );
+        self.push_log(telescope, entry);
+    }
+
+    /// Keeps a log entry for replay and publishes it.
+    fn push_log(&mut self, telescope: usize, entry: TelescopeLogEntry) {
+        let entry = Arc::new(entry);
         let logs = &mut self.telescopes[telescope].logs;
         if logs.len() == KEPT_LOGS {
             logs.pop_front();
         }
         logs.push_back(entry.clone());
         self.emit(Event::Log(entry));
+    }
+
+    /// Appends a `command` entry (a command's outcome) to a telescope's log.
+    fn log_command(
+        &mut self,
+        telescope: usize,
+        command_id: CommandId,
+        command_type: &str,
+        status: CommandStatus,
+        now: &Now,
+    ) {
+        let entry = TelescopeLogEntry {
+            entry_uid: LogEntryUid(uuid::Uuid::new_v4().to_string()),
+            telescope_uid: self.telescopes[telescope].uid().clone(),
+            at: now.timestamp(),
+            body: LogEntryBody::Command(LogCommand {
+                command_id,
+                command_type: command_type.to_owned(),
+                status,
+            }),
+        };
+        self.push_log(telescope, entry);
     }
 
     /// Publishes the instrument's autofocus progress.
@@ -388,11 +422,20 @@ impl State {
         self.accepted_order.push_back(id);
     }
 
-    fn emit_result(&self, telescope: usize, command_id: CommandId, outcome: Outcome, now: &Now) {
+    /// Publishes a command's result and its `command` log entry.
+    fn emit_result(
+        &mut self,
+        telescope: usize,
+        command_id: CommandId,
+        command_type: &str,
+        outcome: Outcome,
+        now: &Now,
+    ) {
         let (status, data, error) = match outcome {
             Ok(data) => (CommandStatus::Ok, data, None),
             Err(error) => (CommandStatus::Error, None, Some(error)),
         };
+        self.log_command(telescope, command_id, command_type, status.clone(), now);
         self.emit(Event::Result(Arc::new(CommandResult {
             command_id,
             status,
@@ -433,7 +476,8 @@ impl State {
             }
             _ => false,
         };
-        if autofocus_stopped {
+        // The instrument is no longer busy.
+        if autofocus_stopped || running.devices.contains(&Device::Camera) {
             self.publish_instrument(tel, now);
         }
         self.emit(Event::Result(Arc::new(CommandResult {
@@ -447,12 +491,8 @@ impl State {
             telescope_uid: Some(self.telescopes[tel].uid().clone()),
             finished_at: Some(now.timestamp()),
         })));
-        self.log(
-            tel,
-            LogLevel::Info,
-            format!("command {id} canceled: {why}"),
-            now,
-        );
+        let command_type = running.command_type.clone();
+        self.log_command(tel, id, &command_type, CommandStatus::Canceled, now);
         true
     }
 
@@ -759,11 +799,10 @@ impl Simulator {
                     t.busy.remove(device);
                 }
             }
-            if let Err(e) = &outcome {
-                let message = format!("command {id} failed: {}", e.message);
-                st.log(running.telescope, LogLevel::Warning, message, now);
+            if running.devices.contains(&Device::Camera) {
+                st.publish_instrument(running.telescope, now);
             }
-            st.emit_result(running.telescope, id, outcome, now);
+            st.emit_result(running.telescope, id, &running.command_type, outcome, now);
         });
     }
 
@@ -905,7 +944,7 @@ fn start(
 ) {
     if command.is_authority_command() {
         let outcome = lease_command(st, tel, account, &command, now, clock);
-        st.emit_result(tel, id, outcome, now);
+        st.emit_result(tel, id, command.tag(), outcome, now);
         return;
     }
     let devices = devices_of(&command);
@@ -927,7 +966,7 @@ fn start(
                 ErrorCode::Busy,
                 format!("the {name} is busy with command {holder}; wait for it or cancel it"),
             ));
-            st.emit_result(tel, id, outcome, now);
+            st.emit_result(tel, id, command.tag(), outcome, now);
             return;
         }
     }
@@ -935,6 +974,11 @@ fn start(
     for device in &devices {
         t.busy.insert(*device, id);
     }
+    if devices.contains(&Device::Camera) {
+        // The instrument is busy from now on.
+        st.publish_instrument(tel, now);
+    }
+    let t = &mut st.telescopes[tel];
     let lease_id = t
         .lease
         .as_ref()
@@ -944,6 +988,7 @@ fn start(
         id,
         Running {
             telescope: tel,
+            command_type: command.tag().to_owned(),
             account: account.to_owned(),
             lease_id,
             devices,

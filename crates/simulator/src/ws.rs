@@ -9,7 +9,7 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use skynet_protocol::{
-    correlation_id, Ack, CommandEvent, CommandResultEvent, CommandStreamName,
+    correlation_id, snapshot_delta, Ack, CommandEvent, CommandResultEvent, CommandStreamName,
     CommandsClientMessage, CommandsServerMessage, DeviceSnapshot, ErrorCode, ErrorMessage,
     LeaseEvent, Liveness, LogEvent, Message, ProtocolError, SnapshotEvent, StreamClientMessage,
     StreamFilter, StreamName, StreamServerMessage, SubscribeCommands, SubscribeStream,
@@ -114,6 +114,9 @@ struct Conn {
     seq: u64,
     command_subs: HashMap<SubscriptionId, CommandSub>,
     stream_subs: HashMap<SubscriptionId, SubscribeStream>,
+    /// Per stream subscription, the last snapshot delivered of each
+    /// resource (by `StreamName::resource_key`): later ones go as deltas.
+    delivered: HashMap<SubscriptionId, HashMap<String, Value>>,
     limit: RateLimit,
 }
 
@@ -138,6 +141,7 @@ pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, en
         seq: 0,
         command_subs: HashMap::new(),
         stream_subs: HashMap::new(),
+        delivered: HashMap::new(),
         limit: RateLimit::new(),
     };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
@@ -361,6 +365,7 @@ impl Conn {
             StreamClientMessage::Subscribe(sub) => self.subscribe_stream(sub),
             StreamClientMessage::Unsubscribe(u) => {
                 let id = u.subscription_id;
+                self.delivered.remove(&id);
                 if self.stream_subs.remove(&id).is_some() {
                     self.send_ack(id.0)
                 } else {
@@ -535,42 +540,85 @@ impl Conn {
             },
             _ => None,
         };
+        let whole = match event {
+            Event::Device(s) => Some(to_value(&**s)),
+            Event::Telescope(_) => telescope_snapshot.as_ref().map(to_value),
+            Event::Instrument(s) => Some(to_value(&**s)),
+            _ => None,
+        };
         for subscription_id in targets {
-            let seq = self.next_seq();
-            let message = match event {
-                Event::Device(s) => StreamServerMessage::DeviceSnapshot(SnapshotEvent {
-                    subscription_id,
-                    seq,
-                    snapshot: to_value(&**s),
-                }),
-                Event::Telescope(_) => match &telescope_snapshot {
-                    Some(snapshot) => StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot: to_value(snapshot),
-                    }),
+            let snapshot = match &whole {
+                Some(whole) => match self.snapshot_for(&subscription_id, &stream, whole) {
+                    Some(snapshot) => Some(snapshot),
+                    // Nothing changed since the last delivery.
                     None => continue,
                 },
-                Event::Instrument(s) => StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
-                    subscription_id,
-                    seq,
-                    snapshot: to_value(&**s),
-                }),
-                Event::Lease(l) => StreamServerMessage::ManualControlLease(LeaseEvent {
+                None => None,
+            };
+            let seq = self.next_seq();
+            let message = match (event, snapshot) {
+                (Event::Device(_), Some(snapshot)) => {
+                    StreamServerMessage::DeviceSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot,
+                    })
+                }
+                (Event::Telescope(_), Some(snapshot)) => {
+                    StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot,
+                    })
+                }
+                (Event::Instrument(_), Some(snapshot)) => {
+                    StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot,
+                    })
+                }
+                (Event::Device(_) | Event::Telescope(_) | Event::Instrument(_), None) => continue,
+                (Event::Lease(l), _) => StreamServerMessage::ManualControlLease(LeaseEvent {
                     subscription_id,
                     seq,
                     lease: (**l).clone(),
                 }),
-                Event::Log(e) => StreamServerMessage::TelescopeLog(LogEvent {
+                (Event::Log(e), _) => StreamServerMessage::TelescopeLog(LogEvent {
                     subscription_id,
                     seq,
                     entry: (**e).clone(),
                 }),
-                Event::Command(_) | Event::Result(_) | Event::CutSockets(..) => continue,
+                (Event::Command(_) | Event::Result(_) | Event::CutSockets(..), _) => continue,
             };
             self.send(&message)?;
         }
         Ok(())
+    }
+
+    /// What to deliver of `whole` on a subscription: the whole snapshot the
+    /// first time the subscription sees the resource (or always, with
+    /// `--full-snapshots`), else the delta since the last delivery; `None`
+    /// when nothing changed at all.
+    fn snapshot_for(
+        &mut self,
+        subscription: &SubscriptionId,
+        stream: &StreamName,
+        whole: &Value,
+    ) -> Option<Value> {
+        if self.sim.options().full_snapshots {
+            return Some(whole.clone());
+        }
+        let Some(resource) = stream.resource_key(whole) else {
+            return Some(whole.clone());
+        };
+        let held = self.delivered.entry(subscription.clone()).or_default();
+        let snapshot = match held.get(&resource) {
+            Some(previous) => snapshot_delta(previous, whole, stream.identity_keys())?,
+            None => whole.clone(),
+        };
+        held.insert(resource, whole.clone());
+        Some(snapshot)
     }
 }
 
