@@ -86,6 +86,12 @@ impl ErrorBody {
         self
     }
 
+    /// Adds typed `details` (one of the `*Details` types).
+    pub fn with_typed_details<T: Serialize>(mut self, details: &T) -> Self {
+        self.details = serde_json::to_value(details).ok();
+        self
+    }
+
     /// The field named by `details.field`, for `invalid_message`.
     pub fn field(&self) -> Option<&str> {
         self.details.as_ref()?.get("field")?.as_str()
@@ -122,6 +128,59 @@ impl CommandResult {
         let data = self.data.as_ref()?;
         Some(crate::decode::decode_struct(data).map_err(ProtocolError::from))
     }
+}
+
+/// `data` of lease release and `system.abort_manual_control`: the lease ended [ours].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseEndedData {
+    /// The lease that ended.
+    #[serde(alias = "leaseId")]
+    pub lease_id: LeaseId,
+}
+
+/// `details` of a `lease_held` result error [ours].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseHeldDetails {
+    /// The account holding the lease.
+    pub holder: String,
+    /// When it lapses unless renewed.
+    #[serde(alias = "expiresAt")]
+    pub expires_at: Timestamp,
+    /// The lease.
+    #[serde(alias = "leaseId")]
+    pub lease_id: LeaseId,
+}
+
+/// `details` of a `below_horizon` result error [ours].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BelowHorizonDetails {
+    /// The target's altitude, degrees.
+    #[serde(alias = "altDeg")]
+    pub alt_deg: f64,
+    /// The mount's limit, degrees.
+    #[serde(alias = "minAltitudeDeg")]
+    pub min_altitude_deg: f64,
+}
+
+/// One failing field of an `invalid_message` error [ours].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Dotted path of the field.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// `details` of an `invalid_message` error [ours]: the (first) field and,
+/// when a command fails validation, every failing field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidDetails {
+    /// The (first) offending field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every failing field, when validation found several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
 }
 
 /// `data` of a `canceled` result: why it was stopped, for people [ours].

@@ -103,7 +103,10 @@ fn check_altitude(alt_deg: f64, limit_deg: f64, what: &str) -> Result<(), ErrorB
             ErrorCode::BelowHorizon,
             format!("{what} is at altitude {alt_deg:.1}°, below the mount's {limit_deg}° limit"),
         )
-        .with_details(serde_json::json!({ "alt_deg": alt_deg, "min_altitude_deg": limit_deg })));
+        .with_typed_details(&skynet_protocol::BelowHorizonDetails {
+            alt_deg,
+            min_altitude_deg: limit_deg,
+        }));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use skydeck_astro::coords::Site as AstroSite;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
@@ -727,14 +727,20 @@ impl Simulator {
             let t = &st.telescopes[tel];
             if let Err(errors) = publish.validate(&t.validation_context()) {
                 let first = &errors[0];
-                let all: Vec<Value> = errors
-                    .iter()
-                    .map(|e| json!({"field": e.field, "message": e.message}))
-                    .collect();
+                let details = skynet_protocol::InvalidDetails {
+                    field: Some(first.field.to_string()),
+                    errors: errors
+                        .iter()
+                        .map(|e| skynet_protocol::FieldError {
+                            field: e.field.to_string(),
+                            message: e.message.to_string(),
+                        })
+                        .collect(),
+                };
                 return Err(error(
                     ErrorCode::InvalidMessage,
                     first.to_string(),
-                    Some(json!({"field": first.field, "errors": all})),
+                    serde_json::to_value(details).ok(),
                 ));
             }
             authorize(t, account, &access, &publish.command).map_err(|m| error(ErrorCode::Forbidden, m, None))?;
@@ -1041,11 +1047,11 @@ fn lease_command(
                             lease.info.holder, lease.info.expires_at
                         ),
                     )
-                    .with_details(json!({
-                        "holder": lease.info.holder,
-                        "expires_at": lease.info.expires_at,
-                        "lease_id": lease.info.lease_id,
-                    })));
+                    .with_typed_details(&skynet_protocol::LeaseHeldDetails {
+                        holder: lease.info.holder.clone(),
+                        expires_at: lease.info.expires_at.clone(),
+                        lease_id: lease.info.lease_id.clone(),
+                    }));
                 }
             }
             let expires = now.at + clock.real(c.duration_s);
@@ -1107,7 +1113,10 @@ fn lease_command(
                 return not_found(&c.lease_id);
             }
             st.end_lease(tel, LeaseState::Released, now, clock);
-            Ok(Some(json!({ "lease_id": c.lease_id })))
+            Ok(serde_json::to_value(skynet_protocol::LeaseEndedData {
+                lease_id: c.lease_id.clone(),
+            })
+            .ok())
         }
         Command::AbortManualControl(c) => {
             let t = &st.telescopes[tel];
@@ -1121,7 +1130,10 @@ fn lease_command(
                 ));
             }
             st.end_lease(tel, LeaseState::Revoked, now, clock);
-            Ok(Some(json!({ "lease_id": c.lease_id })))
+            Ok(serde_json::to_value(skynet_protocol::LeaseEndedData {
+                lease_id: c.lease_id.clone(),
+            })
+            .ok())
         }
         _ => Err(ErrorBody::new(ErrorCode::Internal, "not a lease command")),
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 use skynet_protocol::{
     correlation_id, snapshot_delta, Ack, CommandEvent, CommandResultEvent, CommandStreamName,
     CommandsClientMessage, CommandsServerMessage, DeviceSnapshot, ErrorCode, ErrorMessage,
@@ -670,7 +670,13 @@ fn invalid(field: Option<&str>, id: Option<String>, message: &str) -> ErrorMessa
     ErrorMessage {
         code: ErrorCode::InvalidMessage,
         message: message.to_owned(),
-        details: field.map(|f| json!({ "field": f })),
+        details: field.and_then(|f| {
+            serde_json::to_value(skynet_protocol::InvalidDetails {
+                field: Some(f.to_owned()),
+                errors: Vec::new(),
+            })
+            .ok()
+        }),
         id,
     }
 }
