@@ -705,7 +705,7 @@ async fn the_gallery_holds_a_page_of_frames_and_pages_to_older_ones() {
             .expect("a valid selector");
         (0..list.length())
             .filter_map(|i| list.item(i)?.dyn_into::<leptos::web_sys::Element>().ok())
-            .filter_map(|e| e.get_attribute("aria-label"))
+            .filter_map(|e| e.get_attribute("data-exposure-id"))
             .collect::<Vec<_>>()
     };
     app.wait_for("a page of thumbnails", 5_000.0, || {
@@ -1019,7 +1019,7 @@ async fn an_absurd_name_from_the_server_is_shown_bounded_and_flagged() {
     let id = owner
         .console
         .publish_to(
-            skynet_protocol::TelescopeUid(LAPALMA.into()),
+            owner.telescope_uid(LAPALMA).expect("La Palma is listed"),
             skynet_protocol::Command::MountTrack(skynet_protocol::MountTrack {
                 target: skynet_protocol::TargetPosition::catalog(huge),
                 offset_pattern: None,

@@ -150,6 +150,7 @@ pub fn Gallery() -> impl IntoView {
                                 view! {
                                     <li>
                                         <button type="button" class="thumb" data-testid="gallery-thumb"
+                                            data-exposure-id=frame.exposure_id.clone()
                                             aria-label=label
                                             aria-pressed=move || (current().map(|(c, _)| c) == Some(id)).to_string()
                                             on:click=move |_| chosen.set(Some(id))>

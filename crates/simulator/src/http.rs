@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use skynet_protocol::{ControlAuthority, TelescopeUid};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::sim::{Cut, Simulator};
@@ -24,6 +25,7 @@ pub fn app(sim: Simulator) -> Router {
         router
             .route("/v1/test/drop-sockets", post(drop_sockets))
             .route("/v1/test/freeze-sockets", post(freeze_sockets))
+            .route("/v1/test/control-authority", post(control_authority))
     } else {
         router
     };
@@ -146,6 +148,47 @@ fn cut_sockets(sim: &Simulator, cut: Cut, query: CutQuery) -> Response {
         format!("{cut:?} sockets ({listening} listeners)"),
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+struct AuthorityQuery {
+    telescope_uid: TelescopeUid,
+    mode: String,
+}
+
+/// `POST /v1/test/control-authority?telescope_uid=U&mode=manual|remote`, with
+/// `--test-hooks` only: puts the telescope in its owner's sustained manual
+/// mode, or back under remote control (400 for another mode or an unknown
+/// telescope).
+async fn control_authority(
+    State(sim): State<Simulator>,
+    Query(query): Query<AuthorityQuery>,
+) -> Response {
+    let mode = match query.mode.as_str() {
+        "manual" => ControlAuthority::Manual,
+        "remote" => ControlAuthority::Remote,
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+                format!("mode must be `manual` or `remote`, not `{other}`"),
+            )
+                .into_response()
+        }
+    };
+    match sim.set_control_authority(&query.telescope_uid, mode) {
+        Ok(()) => (
+            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            format!("{} is under {} control", query.telescope_uid, query.mode),
+        )
+            .into_response(),
+        Err(why) => (
+            StatusCode::BAD_REQUEST,
+            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            why,
+        )
+            .into_response(),
+    }
 }
 
 async fn preview(State(sim): State<Simulator>, Path(file): Path<String>) -> Response {

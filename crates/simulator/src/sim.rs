@@ -15,7 +15,8 @@ use skynet_protocol::{
     ControlAuthority, DeviceSnapshot, DeviceState, DeviceSummary, DeviceType, DeviceUid, ErrorBody,
     ErrorCode, ErrorMessage, InstrumentSnapshot, InstrumentState, InstrumentType, InstrumentUid,
     LeaseData, LeaseId, LeaseInfo, LeaseState, LogCommand, LogEntryBody, LogEntryUid, LogLevel,
-    Origin, PublishCommand, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid, Timestamp,
+    ManualMode, Origin, PublishCommand, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid,
+    Timestamp,
 };
 use tokio::sync::broadcast;
 
@@ -218,6 +219,8 @@ pub struct Telescope {
     pub rotator: Rotator,
     /// The active lease.
     pub lease: Option<Lease>,
+    /// Sustained manual mode, when an owner holds the telescope so.
+    pub manual_mode: Option<ManualMode>,
     /// The running or last autofocus.
     pub autofocus: Option<AutofocusProgress>,
     /// Which command holds which device.
@@ -238,6 +241,13 @@ impl Telescope {
             wheel: FilterWheel::new(config.filters.clone()),
             rotator: Rotator::new(config.rotator.clone(), now),
             site,
+            // A world file may start it in an owner's sustained manual mode.
+            manual_mode: (config.control_authority == Some(ControlAuthority::Manual)).then(|| {
+                ManualMode {
+                    set_by: config.owner().unwrap_or("owner").to_owned(),
+                    since: crate::clock::timestamp(std::time::SystemTime::now()),
+                }
+            }),
             config,
             lease: None,
             autofocus: None,
@@ -604,6 +614,50 @@ impl Simulator {
         &self.inner.options
     }
 
+    /// Puts a telescope in an owner's sustained manual mode, or back under
+    /// remote control (SkyNet publishes no command for this; the simulator's
+    /// test hook and world file set it). Going manual revokes a lease someone
+    /// holds, canceling its commands. Errs for an unknown telescope.
+    pub fn set_control_authority(
+        &self,
+        telescope: &TelescopeUid,
+        mode: ControlAuthority,
+    ) -> Result<(), String> {
+        self.with(|st, now, clock| {
+            let tel = st
+                .telescopes
+                .iter()
+                .position(|t| t.uid() == telescope)
+                .ok_or_else(|| format!("no telescope {telescope}"))?;
+            let message = match mode {
+                ControlAuthority::Manual => {
+                    if st.telescopes[tel].lease.is_some() {
+                        st.end_lease(tel, LeaseState::Revoked, now, clock);
+                    }
+                    let set_by = st.telescopes[tel]
+                        .config
+                        .owner()
+                        .unwrap_or("owner")
+                        .to_owned();
+                    let message = format!("{set_by} holds the telescope in sustained manual mode");
+                    st.telescopes[tel].manual_mode = Some(ManualMode {
+                        set_by,
+                        since: now.timestamp(),
+                    });
+                    message
+                }
+                ControlAuthority::Remote => {
+                    st.telescopes[tel].manual_mode = None;
+                    "sustained manual mode ended: the telescope is back under remote control".into()
+                }
+                ControlAuthority::Other(other) => return Err(format!("no mode `{other}`")),
+            };
+            st.emit(Event::Telescope(telescope.clone()));
+            st.log(tel, LogLevel::Info, message, now);
+            Ok(())
+        })
+    }
+
     /// Cuts the sockets of `account` (every socket when `None`); returns how
     /// many sockets were listening. A test hook.
     pub fn cut_sockets(&self, cut: Cut, account: Option<String>) -> usize {
@@ -826,13 +880,13 @@ impl Simulator {
             name: t.config.name.clone(),
             observatory_uid: t.config.observatory_uid.clone(),
             site: t.config.site,
-            control_authority: if t.lease.is_some() {
+            control_authority: if t.lease.is_some() || t.manual_mode.is_some() {
                 ControlAuthority::Manual
             } else {
                 ControlAuthority::Remote
             },
             lease: t.lease.as_ref().map(|l| l.info.clone()),
-            manual_mode: None,
+            manual_mode: t.manual_mode.clone(),
             devices: Device::ALL
                 .iter()
                 .map(|d| DeviceSummary {
@@ -902,6 +956,9 @@ fn authorize(
             }
         }
         _ if access.has_standing_authority() || t.holder() == Some(account) => Ok(()),
+        _ if t.manual_mode.is_some() => Err(format!(
+            "{uid} is in sustained manual mode: only its owner and operators command it"
+        )),
         _ => Err(match (t.holder(), access.may_lease()) {
             (Some(holder), _) => format!(
                 "{account} has no standing authority on {uid}: its manual control lease is held by {holder}"
@@ -1038,6 +1095,20 @@ fn lease_command(
     match command {
         Command::LeaseAcquire(c) => {
             let t = &mut st.telescopes[tel];
+            let standing = t
+                .config
+                .access
+                .get(account)
+                .is_some_and(Access::has_standing_authority);
+            if let (Some(mode), false) = (&t.manual_mode, standing) {
+                return Err(ErrorBody::new(
+                    ErrorCode::ManualMode,
+                    format!(
+                        "{uid} is in sustained manual mode (set by {} at {}): no lease can be taken",
+                        mode.set_by, mode.since
+                    ),
+                ));
+            }
             if let Some(lease) = &t.lease {
                 if lease.info.holder != account {
                     return Err(ErrorBody::new(

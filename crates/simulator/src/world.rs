@@ -68,6 +68,20 @@ pub struct TelescopeConfig {
     pub filters: Vec<FilterSlot>,
     /// Rotator parameters.
     pub rotator: RotatorConfig,
+    /// Who controls it at start-up: `remote` (the default) or `manual`, an
+    /// owner's sustained manual mode (set by the first owner listed).
+    #[serde(default)]
+    pub control_authority: Option<skynet_protocol::ControlAuthority>,
+}
+
+impl TelescopeConfig {
+    /// The account that owns it (the first listed), if any.
+    pub fn owner(&self) -> Option<&str> {
+        self.access
+            .iter()
+            .find(|(_, access)| **access == Access::Owner)
+            .map(|(account, _)| account.as_str())
+    }
 }
 
 /// Mount parameters.
