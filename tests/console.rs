@@ -48,6 +48,18 @@ async fn connects_lists_telescopes_and_shows_live_snapshots() {
         })
         .await;
     }
+    // The optics of the picked telescope, as astronomers write them.
+    app.wait_for("the optics", 5_000.0, || {
+        let ratio = app.find("live-ota-focal-ratio")?.text_content()?;
+        (ratio == "f/8.0" || ratio == "f/6.5").then_some(())
+    })
+    .await;
+    // The world's uids are UUIDs; none is on screen where a name exists.
+    let shown = app.root.text_content().unwrap_or_default();
+    let uuid = shown
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .find(|word| uuid::Uuid::try_parse(word).is_ok());
+    assert_eq!(uuid, None, "a uid on screen");
     // A viewer's controls are disabled with the reason, and no lease is offered.
     let denied = app.text("controls-denied");
     assert!(denied.contains("you may watch but not command"), "{denied}");

@@ -19,6 +19,7 @@ pub fn Snapshots() -> impl IntoView {
             <CameraCard />
             <FilterWheelCard />
             <RotatorCard />
+            <OpticsCard />
             <IncompleteList />
             <Sparkline title="Focuser position (µm)" testid="focuser-sparkline" pick=|d: &DeviceSet| d.focuser_history.points() />
             <Sparkline title="Rotator angle (°)" testid="rotator-sparkline" pick=|d: &DeviceSet| d.rotator_history.points() />
@@ -241,6 +242,25 @@ fn RotatorCard() -> impl IntoView {
                 <dl>
                     {row("Angle", display::angle(r.angle_deg), "live-rotator-angle")}
                     {row("Moving", yes_no(r.moving), "live-rotator-moving")}
+                </dl>
+            }
+        />
+    }
+}
+
+/// The optical tube: what the camera sees through.
+#[component]
+fn OpticsCard() -> impl IntoView {
+    view! {
+        <Card
+            title="Optics"
+            testid="snapshot-ota"
+            pick=|d: &DeviceSet| d.ota.clone()
+            body=|o| view! {
+                <dl>
+                    {row("Aperture", display::millimetres(o.aperture_mm), "live-ota-aperture")}
+                    {row("Focal length", display::millimetres(o.focal_length_mm), "live-ota-focal-length")}
+                    {row("Focal ratio", display::focal_ratio(o.focal_ratio), "live-ota-focal-ratio")}
                 </dl>
             }
         />

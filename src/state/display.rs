@@ -174,6 +174,17 @@ pub fn seconds(s: f64) -> String {
     number(s, 1, 0.0, 1e6, " s").to_string()
 }
 
+/// A length of optics in millimetres (an aperture, a focal length).
+pub fn millimetres(mm: f64) -> String {
+    number(mm, 0, 0.0, 1e6, " mm").to_string()
+}
+
+/// A focal ratio, as astronomers write it: `f/8.0`.
+pub fn focal_ratio(ratio: f64) -> String {
+    let shown = number(ratio, 1, 0.1, 1000.0, "");
+    format!("f/{shown}")
+}
+
 /// A half-flux radius in pixels.
 pub fn pixels(px: f64) -> String {
     number(px, 2, 0.0, 1e4, " px").to_string()
@@ -182,6 +193,14 @@ pub fn pixels(px: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optics_read_as_astronomers_write_them() {
+        assert_eq!(millimetres(8000.0), "8000 mm");
+        assert_eq!(focal_ratio(6.5), "f/6.5");
+        assert!(focal_ratio(1e308).contains("out of range"));
+        assert!(millimetres(-3.0).contains("out of range"));
+    }
 
     #[test]
     fn a_megabyte_name_is_cut_and_flagged() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use skynet_protocol::{
     AutofocusProgress, CameraState, DeviceSnapshot, DeviceState, FilterWheelState, FocuserState,
-    InstrumentSnapshot, MountState, RotatorState, TelescopeUid,
+    InstrumentSnapshot, MountState, OtaState, RotatorState, TelescopeUid,
 };
 
 use super::time::Millis;
@@ -47,6 +47,8 @@ pub struct DeviceSet {
     pub filter_wheel: Option<Stamped<FilterWheelState>>,
     /// The instrument rotator.
     pub rotator: Option<Stamped<RotatorState>>,
+    /// The optical tube: its optics.
+    pub ota: Option<Stamped<OtaState>>,
     /// The imaging instrument's autofocus, running or last.
     pub autofocus: Option<Stamped<AutofocusProgress>>,
     /// The session's autofocus runs, oldest first (at most [`AUTOFOCUS_RUNS`]).
@@ -155,6 +157,7 @@ impl Telemetry {
                 set.rotator_history.push(now, s.angle_deg);
                 set.rotator = stamp(s, now);
             }
+            DeviceState::Ota(s) => set.ota = stamp(s, now),
             DeviceState::Other(_) => self.untyped += 1,
         }
     }

@@ -105,6 +105,8 @@ pub enum DeviceState {
     FilterWheel(FilterWheelState),
     /// An instrument rotator.
     Rotator(RotatorState),
+    /// An optical tube assembly.
+    Ota(OtaState),
     /// A device type without a typed state here, kept whole.
     Other(Value),
 }
@@ -146,6 +148,7 @@ impl DeviceState {
             DeviceType::Camera => Self::Camera(decode_struct(&state)?),
             DeviceType::FilterWheel => Self::FilterWheel(decode_struct(&state)?),
             DeviceType::InstrumentRotator => Self::Rotator(decode_struct(&state)?),
+            DeviceType::Ota => Self::Ota(decode_struct(&state)?),
             _ => Self::Other(state),
         })
     }
@@ -266,6 +269,31 @@ pub struct RotatorState {
     pub angle_deg: f64,
     /// Moving.
     pub moving: bool,
+}
+
+/// Optical tube assembly state [ours]: the optics the camera sees through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OtaState {
+    /// Effective focal length, millimetres.
+    #[serde(alias = "focalLengthMm")]
+    pub focal_length_mm: f64,
+    /// Clear aperture, millimetres.
+    #[serde(alias = "apertureMm")]
+    pub aperture_mm: f64,
+    /// Focal ratio (focal length over aperture).
+    #[serde(alias = "focalRatio")]
+    pub focal_ratio: f64,
+}
+
+impl OtaState {
+    /// The optics of a tube: the focal ratio follows from the other two.
+    pub fn new(focal_length_mm: f64, aperture_mm: f64) -> Self {
+        Self {
+            focal_length_mm,
+            aperture_mm,
+            focal_ratio: focal_length_mm / aperture_mm,
+        }
+    }
 }
 
 string_enum! {

@@ -163,6 +163,14 @@ fn check_fragment(name: &str, block: &Block) -> String {
             strict::<RotatorState>(block);
             name.to_owned()
         }
+        "state:ota" => {
+            let optics: OtaState = strict(block);
+            assert!(
+                (optics.focal_ratio - optics.focal_length_mm / optics.aperture_mm).abs() < 1e-9,
+                "line {line}: the focal ratio is focal length over aperture"
+            );
+            name.to_owned()
+        }
         "log:command" => {
             let entry: TelescopeLogEntry = strict(block);
             assert!(
@@ -312,6 +320,7 @@ fn every_json_block_of_the_protocol_doc_decodes() {
         "state:camera",
         "state:filter_wheel",
         "state:instrument_rotator",
+        "state:ota",
         "state:other",
         "result error",
         "result canceled",

@@ -24,7 +24,7 @@ pub mod world;
 mod ws;
 
 pub use http::app;
-pub use sim::{Cut, Options, Simulator};
+pub use sim::{derived_uid, Cut, Options, Simulator};
 pub use world::World;
 
 /// Serves the simulator on a bound listener until the process ends.

@@ -15,8 +15,8 @@ use skynet_protocol::{
     ControlAuthority, DeviceSnapshot, DeviceState, DeviceSummary, DeviceType, DeviceUid, ErrorBody,
     ErrorCode, ErrorMessage, InstrumentSnapshot, InstrumentState, InstrumentType, InstrumentUid,
     LeaseData, LeaseId, LeaseInfo, LeaseState, LogCommand, LogEntryBody, LogEntryUid, LogLevel,
-    ManualMode, Origin, PublishCommand, TelescopeLogEntry, TelescopeSnapshot, TelescopeUid,
-    Timestamp,
+    ManualMode, Origin, OtaState, PublishCommand, TelescopeLogEntry, TelescopeSnapshot,
+    TelescopeUid, Timestamp,
 };
 use tokio::sync::broadcast;
 
@@ -146,11 +146,27 @@ pub enum Device {
     FilterWheel,
     /// The instrument rotator.
     Rotator,
+    /// The optical tube assembly.
+    Ota,
+}
+
+/// The uid of a part of a telescope that the world file does not name (a
+/// device, the imager): a version 5 UUID with the telescope's uid as the
+/// namespace and `role` (the device or instrument type, as sent) as the name,
+/// so it is a UUID, the same on every run, and different on every telescope.
+pub fn derived_uid(telescope: &TelescopeUid, role: &str) -> String {
+    // The world check makes every telescope uid a UUID; a uid that is not one
+    // still gets a stable UUID of its own.
+    let namespace = uuid::Uuid::parse_str(telescope.as_str()).unwrap_or_else(|_| {
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, telescope.as_str().as_bytes())
+    });
+    uuid::Uuid::new_v5(&namespace, role.as_bytes()).to_string()
 }
 
 impl Device {
     /// Every device, in snapshot order.
-    pub const ALL: [Device; 5] = [
+    pub const ALL: [Device; 6] = [
+        Device::Ota,
         Device::Mount,
         Device::Camera,
         Device::Focuser,
@@ -166,19 +182,13 @@ impl Device {
             Self::Focuser => DeviceType::Focuser,
             Self::FilterWheel => DeviceType::FilterWheel,
             Self::Rotator => DeviceType::InstrumentRotator,
+            Self::Ota => DeviceType::Ota,
         }
     }
 
-    /// Its uid on a telescope: `<telescope_uid>-mount`, ...
+    /// Its uid on a telescope: derived from the telescope's and its type.
     pub fn uid(self, telescope: &TelescopeUid) -> DeviceUid {
-        let suffix = match self {
-            Self::Mount => "mount",
-            Self::Camera => "camera",
-            Self::Focuser => "focuser",
-            Self::FilterWheel => "filter-wheel",
-            Self::Rotator => "rotator",
-        };
-        DeviceUid(format!("{telescope}-{suffix}"))
+        DeviceUid(derived_uid(telescope, self.device_type().as_str()))
     }
 
     fn name(self) -> &'static str {
@@ -188,6 +198,7 @@ impl Device {
             Self::Focuser => "Focuser",
             Self::FilterWheel => "Filter wheel",
             Self::Rotator => "Instrument rotator",
+            Self::Ota => "Optical tube",
         }
     }
 }
@@ -287,6 +298,10 @@ impl Telescope {
             ),
             Device::FilterWheel => DeviceState::FilterWheel(self.wheel.state(now.at)),
             Device::Rotator => DeviceState::Rotator(self.rotator.state(now.at)),
+            Device::Ota => {
+                let ota = &self.config.ota;
+                DeviceState::Ota(OtaState::new(ota.focal_length_mm, ota.aperture_mm))
+            }
         }
     }
 
@@ -393,10 +408,14 @@ impl State {
     pub fn publish_instrument(&mut self, telescope: usize, now: &Now) {
         let t = &self.telescopes[telescope];
         let snapshot = Arc::new(InstrumentSnapshot {
-            instrument_uid: InstrumentUid(format!("{}-imager", t.uid())),
+            instrument_uid: InstrumentUid(derived_uid(
+                t.uid(),
+                InstrumentType::OpticalImager.as_str(),
+            )),
             instrument_type: InstrumentType::OpticalImager,
             telescope_uid: t.uid().clone(),
             device_uids: vec![
+                Device::Ota.uid(t.uid()),
                 Device::Camera.uid(t.uid()),
                 Device::FilterWheel.uid(t.uid()),
             ],
@@ -477,6 +496,8 @@ impl State {
                 Device::Focuser => t.focuser.motion.stop(now.at),
                 Device::FilterWheel => t.wheel.stop(),
                 Device::Rotator => t.rotator.motion.stop(now.at),
+                // Nothing in a tube moves.
+                Device::Ota => {}
             }
         }
         let autofocus_stopped = match &mut t.autofocus {
@@ -1129,7 +1150,7 @@ fn lease_command(
             let renewed = t.lease.is_some();
             let lease = t.lease.get_or_insert_with(|| Lease {
                 info: LeaseInfo {
-                    lease_id: LeaseId(format!("lease-{}", uuid::Uuid::new_v4())),
+                    lease_id: LeaseId(uuid::Uuid::new_v4().to_string()),
                     telescope_uid: uid.clone(),
                     holder: account.to_owned(),
                     state: LeaseState::Active,
@@ -1265,6 +1286,6 @@ fn is_active(state: &DeviceState) -> bool {
         DeviceState::Camera(c) => c.exposure_state != skynet_protocol::ExposureState::Idle,
         DeviceState::FilterWheel(w) => w.moving,
         DeviceState::Rotator(r) => r.moving,
-        DeviceState::Other(_) => false,
+        DeviceState::Ota(_) | DeviceState::Other(_) => false,
     }
 }

@@ -58,6 +58,8 @@ pub struct TelescopeConfig {
     pub site: Site,
     /// Access per account; accounts not listed cannot see it.
     pub access: BTreeMap<String, Access>,
+    /// The optical tube.
+    pub ota: OtaConfig,
     /// Mount parameters.
     pub mount: MountConfig,
     /// Camera parameters.
@@ -82,6 +84,15 @@ impl TelescopeConfig {
             .find(|(_, access)| **access == Access::Owner)
             .map(|(account, _)| account.as_str())
     }
+}
+
+/// The optical tube assembly.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OtaConfig {
+    /// Effective focal length, millimetres.
+    pub focal_length_mm: f64,
+    /// Clear aperture, millimetres.
+    pub aperture_mm: f64,
 }
 
 /// Mount parameters.
@@ -162,6 +173,22 @@ impl World {
             if !uids.insert(uid.as_str()) {
                 return invalid(format!("telescope {uid} is listed twice"));
             }
+            // SkyNet identifies every resource by a UUID.
+            if uuid::Uuid::parse_str(uid.as_str()).is_err() {
+                return invalid(format!("telescope uid {uid} is not a UUID"));
+            }
+            if let Some(observatory) = &t.observatory_uid {
+                if uuid::Uuid::parse_str(observatory.as_str()).is_err() {
+                    return invalid(format!(
+                        "{uid}: observatory uid {observatory} is not a UUID"
+                    ));
+                }
+            }
+            if !(t.ota.focal_length_mm > 0.0 && t.ota.aperture_mm > 0.0) {
+                return invalid(format!(
+                    "{uid}: the tube's focal length and aperture must be positive"
+                ));
+            }
             if !(-90.0..=90.0).contains(&t.site.latitude_deg) {
                 return invalid(format!("{uid}: latitude out of range"));
             }
@@ -230,5 +257,41 @@ mod tests {
             Err(WorldError::Invalid(_))
         ));
         assert!(matches!(World::from_json("{}"), Err(WorldError::Parse(_))));
+        let named = include_str!("world.json")
+            .replace("8c99ee09-e286-45ed-8bea-e4aa4b4dbcbd", "tel-lapalma");
+        assert!(
+            matches!(World::from_json(&named), Err(WorldError::Invalid(m)) if m.contains("not a UUID"))
+        );
+    }
+
+    const DOC: &str = include_str!("../../../docs/simulator.md");
+
+    #[test]
+    fn the_documented_world_file_is_valid() {
+        let section = &DOC[DOC.find("## World file format").expect("the section")..];
+        let start = section.find("```json\n").expect("an example") + "```json\n".len();
+        let end = start + section[start..].find("```").expect("the example's end");
+        if let Err(e) = World::from_json(&section[start..end]) {
+            panic!("the example world of docs/simulator.md: {e}");
+        }
+    }
+
+    #[test]
+    fn the_documented_uids_are_the_ones_sent() {
+        let world = World::builtin();
+        for t in &world.telescopes {
+            let row = format!("| {} | `{}` |", t.name, t.telescope_uid);
+            assert!(DOC.contains(&row), "docs/simulator.md lacks {row}");
+        }
+        let lapalma = &world.telescopes[0].telescope_uid;
+        for device in crate::sim::Device::ALL {
+            let row = format!("| `{}` | `{}` |", device.device_type(), device.uid(lapalma));
+            assert!(DOC.contains(&row), "docs/simulator.md lacks {row}");
+        }
+        let imager = crate::sim::derived_uid(lapalma, "optical_imager");
+        assert!(
+            DOC.contains(&imager),
+            "docs/simulator.md lacks the imager's {imager}"
+        );
     }
 }

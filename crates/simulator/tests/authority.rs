@@ -31,8 +31,8 @@ async fn publishing_without_a_lease_is_forbidden_and_does_not_run() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
-    let mount = device_uid(LAPALMA, "mount");
-    commands.subscribe_results(LAPALMA).await;
+    let mount = device_uid(lapalma(), "mount");
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "mount",
@@ -46,7 +46,7 @@ async fn publishing_without_a_lease_is_forbidden_and_does_not_run() {
         .await;
     assert!(parked.parked, "the mount starts parked: {parked:?}");
 
-    let id = commands.publish(LAPALMA, point_up()).await;
+    let id = commands.publish(lapalma(), point_up()).await;
     let error = commands.expect_error(&id.to_string()).await;
     assert_eq!(error.code, ErrorCode::Forbidden, "{error:?}");
     assert_eq!(error.id, Some(id.to_string()));
@@ -74,14 +74,14 @@ async fn publishing_without_a_lease_is_forbidden_and_does_not_run() {
 async fn a_viewer_may_neither_lease_nor_command() {
     let sim = start_sim(20.0).await;
     let mut viewer = CommandsClient::connect(sim.addr, VIEWER).await;
-    viewer.subscribe_results(LAPALMA).await;
+    viewer.subscribe_results(lapalma()).await;
 
-    let id = viewer.publish(LAPALMA, acquire(600.0)).await;
+    let id = viewer.publish(lapalma(), acquire(600.0)).await;
     let error = viewer.expect_error(&id.to_string()).await;
     assert_eq!(error.code, ErrorCode::Forbidden, "{error:?}");
     assert_eq!(error.id, Some(id.to_string()));
 
-    let id = viewer.publish(LAPALMA, point_up()).await;
+    let id = viewer.publish(lapalma(), point_up()).await;
     let error = viewer.expect_error(&id.to_string()).await;
     assert_eq!(error.code, ErrorCode::Forbidden, "{error:?}");
 
@@ -91,7 +91,7 @@ async fn a_viewer_may_neither_lease_nor_command() {
         .subscribe(
             "telescope",
             StreamName::TelescopeSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
@@ -107,13 +107,13 @@ async fn one_lease_per_telescope() {
     let sim = start_sim(20.0).await;
     let mut first = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut second = CommandsClient::connect(sim.addr, ASTRONOMER_2).await;
-    first.subscribe_results(LAPALMA).await;
-    second.subscribe_results(LAPALMA).await;
+    first.subscribe_results(lapalma()).await;
+    second.subscribe_results(lapalma()).await;
 
-    let lease = first.acquire_lease(LAPALMA, 3600.0).await;
+    let lease = first.acquire_lease(lapalma(), 3600.0).await;
 
     // The second astronomer is refused with a result naming the holder.
-    let held = second.run(LAPALMA, acquire(600.0)).await;
+    let held = second.run(lapalma(), acquire(600.0)).await;
     assert_result_error(
         &held,
         ErrorCode::LeaseHeld,
@@ -137,7 +137,7 @@ async fn one_lease_per_telescope() {
     // Nor may they renew or release the first astronomer's lease.
     let renew = second
         .run(
-            LAPALMA,
+            lapalma(),
             Command::LeaseRenew(LeaseRenew {
                 lease_id: lease.lease_id.clone(),
                 duration_s: 600.0,
@@ -147,7 +147,7 @@ async fn one_lease_per_telescope() {
     assert_result_error(&renew, ErrorCode::LeaseNotFound, "renewing another's lease");
     let release = second
         .run(
-            LAPALMA,
+            lapalma(),
             Command::LeaseRelease(LeaseRelease {
                 lease_id: lease.lease_id.clone(),
             }),
@@ -162,7 +162,7 @@ async fn one_lease_per_telescope() {
     // The holder renews, and acquiring again extends the same lease.
     let renewed = first
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::LeaseRenew(LeaseRenew {
                 lease_id: lease.lease_id.clone(),
                 duration_s: 1800.0,
@@ -171,21 +171,21 @@ async fn one_lease_per_telescope() {
         .await;
     let renewed: LeaseData = data_of(&renewed);
     assert_eq!(renewed.lease_id, lease.lease_id);
-    let again = first.acquire_lease(LAPALMA, 3600.0).await;
+    let again = first.acquire_lease(lapalma(), 3600.0).await;
     assert_eq!(
         again.lease_id, lease.lease_id,
         "the holder acquiring again extends its own lease"
     );
 
     // After the release, the second astronomer gets the telescope.
-    first.release_lease(LAPALMA, &lease.lease_id).await;
-    let second_lease = second.acquire_lease(LAPALMA, 600.0).await;
+    first.release_lease(lapalma(), &lease.lease_id).await;
+    let second_lease = second.acquire_lease(lapalma(), 600.0).await;
     assert_ne!(second_lease.lease_id, lease.lease_id, "a new lease");
 
     // The released lease is gone: releasing it again is lease_not_found.
     let stale = first
         .run(
-            LAPALMA,
+            lapalma(),
             Command::LeaseRelease(LeaseRelease {
                 lease_id: lease.lease_id.clone(),
             }),
@@ -198,7 +198,7 @@ async fn one_lease_per_telescope() {
     );
 
     // A lease on one telescope gives nothing on the other.
-    let elsewhere = second.publish(SIDINGSPRING, point_up()).await;
+    let elsewhere = second.publish(sidingspring(), point_up()).await;
     let error = second.expect_error(&elsewhere.to_string()).await;
     assert_eq!(error.code, ErrorCode::Forbidden, "{error:?}");
 }
@@ -209,12 +209,12 @@ async fn a_lease_expires() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "leases",
             StreamName::ManualControlLease,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
@@ -222,12 +222,12 @@ async fn a_lease_expires() {
         .subscribe(
             "telescope",
             StreamName::TelescopeSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
 
-    let lease = commands.acquire_lease(LAPALMA, 40.0).await;
+    let lease = commands.acquire_lease(lapalma(), 40.0).await;
     stream
         .next_telescope_snapshot("the telescope under manual control", "telescope", |t| {
             t.control_authority == ControlAuthority::Manual
@@ -241,7 +241,7 @@ async fn a_lease_expires() {
         .await;
     assert_eq!(expired.lease.state, LeaseState::Expired, "{expired:?}");
     assert_eq!(expired.lease.holder, "dev-astronomer");
-    assert_eq!(expired.lease.telescope_uid.as_str(), LAPALMA);
+    assert_eq!(expired.lease.telescope_uid.as_str(), lapalma());
 
     let remote = stream
         .next_telescope_snapshot(
@@ -252,7 +252,7 @@ async fn a_lease_expires() {
         .await;
     assert!(remote.lease.is_none(), "{remote:?}");
 
-    let id = commands.publish(LAPALMA, point_up()).await;
+    let id = commands.publish(lapalma(), point_up()).await;
     let error = commands.expect_error(&id.to_string()).await;
     assert_eq!(
         error.code,
@@ -267,14 +267,14 @@ async fn the_owner_aborts_a_lease() {
     let mut astronomer = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
-    let camera = device_uid(LAPALMA, "camera");
-    astronomer.subscribe_results(LAPALMA).await;
-    owner.subscribe_results(LAPALMA).await;
+    let camera = device_uid(lapalma(), "camera");
+    astronomer.subscribe_results(lapalma()).await;
+    owner.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "leases",
             StreamName::ManualControlLease,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
@@ -287,11 +287,11 @@ async fn the_owner_aborts_a_lease() {
         )
         .await;
 
-    let lease = astronomer.acquire_lease(LAPALMA, 3600.0).await;
+    let lease = astronomer.acquire_lease(lapalma(), 3600.0).await;
     // 600 s at time scale 20: half a minute, far longer than the test.
     let exposure = astronomer
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::CameraExposureStart(CameraExposureStart {
                 duration_s: 600.0,
                 binning: 1,
@@ -309,12 +309,12 @@ async fn the_owner_aborts_a_lease() {
     let abort = Command::AbortManualControl(AbortManualControl {
         lease_id: lease.lease_id.clone(),
     });
-    let id = astronomer.publish(LAPALMA, abort.clone()).await;
+    let id = astronomer.publish(lapalma(), abort.clone()).await;
     let error = astronomer.expect_error(&id.to_string()).await;
     assert_eq!(error.code, ErrorCode::Forbidden, "{error:?}");
     assert_eq!(error.id, Some(id.to_string()));
 
-    owner.run_ok(LAPALMA, abort).await;
+    owner.run_ok(lapalma(), abort).await;
 
     let canceled = astronomer.wait_for_result(exposure).await;
     assert_eq!(
@@ -335,11 +335,11 @@ async fn the_owner_aborts_a_lease() {
         .await;
 
     // The astronomer has lost its authority.
-    let id = astronomer.publish(LAPALMA, point_up()).await;
+    let id = astronomer.publish(lapalma(), point_up()).await;
     let error = astronomer.expect_error(&id.to_string()).await;
     assert_eq!(error.code, ErrorCode::Forbidden, "{error:?}");
 
     // The owner commands without a lease.
-    let ok = owner.run(LAPALMA, point_up()).await;
+    let ok = owner.run(lapalma(), point_up()).await;
     assert_ok(&ok, "the owner's mount.point");
 }

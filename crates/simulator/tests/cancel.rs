@@ -36,8 +36,8 @@ async fn cancel_a_long_slew() {
     let sim = start_sim(1.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
-    let mount = device_uid(LAPALMA, "mount");
-    commands.subscribe_results(LAPALMA).await;
+    let mount = device_uid(lapalma(), "mount");
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "mount",
@@ -51,7 +51,7 @@ async fn cancel_a_long_slew() {
     let (ra, dec) = (200.0, 80.0);
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::MountPoint(MountPoint {
                 target: TargetPosition::equatorial(ra, dec),
             }),
@@ -77,8 +77,8 @@ async fn cancel_a_long_exposure() {
     let sim = start_sim(1.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
-    let camera = device_uid(LAPALMA, "camera");
-    commands.subscribe_results(LAPALMA).await;
+    let camera = device_uid(lapalma(), "camera");
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "camera",
@@ -90,7 +90,7 @@ async fn cancel_a_long_exposure() {
 
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::CameraExposureStart(CameraExposureStart {
                 duration_s: 600.0,
                 binning: 1,
@@ -113,7 +113,7 @@ async fn cancel_a_long_exposure() {
     // The camera is free again: a short exposure runs.
     commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::CameraExposureStart(CameraExposureStart {
                 duration_s: 0.5,
                 binning: 4,
@@ -128,8 +128,8 @@ async fn cancel_an_autofocus() {
     let sim = start_sim(1.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
-    let focuser = device_uid(LAPALMA, "focuser");
-    commands.subscribe_results(LAPALMA).await;
+    let focuser = device_uid(lapalma(), "focuser");
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "focuser",
@@ -142,14 +142,14 @@ async fn cancel_an_autofocus() {
         .subscribe(
             "instrument",
             StreamName::InstrumentSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
 
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::ImagerAutofocus(ImagerAutofocus {
                 filter_id: "L".to_owned(),
                 strategy: AutofocusStrategy::VCurve,
@@ -185,7 +185,7 @@ async fn cancel_an_autofocus() {
     // The focuser, wheel and camera are free again.
     commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::FocuserMoveRelative(MoveRelativeUm { delta_um: 100.0 }),
         )
         .await;
@@ -195,10 +195,10 @@ async fn cancel_an_autofocus() {
 async fn cancel_of_a_finished_command_is_not_cancelable() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::FocuserMoveRelative(MoveRelativeUm { delta_um: 200.0 }),
         )
         .await;

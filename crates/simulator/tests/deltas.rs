@@ -36,7 +36,7 @@ fn focuser_position(snapshot: &Value) -> f64 {
 /// first (retained, whole) included, until the merged snapshot shows it
 /// stopped there.
 async fn watch_a_focuser_move(sim: &TestSim, stream: &mut StreamClient, sub: &str) -> Vec<Value> {
-    let focuser = device_uid(LAPALMA, "focuser");
+    let focuser = device_uid(lapalma(), "focuser");
     stream
         .subscribe(
             sub,
@@ -48,10 +48,10 @@ async fn watch_a_focuser_move(sim: &TestSim, stream: &mut StreamClient, sub: &st
     let first = next_raw(stream, "the retained focuser snapshot", sub).await;
     let target = focuser_position(&first) + 400.0;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::FocuserMoveAbsolute(MoveAbsoluteUm {
                 position_um: target,
             }),
@@ -105,7 +105,7 @@ async fn the_first_delivery_is_whole_and_later_ones_are_deltas() {
 
     // A fresh subscription (as after a reconnect) starts whole again, and
     // shows what the merged deltas show.
-    let focuser = device_uid(LAPALMA, "focuser");
+    let focuser = device_uid(lapalma(), "focuser");
     stream
         .subscribe(
             "again",

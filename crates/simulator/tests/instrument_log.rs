@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use skynet_protocol::{
-    CameraExposureStart, Command, CommandStatus, InstrumentType, LogEntryBody, StreamName,
-    StreamServerMessage,
+    CameraExposureStart, Command, CommandStatus, DeviceState, DeviceType, InstrumentType,
+    LogEntryBody, StreamName, StreamServerMessage,
 };
 
 #[tokio::test]
@@ -17,7 +17,7 @@ async fn an_exposure_makes_the_instrument_busy_and_logs_a_command_entry() {
         .subscribe(
             "instrument",
             StreamName::InstrumentSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             Some(false),
         )
         .await;
@@ -25,15 +25,15 @@ async fn an_exposure_makes_the_instrument_busy_and_logs_a_command_entry() {
         .subscribe(
             "log",
             StreamName::TelescopeLog,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             Some(false),
         )
         .await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::CameraExposureStart(CameraExposureStart {
                 duration_s: 1.0,
                 binning: 2,
@@ -48,11 +48,11 @@ async fn an_exposure_makes_the_instrument_busy_and_logs_a_command_entry() {
         .await;
     let busy = instrument_snapshot(&busy, "instrument").expect("matched");
     assert_eq!(busy.instrument_type, InstrumentType::OpticalImager);
-    assert_eq!(busy.telescope_uid.as_str(), LAPALMA);
-    assert!(
-        busy.device_uids.contains(&device_uid(LAPALMA, "camera")),
-        "the camera is one of the imager's devices: {:?}",
-        busy.device_uids
+    assert_eq!(busy.telescope_uid.as_str(), lapalma());
+    assert_eq!(
+        busy.device_uids,
+        ["ota", "camera", "filter_wheel"].map(|d| device_uid(lapalma(), d)),
+        "the imager combines the OTA, the camera and the filter wheel"
     );
     assert!(
         !busy
@@ -83,4 +83,33 @@ async fn an_exposure_makes_the_instrument_busy_and_logs_a_command_entry() {
     assert_eq!(command.status, CommandStatus::Ok);
     assert!(!event.entry.entry_uid.as_str().is_empty());
     assert!(event.entry.text().contains("camera.exposure.start"));
+}
+
+#[tokio::test]
+async fn each_telescope_has_an_ota_with_its_optics() {
+    let sim = start_sim(10.0).await;
+    let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
+    for (telescope, focal_length_mm, aperture_mm) in
+        [(lapalma(), 8000.0, 1000.0), (sidingspring(), 3900.0, 600.0)]
+    {
+        let ota = device_uid(telescope, "ota");
+        stream
+            .subscribe(
+                ota.as_str(),
+                StreamName::DeviceSnapshot,
+                device_filter(&ota),
+                Some(true),
+            )
+            .await;
+        let (_, snapshot) = stream
+            .next_device_snapshot("the OTA's retained snapshot", ota.as_str(), WAIT, |_| true)
+            .await;
+        assert_eq!(snapshot.device_type, DeviceType::Ota);
+        let DeviceState::Ota(optics) = snapshot.state else {
+            panic!("an OTA's state is typed: {snapshot:?}");
+        };
+        assert_eq!(optics.focal_length_mm, focal_length_mm);
+        assert_eq!(optics.aperture_mm, aperture_mm);
+        assert!((optics.focal_ratio - focal_length_mm / aperture_mm).abs() < 1e-9);
+    }
 }

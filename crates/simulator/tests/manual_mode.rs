@@ -50,7 +50,7 @@ async fn manual_mode_leaves_commands_to_the_owner_and_refuses_others_a_lease() {
         ..Default::default()
     })
     .await;
-    let telescope = LAPALMA;
+    let telescope = lapalma();
     let mut astronomer = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
@@ -116,7 +116,10 @@ async fn manual_mode_leaves_commands_to_the_owner_and_refuses_others_a_lease() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hook_needs_test_hooks_and_the_world_file_can_start_manual() {
     let plain = start_sim(20.0).await;
-    let hook = format!("/v1/test/control-authority?telescope_uid={LAPALMA}&mode=manual");
+    let hook = format!(
+        "/v1/test/control-authority?telescope_uid={}&mode=manual",
+        lapalma()
+    );
     assert_eq!(
         post(plain.addr, &hook).await,
         404,

@@ -22,10 +22,10 @@ async fn manual_slew_and_expose() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
-    let mount = device_uid(LAPALMA, "mount");
+    let mount = device_uid(lapalma(), "mount");
 
     // 1. Subscribe to command_result filtered to the telescope (acked).
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "mount",
@@ -38,21 +38,21 @@ async fn manual_slew_and_expose() {
         .subscribe(
             "telescope",
             StreamName::TelescopeSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
     let before = stream
         .next_telescope_snapshot("the retained telescope snapshot", "telescope", |_| true)
         .await;
-    assert_eq!(before.telescope_uid.as_str(), LAPALMA);
+    assert_eq!(before.telescope_uid.as_str(), lapalma());
     assert_eq!(before.control_authority, ControlAuthority::Remote);
     assert!(before.lease.is_none(), "no lease yet: {before:?}");
     assert_eq!(before.access, Access::Astronomer);
-    assert_eq!(before.devices.len(), 5, "five devices: {before:?}");
+    assert_eq!(before.devices.len(), 6, "six devices: {before:?}");
 
     // 2. Acquire a lease.
-    let lease = commands.acquire_lease(LAPALMA, 3600.0).await;
+    let lease = commands.acquire_lease(lapalma(), 3600.0).await;
     assert!(!lease.lease_id.as_str().is_empty(), "a lease id: {lease:?}");
     assert!(
         !lease.expires_at.as_str().is_empty(),
@@ -75,7 +75,7 @@ async fn manual_slew_and_expose() {
     let target = TargetPosition::equatorial(UP_RA, UP_DEC);
     let result = commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::MountTrack(MountTrack {
                 target: target.clone(),
                 offset_pattern: None,
@@ -118,7 +118,7 @@ async fn manual_slew_and_expose() {
     // 5 and 6. Expose and wait for the result.
     let result = commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::CameraExposureStart(CameraExposureStart {
                 duration_s: 2.0,
                 binning: 2,
@@ -154,7 +154,7 @@ async fn manual_slew_and_expose() {
     );
 
     // 7. Release: the telescope goes back to remote control.
-    commands.release_lease(LAPALMA, &lease.lease_id).await;
+    commands.release_lease(lapalma(), &lease.lease_id).await;
     let after = stream
         .next_telescope_snapshot(
             "a telescope snapshot under remote control",
@@ -170,9 +170,9 @@ async fn autofocus_sweep() {
     let sim = start_sim(5.0).await;
     let mut commands = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
-    let focuser = device_uid(LAPALMA, "focuser");
-    let camera = device_uid(LAPALMA, "camera");
-    commands.subscribe_results(LAPALMA).await;
+    let focuser = device_uid(lapalma(), "focuser");
+    let camera = device_uid(lapalma(), "camera");
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "focuser",
@@ -185,13 +185,13 @@ async fn autofocus_sweep() {
         .subscribe(
             "instrument",
             StreamName::InstrumentSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
 
     // 1. Acquire a lease.
-    let lease = commands.acquire_lease(LAPALMA, 3600.0).await;
+    let lease = commands.acquire_lease(lapalma(), 3600.0).await;
 
     for strategy in [AutofocusStrategy::VCurve, AutofocusStrategy::Hyperbolic] {
         // Where the focuser rests before the sweep: the sweep is centred on it.
@@ -212,7 +212,7 @@ async fn autofocus_sweep() {
         // 2. Publish imager.autofocus.
         let id = commands
             .publish(
-                LAPALMA,
+                lapalma(),
                 Command::ImagerAutofocus(ImagerAutofocus {
                     filter_id: "L".to_owned(),
                     strategy: strategy.clone(),
@@ -378,5 +378,5 @@ async fn autofocus_sweep() {
     }
 
     // 5. Release.
-    commands.release_lease(LAPALMA, &lease.lease_id).await;
+    commands.release_lease(lapalma(), &lease.lease_id).await;
 }

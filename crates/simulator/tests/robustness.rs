@@ -22,13 +22,15 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 async fn a_duplicate_command_id_is_refused() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let id = CommandId::new_v4();
     let command = Command::RotatorMoveAbsolute(RotatorMoveAbsolute { angle_deg: 30.0 });
     commands
-        .send(&publish_message(LAPALMA, id, command.clone()))
+        .send(&publish_message(lapalma(), id, command.clone()))
         .await;
-    commands.send(&publish_message(LAPALMA, id, command)).await;
+    commands
+        .send(&publish_message(lapalma(), id, command))
+        .await;
 
     let error = commands.expect_error(&id.to_string()).await;
     assert_eq!(error.code, ErrorCode::DuplicateCommandId, "{error:?}");
@@ -43,7 +45,7 @@ async fn a_duplicate_command_id_is_refused() {
     // An id already used (and finished) is still a duplicate.
     commands
         .send(&publish_message(
-            LAPALMA,
+            lapalma(),
             id,
             Command::RotatorMoveAbsolute(RotatorMoveAbsolute { angle_deg: 60.0 }),
         ))
@@ -171,7 +173,8 @@ async fn the_freeze_hook_leaves_a_socket_open_and_silent_both_ways() {
 /// A publish of `camera.exposure.start` whose `command` fields are `fields`.
 fn raw_exposure(id: CommandId, fields: &str) -> String {
     format!(
-        r#"{{"kind":"publish_command","telescope_uid":"{LAPALMA}","command_id":"{id}","command":{{"command_type":"camera.exposure.start",{fields}}}}}"#
+        r#"{{"kind":"publish_command","telescope_uid":"{}","command_id":"{id}","command":{{"command_type":"camera.exposure.start",{fields}}}}}"#,
+        lapalma()
     )
 }
 
@@ -179,7 +182,7 @@ fn raw_exposure(id: CommandId, fields: &str) -> String {
 async fn malformed_frames_are_answered_and_the_socket_stays_up() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
 
     for (what, text) in [
         ("text that is not JSON", "this is { not json".to_owned()),
@@ -193,7 +196,8 @@ async fn malformed_frames_are_answered_and_the_socket_stays_up() {
         (
             "an unknown command type",
             format!(
-                r#"{{"kind":"publish_command","telescope_uid":"{LAPALMA}","command_id":"{}","command":{{"command_type":"mount.teleport"}}}}"#,
+                r#"{{"kind":"publish_command","telescope_uid":"{}","command_id":"{}","command":{{"command_type":"mount.teleport"}}}}"#,
+                lapalma(),
                 CommandId::new_v4()
             ),
         ),
@@ -242,7 +246,7 @@ async fn malformed_frames_are_answered_and_the_socket_stays_up() {
     }
     commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::FocuserMoveRelative(MoveRelativeUm { delta_um: 50.0 }),
         )
         .await;
@@ -304,12 +308,12 @@ async fn a_flood_of_garbage_disturbs_no_one_else() {
     // The well-behaved client: watching the telescope and about to work.
     let mut commands = CommandsClient::connect(addr, ASTRONOMER).await;
     let mut stream = StreamClient::connect(addr, ASTRONOMER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     stream
         .subscribe(
             "devices",
             StreamName::DeviceSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
@@ -361,10 +365,10 @@ async fn a_flood_of_garbage_disturbs_no_one_else() {
 
     // Meanwhile the other client works: a lease and an exposure, on time.
     let work_started = Instant::now();
-    let lease = commands.acquire_lease(LAPALMA, 3600.0).await;
+    let lease = commands.acquire_lease(lapalma(), 3600.0).await;
     let exposure = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::CameraExposureStart(CameraExposureStart {
                 duration_s: 20.0,
                 binning: 2,
@@ -401,7 +405,7 @@ async fn a_flood_of_garbage_disturbs_no_one_else() {
         took < Duration::from_secs(6),
         "the lease and exposure took {took:?} during the flood"
     );
-    commands.release_lease(LAPALMA, &lease.lease_id).await;
+    commands.release_lease(lapalma(), &lease.lease_id).await;
 
     let (sent, mut flood_tx) = flood.await.expect("the flood task");
     let flood_took = flood_started.elapsed();
@@ -453,10 +457,10 @@ async fn a_flood_of_garbage_disturbs_no_one_else() {
     // The server still accepts new connections and serves them.
     let mut fresh = CommandsClient::connect(addr, OWNER).await;
     fresh.ping("after-the-flood").await;
-    fresh.subscribe_results(LAPALMA).await;
+    fresh.subscribe_results(lapalma()).await;
     fresh
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::MountPoint(MountPoint {
                 target: TargetPosition::equatorial(10.0, 80.0),
             }),
@@ -512,13 +516,13 @@ async fn a_client_that_never_reads_delays_no_one() {
     // The other client works on both telescopes while the slow one is stalled.
     let mut commands = CommandsClient::connect(addr, OWNER).await;
     let mut stream = StreamClient::connect(addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
-    commands.subscribe_results(SIDINGSPRING).await;
+    commands.subscribe_results(lapalma()).await;
+    commands.subscribe_results(sidingspring()).await;
     stream
         .subscribe(
             "mount",
             StreamName::DeviceSnapshot,
-            device_filter(&device_uid(LAPALMA, "mount")),
+            device_filter(&device_uid(lapalma(), "mount")),
             None,
         )
         .await;
@@ -533,7 +537,7 @@ async fn a_client_that_never_reads_delays_no_one() {
     };
     let south = commands
         .publish(
-            SIDINGSPRING,
+            sidingspring(),
             Command::MountTrack(MountTrack {
                 target: TargetPosition::equatorial(300.0, -80.0),
                 offset_pattern: daisy(),
@@ -582,7 +586,7 @@ async fn a_client_that_never_reads_delays_no_one() {
     for (command, bound) in steps {
         let what = command.tag().to_owned();
         let started = Instant::now();
-        commands.run_ok(LAPALMA, command).await;
+        commands.run_ok(lapalma(), command).await;
         let took = started.elapsed();
         assert!(
             took < bound,

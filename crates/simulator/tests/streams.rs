@@ -15,22 +15,19 @@ use skynet_protocol::{
 };
 use tokio::time::Instant;
 
-/// The type each device uid suffix has.
-fn expected_type(uid: &DeviceUid) -> DeviceType {
-    let uid = uid.as_str();
-    if uid.ends_with("-mount") {
-        DeviceType::Mount
-    } else if uid.ends_with("-camera") {
-        DeviceType::Camera
-    } else if uid.ends_with("-focuser") {
-        DeviceType::Focuser
-    } else if uid.ends_with("-filter-wheel") {
-        DeviceType::FilterWheel
-    } else if uid.ends_with("-rotator") {
-        DeviceType::InstrumentRotator
-    } else {
-        panic!("a device uid of the built-in world: {uid}")
-    }
+/// The type of a device of the built-in world, from its documented uid.
+fn expected_type(telescope: &str, uid: &DeviceUid) -> DeviceType {
+    [
+        DeviceType::Ota,
+        DeviceType::Mount,
+        DeviceType::Camera,
+        DeviceType::Focuser,
+        DeviceType::FilterWheel,
+        DeviceType::InstrumentRotator,
+    ]
+    .into_iter()
+    .find(|device_type| &device_uid(telescope, device_type.as_str()) == uid)
+    .unwrap_or_else(|| panic!("a device uid of the built-in world: {uid}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -38,7 +35,7 @@ async fn fifty_clients_see_the_same_slew() {
     // Time scale 5: a slew of 50° or more lasts about 2.5 s or more.
     let sim = start_sim(5.0).await;
     let addr = sim.addr;
-    let mount = device_uid(LAPALMA, "mount");
+    let mount = device_uid(lapalma(), "mount");
 
     let clients = join_all((0..50).map(|i| {
         let mount = mount.clone();
@@ -86,10 +83,10 @@ async fn fifty_clients_see_the_same_slew() {
         .collect();
 
     let mut commands = CommandsClient::connect(addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let result = commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::MountPoint(MountPoint {
                 target: TargetPosition::equatorial(75.0, 80.0),
             }),
@@ -133,11 +130,11 @@ async fn include_existing_replays_the_retained_snapshots() {
         .subscribe(
             "all",
             StreamName::DeviceSnapshot,
-            telescope_filter(LAPALMA),
+            telescope_filter(lapalma()),
             None,
         )
         .await;
-    let expected: BTreeSet<DeviceUid> = all_device_uids(LAPALMA).into_iter().collect();
+    let expected: BTreeSet<DeviceUid> = all_device_uids(lapalma()).into_iter().collect();
     let mut seen = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_millis(500);
     while seen.len() < expected.len() {
@@ -149,10 +146,10 @@ async fn include_existing_replays_the_retained_snapshots() {
             panic!("the retained snapshots of all five devices at once, saw only {seen:?}");
         };
         let (_, snapshot) = device_snapshot(&message, "all").expect("matched");
-        assert_eq!(snapshot.telescope_uid.as_str(), LAPALMA);
+        assert_eq!(snapshot.telescope_uid.as_str(), lapalma());
         assert_eq!(
             snapshot.device_type,
-            expected_type(&snapshot.device_uid),
+            expected_type(snapshot.telescope_uid.as_str(), &snapshot.device_uid),
             "{snapshot:?}"
         );
         assert!(
@@ -164,7 +161,7 @@ async fn include_existing_replays_the_retained_snapshots() {
     assert_eq!(seen, expected);
 
     // Without: nothing until the device changes.
-    let rotator = device_uid(LAPALMA, "rotator");
+    let rotator = device_uid(lapalma(), "instrument_rotator");
     stream
         .send(&subscribe_message(
             "rotator",
@@ -194,10 +191,10 @@ async fn include_existing_replays_the_retained_snapshots() {
     );
 
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let move_id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::RotatorMoveRelative(RotatorMoveRelative { delta_deg: 90.0 }),
         )
         .await;
@@ -231,16 +228,16 @@ async fn filters_select_devices() {
         (
             "lapalma-camera",
             StreamFilter {
-                telescope_uid: Some(TelescopeUid::from(LAPALMA)),
+                telescope_uid: Some(TelescopeUid::from(lapalma())),
                 device_type: Some(DeviceType::Camera),
                 ..Default::default()
             },
         ),
         (
             "one-rotator",
-            device_filter(&device_uid(SIDINGSPRING, "rotator")),
+            device_filter(&device_uid(sidingspring(), "instrument_rotator")),
         ),
-        ("sidingspring", telescope_filter(SIDINGSPRING)),
+        ("sidingspring", telescope_filter(sidingspring())),
     ];
     for (id, filter) in &subs {
         stream
@@ -256,7 +253,7 @@ async fn filters_select_devices() {
         subs.iter()
             .all(|(id, _)| counts.get(id).copied().unwrap_or(0) >= 2)
             && uids.get("focusers").map_or(0, |u| u.len()) == 2
-            && uids.get("sidingspring").map_or(0, |u| u.len()) == 5
+            && uids.get("sidingspring").map_or(0, |u| u.len()) == 6
     };
     while !enough(&counts, &uids) {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -289,15 +286,15 @@ async fn filters_select_devices() {
     assert_eq!(
         uids["focusers"],
         [
-            device_uid(LAPALMA, "focuser"),
-            device_uid(SIDINGSPRING, "focuser")
+            device_uid(lapalma(), "focuser"),
+            device_uid(sidingspring(), "focuser")
         ]
         .into_iter()
         .collect::<BTreeSet<_>>()
     );
     assert_eq!(
         uids["sidingspring"],
-        all_device_uids(SIDINGSPRING)
+        all_device_uids(sidingspring())
             .into_iter()
             .collect::<BTreeSet<_>>()
     );
@@ -307,7 +304,7 @@ async fn filters_select_devices() {
 async fn unsubscribe_stops_deliveries() {
     let sim = start_sim(20.0).await;
     let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
-    let mount = device_uid(LAPALMA, "mount");
+    let mount = device_uid(lapalma(), "mount");
     for id in ["kept", "dropped"] {
         stream
             .subscribe(id, StreamName::DeviceSnapshot, device_filter(&mount), None)
@@ -333,10 +330,10 @@ async fn unsubscribe_stops_deliveries() {
 
     // Keep the mount busy so that deliveries flow.
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
+    commands.subscribe_results(lapalma()).await;
     let slew = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             Command::MountPoint(MountPoint {
                 target: TargetPosition::equatorial(310.0, 80.0),
             }),
@@ -382,7 +379,7 @@ async fn a_forced_snapshot_rate_publishes_resting_devices_too() {
     .await;
     let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
     // The focuser rests: on its own it would publish once a second.
-    let focuser = device_uid(LAPALMA, "focuser");
+    let focuser = device_uid(lapalma(), "focuser");
     stream
         .subscribe(
             "focuser",

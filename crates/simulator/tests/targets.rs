@@ -21,12 +21,12 @@ fn point(target: TargetPosition) -> Command {
 async fn catalog_targets_resolve_or_are_refused() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
-    commands.subscribe_results(SIDINGSPRING).await;
+    commands.subscribe_results(lapalma()).await;
+    commands.subscribe_results(sidingspring()).await;
 
     let unknown = commands
         .run(
-            LAPALMA,
+            lapalma(),
             point(TargetPosition::catalog("Definitely Not An Object 12345")),
         )
         .await;
@@ -38,7 +38,7 @@ async fn catalog_targets_resolve_or_are_refused() {
 
     // Polaris is always up at La Palma, at about the site's latitude.
     let polaris = commands
-        .run_ok(LAPALMA, point(TargetPosition::catalog("Polaris")))
+        .run_ok(lapalma(), point(TargetPosition::catalog("Polaris")))
         .await;
     let data: MountResultData = data_of(&polaris);
     match &data.target {
@@ -66,7 +66,7 @@ async fn catalog_targets_resolve_or_are_refused() {
     // Names are matched loosely: a track of the same star by another spelling.
     let tracked = commands
         .run_ok(
-            LAPALMA,
+            lapalma(),
             Command::MountTrack(MountTrack {
                 target: TargetPosition::catalog("alpha UMi"),
                 offset_pattern: None,
@@ -79,7 +79,7 @@ async fn catalog_targets_resolve_or_are_refused() {
 
     // Polaris never rises at Siding Spring.
     let south = commands
-        .run(SIDINGSPRING, point(TargetPosition::catalog("Polaris")))
+        .run(sidingspring(), point(TargetPosition::catalog("Polaris")))
         .await;
     assert_result_error(
         &south,
@@ -92,19 +92,19 @@ async fn catalog_targets_resolve_or_are_refused() {
 async fn targets_below_the_limit_are_refused() {
     let sim = start_sim(20.0).await;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
-    commands.subscribe_results(LAPALMA).await;
-    commands.subscribe_results(SIDINGSPRING).await;
+    commands.subscribe_results(lapalma()).await;
+    commands.subscribe_results(sidingspring()).await;
 
     // Dec -80 never rises at La Palma (latitude +28.76).
     let never = commands
-        .run(LAPALMA, point(TargetPosition::equatorial(100.0, -80.0)))
+        .run(lapalma(), point(TargetPosition::equatorial(100.0, -80.0)))
         .await;
     assert_result_error(&never, ErrorCode::BelowHorizon, "Dec -80 from La Palma");
 
     // ... and is always up at Siding Spring (latitude -31.27).
     let south = commands
         .run_ok(
-            SIDINGSPRING,
+            sidingspring(),
             point(TargetPosition::equatorial(100.0, -80.0)),
         )
         .await;
@@ -119,7 +119,7 @@ async fn targets_below_the_limit_are_refused() {
     // An orbital target is refused as unsupported.
     let id = commands
         .publish(
-            LAPALMA,
+            lapalma(),
             point(TargetPosition::Orbital(OrbitalTarget {
                 name: Some("ISS".to_owned()),
                 tle_line1: Some(

@@ -36,9 +36,28 @@ use tokio_tungstenite::WebSocketStream;
 /// The default bound on every wait.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// The built-in world's telescopes (docs/simulator.md).
-pub const LAPALMA: &str = "tel-lapalma";
-pub const SIDINGSPRING: &str = "tel-sidingspring";
+/// The uid of the built-in world's telescope called `name`.
+pub fn telescope_named(name: &str) -> &'static str {
+    static WORLD: std::sync::OnceLock<World> = std::sync::OnceLock::new();
+    WORLD
+        .get_or_init(World::builtin)
+        .telescopes
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("the built-in world has no telescope called {name}"))
+        .telescope_uid
+        .as_str()
+}
+
+/// The built-in world's telescopes, found by name (docs/simulator.md).
+pub fn lapalma() -> &'static str {
+    telescope_named("La Palma 1.0 m")
+}
+
+/// See [`lapalma`].
+pub fn sidingspring() -> &'static str {
+    telescope_named("Siding Spring 0.6 m")
+}
 
 /// The development tokens of the built-in accounts.
 pub const OWNER: &str = "dev-owner-token";
@@ -51,17 +70,26 @@ pub const COMMANDS_PATH: &str = "/v1/ws/commands";
 /// The stream endpoint.
 pub const STREAM_PATH: &str = "/v1/ws/stream";
 
-/// A device uid of the built-in world: `<telescope_uid>-<suffix>`.
-pub fn device_uid(telescope: &str, suffix: &str) -> DeviceUid {
-    DeviceUid::from(format!("{telescope}-{suffix}"))
+/// A device uid of the built-in world (docs/simulator.md): the version 5
+/// UUID named by the device type in the telescope uid's namespace.
+pub fn device_uid(telescope: &str, device_type: &str) -> DeviceUid {
+    let namespace = uuid::Uuid::parse_str(telescope).expect("a telescope uid is a UUID");
+    DeviceUid::from(uuid::Uuid::new_v5(&namespace, device_type.as_bytes()).to_string())
 }
 
-/// The five device uids of a built-in telescope.
+/// The six device uids of a built-in telescope.
 pub fn all_device_uids(telescope: &str) -> Vec<DeviceUid> {
-    ["mount", "camera", "focuser", "filter-wheel", "rotator"]
-        .iter()
-        .map(|suffix| device_uid(telescope, suffix))
-        .collect()
+    [
+        "ota",
+        "mount",
+        "camera",
+        "focuser",
+        "filter_wheel",
+        "instrument_rotator",
+    ]
+    .iter()
+    .map(|device_type| device_uid(telescope, device_type))
+    .collect()
 }
 
 // ---------------------------------------------------------------------------
