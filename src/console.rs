@@ -18,7 +18,7 @@ use skynet_protocol::{
 
 use crate::state::command_log::CommandLog;
 use crate::state::connection::{socket_url, Endpoint, SocketState};
-use crate::state::routing::{Router, Update as Routed, COMMANDS_SUBSCRIPTION, STREAMS};
+use crate::state::routing::{Ignored, Router, Update as Routed, COMMANDS_SUBSCRIPTION, STREAMS};
 use crate::state::telemetry::{PendingDevices, Telemetry};
 use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
@@ -121,6 +121,8 @@ pub struct Console {
     pending_devices: StoredValue<PendingDevices>,
     /// Decides where each message goes; counts what it ignored.
     router: StoredValue<Router>,
+    /// What the router ignored so far (shown with the notices).
+    pub ignored: RwSignal<Ignored>,
     /// Resources whose merged state is not yet whole (a delta for a
     /// resource never seen whole), shown as incomplete until the rest comes.
     pub incomplete: RwSignal<Vec<crate::state::merged::Incomplete>>,
@@ -171,6 +173,7 @@ impl Console {
             session_id: StoredValue::new(session_id.clone()),
             pending_devices: StoredValue::new(PendingDevices::default()),
             router: StoredValue::new(Router::new(session_id)),
+            ignored: RwSignal::new(Ignored::default()),
             incomplete: RwSignal::new(Vec::new()),
             sockets: StoredValue::new_local(None),
         }
@@ -305,6 +308,7 @@ impl Console {
             .try_update_value(|r| r.commands(message))
             .unwrap_or_default();
         self.apply(updates);
+        self.refresh_ignored();
     }
 
     fn on_stream_message(&self, message: StreamServerMessage) {
@@ -313,6 +317,19 @@ impl Console {
             .try_update_value(|r| r.stream(message))
             .unwrap_or_default();
         self.apply(updates);
+        self.refresh_ignored();
+    }
+
+    /// Shows what the router ignored, when that changed.
+    fn refresh_ignored(&self) {
+        let shown = self.ignored.with_untracked(Ignored::total);
+        let changed = self.router.with_value(|r| {
+            let ignored = r.ignored();
+            (ignored.total() != shown).then(|| ignored.clone())
+        });
+        if let Some(ignored) = changed {
+            self.ignored.set(ignored);
+        }
     }
 
     /// Applies what the router decided, in order.

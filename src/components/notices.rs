@@ -11,6 +11,9 @@ pub fn Notices() -> impl IntoView {
     let console = use_console();
     view! {
         <section class="notices" aria-live="polite" data-testid="notices">
+            {move || console.ignored.with(|i| i.summary()).map(|summary| view! {
+                <p class="ignored" data-testid="ignored">{summary}</p>
+            })}
             <ul>
                 {move || {
                     console

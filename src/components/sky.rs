@@ -10,6 +10,7 @@ use skydeck_astro::coords::{
 use skydeck_astro::time::{julian_date, J2000_JD};
 
 use crate::console::use_console;
+use crate::state::display;
 use crate::state::safety::{place, resolve};
 use crate::state::sky::{offset_arcsec, pattern_plan, Dome, Inset};
 use crate::state::time::now_ms;
@@ -54,7 +55,7 @@ pub fn SkyView() -> impl IntoView {
         let target = console.with_devices(|d| d.mount.as_ref()?.value.target.clone())?;
         let site = site.get()?;
         let p = place(resolve(&target).ok()?, site, julian_date(now_ms() / 1000.0));
-        Some((p.alt_deg, p.az_deg, target.describe()))
+        Some((p.alt_deg, p.az_deg, display::name(&target.describe())))
     };
     let trail = move || {
         let since = console.now.get() - TRAIL_MS;
@@ -96,13 +97,19 @@ pub fn SkyView() -> impl IntoView {
         let mut parts = Vec::new();
         match pointing() {
             Some((alt, az, slewing)) => parts.push(format!(
-                "Mount at alt {alt:.1}°, az {az:.1}°{}",
+                "Mount at alt {}, az {}{}",
+                display::alt(alt, 1),
+                display::az(az, 1),
                 if slewing { ", slewing" } else { "" }
             )),
             None => parts.push("No mount snapshot yet".to_owned()),
         }
         if let Some((alt, az, name)) = target() {
-            parts.push(format!("target {name} at alt {alt:.1}°, az {az:.1}°"));
+            parts.push(format!(
+                "target {name} at alt {}, az {}",
+                display::alt(alt, 1),
+                display::az(az, 1)
+            ));
         }
         if let Some(((sun_alt, _), (moon_alt, _))) = bodies.get() {
             parts.push(format!(
@@ -223,18 +230,7 @@ fn PatternInset() -> impl IntoView {
                 view! { <circle class="pointing" data-testid="pattern-pointing" cx=x cy=y r="4" /> },
             )
         };
-        let caption = move || match here() {
-            Some((e, n)) => format!(
-                "{}: now {:.0}″ {} and {:.0}″ {} of the centre; the box is {:.0}″ across.",
-                pattern_name(&pattern),
-                e.abs(),
-                if e < 0.0 { "west" } else { "east" },
-                n.abs(),
-                if n < 0.0 { "south" } else { "north" },
-                inset.half_width_arcsec * 2.0
-            ),
-            None => pattern_name(&pattern),
-        };
+        let caption = move || pattern_caption(&pattern, here(), inset.half_width_arcsec * 2.0);
         let c = INSET / 2.0;
         Some(view! {
             <figure class="pattern-inset" data-testid="sky-pattern">
@@ -255,12 +251,65 @@ fn PatternInset() -> impl IntoView {
     }
 }
 
-fn pattern_name(pattern: &OffsetPattern) -> String {
-    match pattern {
-        OffsetPattern::Raster(r) => {
-            format!("Raster {}×{}, {}″ steps", r.columns, r.rows, r.step_arcsec)
+/// The offset pattern's name, and where the mount is in it (arcseconds east
+/// and north of the centre) when known; every server value shown bounded.
+fn pattern_caption(pattern: &OffsetPattern, here: Option<(f64, f64)>, box_arcsec: f64) -> String {
+    let name = match pattern {
+        OffsetPattern::Raster(r) => format!(
+            "Raster {}×{}, {} steps",
+            r.columns,
+            r.rows,
+            display::arcsec(r.step_arcsec)
+        ),
+        OffsetPattern::Daisy(d) => {
+            format!(
+                "Daisy of {} petals, {}",
+                d.petals,
+                display::arcsec(d.radius_arcsec)
+            )
         }
-        OffsetPattern::Daisy(d) => format!("Daisy of {} petals, {}″", d.petals, d.radius_arcsec),
-        OffsetPattern::Unknown(u) => format!("Pattern `{}`", u.tag),
+        OffsetPattern::Unknown(u) => format!("Pattern `{}`", display::name(&u.tag)),
+    };
+    match here {
+        Some((e, n)) => format!(
+            "{name}: now {} {} and {} {} of the centre; the box is {} across.",
+            display::arcsec(e.abs()),
+            if e < 0.0 { "west" } else { "east" },
+            display::arcsec(n.abs()),
+            if n < 0.0 { "south" } else { "north" },
+            display::arcsec(box_arcsec)
+        ),
+        None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skynet_protocol::RasterPattern;
+
+    #[test]
+    fn an_absurd_pattern_is_captioned_bounded_and_flagged() {
+        let pattern = OffsetPattern::Raster(RasterPattern {
+            step_arcsec: 1e308,
+            rows: 3,
+            columns: 4,
+            dwell_s: 10.0,
+        });
+        let caption = pattern_caption(&pattern, Some((-1e308, 12.0)), 1e308);
+        assert!(caption.len() < 200, "{caption}");
+        assert!(caption.contains("out of range"), "{caption}");
+        assert!(caption.contains("12″ north"), "{caption}");
+        let sane = pattern_caption(
+            &OffsetPattern::Raster(RasterPattern {
+                step_arcsec: 30.0,
+                rows: 3,
+                columns: 4,
+                dwell_s: 10.0,
+            }),
+            None,
+            0.0,
+        );
+        assert_eq!(sane, "Raster 4×3, 30″ steps");
     }
 }

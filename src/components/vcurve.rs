@@ -8,6 +8,7 @@ use skynet_protocol::AutofocusProgress;
 
 use crate::console::use_console;
 use crate::state::command_log::Outcome;
+use crate::state::display;
 use crate::state::plot::{ticks, Frame};
 
 const W: f64 = 320.0;
@@ -22,6 +23,36 @@ fn points(run: &AutofocusProgress) -> Vec<(f64, f64)> {
         .collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     points
+}
+
+/// What the V-curve shows, in words: the latest run, its result (the
+/// command's best position and HFR) or fitted minimum, and how many earlier
+/// runs are drawn faint. Every server value is shown bounded.
+fn caption(runs: &[AutofocusProgress], result: Option<(f64, f64)>) -> String {
+    let Some(run) = runs.last() else {
+        return "No autofocus run yet.".to_owned();
+    };
+    let state = if run.running { "running" } else { "done" };
+    let best = match (result, run.best_position_um) {
+        (Some((x, hfr)), _) => format!(
+            "; result: best focus {}, HFR {}",
+            display::microns(x),
+            display::pixels(hfr)
+        ),
+        (None, Some(x)) => format!("; fitted minimum {}", display::microns(x)),
+        _ => String::new(),
+    };
+    let earlier = if runs.len() > 1 {
+        format!(" ({} earlier run(s) shown faint)", runs.len() - 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "Filter {}, {}: {} sample(s), {state}{best}{earlier}",
+        display::name(&run.filter_id),
+        display::name(&run.strategy.to_string()),
+        run.samples.len()
+    )
 }
 
 /// The V-curve panel of the selected telescope.
@@ -79,7 +110,7 @@ pub fn VCurve() -> impl IntoView {
             .map(|t| {
                 view! {
                     <text class="tick" x=format!("{:.1}", frame.x(t)) y=format!("{}", H - 8.0) text-anchor="middle">
-                        {format!("{t:.0}")}
+                        {display::number(t, 0, -1e6, 1e6, "").to_string()}
                     </text>
                 }
             })
@@ -88,7 +119,7 @@ pub fn VCurve() -> impl IntoView {
             .into_iter()
             .map(|t| {
                 view! {
-                    <text class="tick" x="4" y=format!("{:.1}", frame.y(t) + 3.0)>{format!("{t}")}</text>
+                    <text class="tick" x="4" y=format!("{:.1}", frame.y(t) + 3.0)>{display::number(t, 1, 0.0, 1e4, "").to_string()}</text>
                 }
             })
             .collect_view();
@@ -108,29 +139,7 @@ pub fn VCurve() -> impl IntoView {
             {marker}
         })
     };
-    let caption = move || {
-        let runs = runs.get();
-        let Some(run) = runs.last() else {
-            return "No autofocus run yet.".to_owned();
-        };
-        let state = if run.running { "running" } else { "done" };
-        let best = match (result(), run.best_position_um) {
-            (Some((x, hfr)), _) => format!("; result: best focus {x:.0} µm, HFR {hfr:.2} px"),
-            (None, Some(x)) => format!("; fitted minimum {x:.0} µm"),
-            _ => String::new(),
-        };
-        let earlier = if runs.len() > 1 {
-            format!(" ({} earlier run(s) shown faint)", runs.len() - 1)
-        } else {
-            String::new()
-        };
-        format!(
-            "Filter {}, {}: {} sample(s), {state}{best}{earlier}",
-            run.filter_id,
-            run.strategy,
-            run.samples.len()
-        )
-    };
+    let caption = move || runs.with(|runs| caption(runs, result()));
     view! {
         <section class="panel vcurve" aria-labelledby="vcurve-heading">
             <h2 id="vcurve-heading">"Autofocus V-curve"</h2>
@@ -145,5 +154,31 @@ pub fn VCurve() -> impl IntoView {
             </svg>
             <p class="caption" data-testid="vcurve-caption">{caption}</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absurd_run_is_captioned_bounded_and_flagged() {
+        let run: AutofocusProgress = serde_json::from_value(serde_json::json!({
+            "filter_id": "L".repeat(1_000_000),
+            "strategy": "v_curve",
+            "samples": [{"position_um": 1e308, "hfr_px": -4.0}],
+            "best_position_um": 1e308
+        }))
+        .expect("an autofocus progress");
+        let text = caption(std::slice::from_ref(&run), None);
+        assert!(text.len() < 300, "{} bytes", text.len());
+        assert!(
+            text.contains("fitted minimum 1.00e308 µm (out of range)"),
+            "{text}"
+        );
+        let text = caption(&[run.clone(), run], Some((25_000.0, 2.5)));
+        assert!(text.contains("best focus 25000 µm, HFR 2.50 px"), "{text}");
+        assert!(text.contains("1 earlier run(s)"), "{text}");
+        assert_eq!(caption(&[], None), "No autofocus run yet.");
     }
 }

@@ -185,6 +185,11 @@ pub fn focal_ratio(ratio: f64) -> String {
     format!("f/{shown}")
 }
 
+/// An angle on the sky in arcseconds (an offset, a step).
+pub fn arcsec(v: f64) -> String {
+    number(v, 0, -1e7, 1e7, "″").to_string()
+}
+
 /// A half-flux radius in pixels.
 pub fn pixels(px: f64) -> String {
     number(px, 2, 0.0, 1e4, " px").to_string()

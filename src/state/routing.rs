@@ -89,6 +89,43 @@ pub struct Ignored {
     pub unknown_kinds: BTreeMap<(Socket, String), u64>,
 }
 
+impl Ignored {
+    /// How many messages were ignored in all.
+    pub fn total(&self) -> u64 {
+        self.foreign.values().sum::<u64>() + self.unknown_kinds.values().sum::<u64>()
+    }
+
+    /// What was ignored, in one line for the screen; `None` when nothing was.
+    pub fn summary(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let foreign: u64 = self.foreign.values().sum();
+        if foreign > 0 {
+            let per_socket: Vec<String> = self
+                .foreign
+                .iter()
+                .map(|(socket, n)| format!("{} {n}", socket.name()))
+                .collect();
+            parts.push(format!(
+                "{foreign} deliveries for subscriptions this tab never made ({})",
+                per_socket.join(", ")
+            ));
+        }
+        let unknown: u64 = self.unknown_kinds.values().sum();
+        if unknown > 0 {
+            let per_kind: Vec<String> = self
+                .unknown_kinds
+                .iter()
+                .map(|((socket, kind), n)| format!("{kind} ×{n} on {}", socket.name()))
+                .collect();
+            parts.push(format!(
+                "{unknown} messages of kinds SkyDeck does not know ({})",
+                per_kind.join(", ")
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("Ignored so far: {}.", parts.join("; ")))
+    }
+}
+
 /// Routes decoded messages; remembers what it ignored, and merges each
 /// snapshot delivery into its resource's state (whole, then deltas) so that
 /// what goes on is the resource's whole merged state.
@@ -373,6 +410,12 @@ mod tests {
         .is_empty());
         assert_eq!(router.ignored().foreign.get(&Socket::Stream), Some(&2));
         assert_eq!(router.ignored().foreign.get(&Socket::Commands), Some(&2));
+        assert_eq!(router.ignored().total(), 4);
+        assert_eq!(
+            router.ignored().summary().as_deref(),
+            Some("Ignored so far: 4 deliveries for subscriptions this tab never made (commands 2, stream 2).")
+        );
+        assert_eq!(Ignored::default().summary(), None);
         // Ours still pass.
         assert_eq!(stream(&mut router, lease_event("leases")).len(), 1);
     }
@@ -415,6 +458,12 @@ mod tests {
         assert_eq!(
             counts.get(&(Socket::Stream, "event_weather_forecast".into())),
             Some(&2)
+        );
+        let summary = router.ignored().summary().expect("something was ignored");
+        assert!(
+            summary.contains("5 messages of kinds SkyDeck does not know")
+                && summary.contains("event_weather_forecast ×2 on stream"),
+            "{summary}"
         );
     }
 
