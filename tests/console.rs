@@ -622,16 +622,7 @@ async fn keyboard_shortcuts_nudge_expose_and_are_listed() {
         .contains("+30\" in dec"));
     app.wait_for_state(&nudge.0, "ok", 10_000.0).await;
     app.type_into("exposure-duration", "1");
-    let before = app.command_ids();
-    press_key("e");
-    let exposure = app
-        .wait_for("an exposure by key", 5_000.0, || {
-            app.log_entries().into_iter().find_map(|(kind, _, e)| {
-                let id = e.get_attribute("data-command-id")?;
-                (kind == "camera.exposure.start" && !before.contains(&id)).then_some(id)
-            })
-        })
-        .await;
+    let exposure = app.publish_by_key("e", "camera.exposure.start").await;
     app.wait_for_state(&exposure, "ok", 10_000.0).await;
     app.release_lease().await;
 }
@@ -991,16 +982,7 @@ async fn keys_drive_their_own_console_not_the_first_button_on_the_page() {
     app.connect_to(SIDINGSPRING).await;
     app.acquire_lease().await;
     app.type_into("exposure-duration", "1");
-    let before = app.command_ids();
-    press_key("e");
-    let exposure = app
-        .wait_for("an exposure by key in the second console", 5_000.0, || {
-            app.log_entries().into_iter().find_map(|(kind, _, e)| {
-                let id = e.get_attribute("data-command-id")?;
-                (kind == "camera.exposure.start" && !before.contains(&id)).then_some(id)
-            })
-        })
-        .await;
+    let exposure = app.publish_by_key("e", "camera.exposure.start").await;
     app.wait_for_state(&exposure, "ok", 10_000.0).await;
     assert_eq!(
         watcher

@@ -245,8 +245,20 @@ impl Mounted {
     /// Clicks `button` and waits for the new log entry of `command_type` it
     /// publishes; returns its `command_id`.
     pub async fn publish_by_click(&self, button: &str, command_type: &str) -> String {
+        self.publish_by(|| self.click(button), command_type).await
+    }
+
+    /// Presses `key` (a shortcut) and waits for the new log entry of
+    /// `command_type` it publishes; returns its `command_id`.
+    pub async fn publish_by_key(&self, key: &str, command_type: &str) -> String {
+        self.publish_by(|| press_key(key), command_type).await
+    }
+
+    /// Does `act` and waits for the new log entry of `command_type` it
+    /// publishes; returns its `command_id`.
+    async fn publish_by(&self, act: impl FnOnce(), command_type: &str) -> String {
         let before = self.command_ids();
-        self.click(button);
+        act();
         self.wait_for(&format!("a new {command_type} in the log"), 5_000.0, || {
             self.log_entries().into_iter().find_map(|(kind, _, e)| {
                 let id = e.get_attribute("data-command-id")?;

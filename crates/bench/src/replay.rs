@@ -111,29 +111,41 @@ pub fn frame(message: &impl skynet_protocol::Message) -> Message {
     Message::text(message.to_json())
 }
 
+/// Publishes `command` to `telescope_uid` on a commands socket; returns its id.
+pub async fn publish(
+    commands: &mut Socket,
+    telescope_uid: TelescopeUid,
+    command: Command,
+) -> CommandId {
+    let command_id = CommandId::new_v4();
+    let publish = CommandsClientMessage::PublishCommand(PublishCommand {
+        telescope_uid,
+        command_id,
+        command,
+        origin: None,
+    });
+    commands
+        .send(frame(&publish))
+        .await
+        .expect("publishing a command");
+    command_id
+}
+
 /// Has the La Palma mount track `target` (which must be up) playing a wide,
 /// quick daisy, so that its snapshots change; returns the commands socket,
 /// to close when done.
 pub async fn keep_mount_moving(addr: SocketAddr, owner: &str, target: &str) -> Socket {
     let telescope_uid = telescope_uid(addr, owner, TELESCOPE).await;
     let mut commands = connect(addr, "commands", owner).await;
-    let track = CommandsClientMessage::PublishCommand(PublishCommand {
-        telescope_uid,
-        command_id: CommandId::new_v4(),
-        command: Command::MountTrack(MountTrack {
-            target: TargetPosition::catalog(target),
-            offset_pattern: Some(OffsetPattern::Daisy(DaisyPattern {
-                radius_arcsec: 600.0,
-                petals: 5,
-                period_s: 30.0,
-            })),
-        }),
-        origin: None,
+    let track = Command::MountTrack(MountTrack {
+        target: TargetPosition::catalog(target),
+        offset_pattern: Some(OffsetPattern::Daisy(DaisyPattern {
+            radius_arcsec: 600.0,
+            petals: 5,
+            period_s: 30.0,
+        })),
     });
-    commands
-        .send(frame(&track))
-        .await
-        .expect("publishing the track");
+    publish(&mut commands, telescope_uid, track).await;
     commands
 }
 

@@ -21,9 +21,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use skydeck_e2e::{tokens, Browser, Sim};
 use skynet_protocol::{
-    Command, CommandFilter, CommandId, CommandStreamName, CommandsClientMessage,
-    CommandsServerMessage, MoveRelativeUm, PublishCommand, RotatorMoveRelative, SubscribeCommands,
-    SubscriptionId, TelescopeUid,
+    Command, CommandFilter, CommandStreamName, CommandsClientMessage, CommandsServerMessage,
+    MoveRelativeUm, RotatorMoveRelative, SubscribeCommands, SubscriptionId, TelescopeUid,
 };
 use tokio_tungstenite::tungstenite::Message;
 
@@ -201,17 +200,7 @@ async fn run_lane(addr: SocketAddr, telescope_uid: TelescopeUid, command: Nudge,
         // Under the simulator's 50 frames a second per socket.
         tokio::time::sleep_until(next.into()).await;
         next = Instant::now() + Duration::from_millis(21);
-        let command_id = CommandId::new_v4();
-        ws.send(replay::frame(&CommandsClientMessage::PublishCommand(
-            PublishCommand {
-                telescope_uid: telescope_uid.clone(),
-                command_id,
-                command: command(i),
-                origin: None,
-            },
-        )))
-        .await
-        .expect("publishing");
+        let command_id = replay::publish(&mut ws, telescope_uid.clone(), command(i)).await;
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
                 .await

@@ -33,14 +33,7 @@ async fn publishing_without_a_lease_is_forbidden_and_does_not_run() {
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
     let mount = device_uid(lapalma(), "mount");
     commands.subscribe_results(lapalma()).await;
-    stream
-        .subscribe(
-            "mount",
-            StreamName::DeviceSnapshot,
-            device_filter(&mount),
-            None,
-        )
-        .await;
+    stream.watch_device("mount", &mount).await;
     let parked = stream
         .next_mount_state("the retained mount snapshot", "mount", WAIT, |_| true)
         .await;
@@ -88,12 +81,7 @@ async fn a_viewer_may_neither_lease_nor_command() {
     // The viewer may still watch: its telescope snapshot says so.
     let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
     stream
-        .subscribe(
-            "telescope",
-            StreamName::TelescopeSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("telescope", StreamName::TelescopeSnapshot, lapalma())
         .await;
     let telescope = stream
         .next_telescope_snapshot("the viewer's telescope snapshot", "telescope", |_| true)
@@ -211,20 +199,10 @@ async fn a_lease_expires() {
     let mut stream = StreamClient::connect(sim.addr, ASTRONOMER).await;
     commands.subscribe_results(lapalma()).await;
     stream
-        .subscribe(
-            "leases",
-            StreamName::ManualControlLease,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("leases", StreamName::ManualControlLease, lapalma())
         .await;
     stream
-        .subscribe(
-            "telescope",
-            StreamName::TelescopeSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("telescope", StreamName::TelescopeSnapshot, lapalma())
         .await;
 
     let lease = commands.acquire_lease(lapalma(), 40.0).await;
@@ -271,21 +249,9 @@ async fn the_owner_aborts_a_lease() {
     astronomer.subscribe_results(lapalma()).await;
     owner.subscribe_results(lapalma()).await;
     stream
-        .subscribe(
-            "leases",
-            StreamName::ManualControlLease,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("leases", StreamName::ManualControlLease, lapalma())
         .await;
-    stream
-        .subscribe(
-            "camera",
-            StreamName::DeviceSnapshot,
-            device_filter(&camera),
-            None,
-        )
-        .await;
+    stream.watch_device("camera", &camera).await;
 
     let lease = astronomer.acquire_lease(lapalma(), 3600.0).await;
     // 600 s at time scale 20: half a minute, far longer than the test.

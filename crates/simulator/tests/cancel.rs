@@ -38,14 +38,7 @@ async fn cancel_a_long_slew() {
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
     let mount = device_uid(lapalma(), "mount");
     commands.subscribe_results(lapalma()).await;
-    stream
-        .subscribe(
-            "mount",
-            StreamName::DeviceSnapshot,
-            device_filter(&mount),
-            None,
-        )
-        .await;
+    stream.watch_device("mount", &mount).await;
 
     // From the zenith to Dec +80 (altitude 19° to 39°): 51° or more.
     let (ra, dec) = (200.0, 80.0);
@@ -79,14 +72,7 @@ async fn cancel_a_long_exposure() {
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
     let camera = device_uid(lapalma(), "camera");
     commands.subscribe_results(lapalma()).await;
-    stream
-        .subscribe(
-            "camera",
-            StreamName::DeviceSnapshot,
-            device_filter(&camera),
-            None,
-        )
-        .await;
+    stream.watch_device("camera", &camera).await;
 
     let id = commands
         .publish(
@@ -130,21 +116,9 @@ async fn cancel_an_autofocus() {
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
     let focuser = device_uid(lapalma(), "focuser");
     commands.subscribe_results(lapalma()).await;
+    stream.watch_device("focuser", &focuser).await;
     stream
-        .subscribe(
-            "focuser",
-            StreamName::DeviceSnapshot,
-            device_filter(&focuser),
-            None,
-        )
-        .await;
-    stream
-        .subscribe(
-            "instrument",
-            StreamName::InstrumentSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("instrument", StreamName::InstrumentSnapshot, lapalma())
         .await;
 
     let id = commands

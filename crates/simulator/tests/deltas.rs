@@ -8,7 +8,7 @@ use common::*;
 use serde_json::Value;
 use skynet_protocol::{
     decode_snapshot, merge_snapshot, Command, DeviceSnapshot, DeviceState, MoveAbsoluteUm,
-    StreamName, StreamServerMessage,
+    StreamServerMessage,
 };
 use skynode_sim::Options;
 
@@ -37,14 +37,7 @@ fn focuser_position(snapshot: &Value) -> f64 {
 /// stopped there.
 async fn watch_a_focuser_move(sim: &TestSim, stream: &mut StreamClient, sub: &str) -> Vec<Value> {
     let focuser = device_uid(lapalma(), "focuser");
-    stream
-        .subscribe(
-            sub,
-            StreamName::DeviceSnapshot,
-            device_filter(&focuser),
-            None,
-        )
-        .await;
+    stream.watch_device(sub, &focuser).await;
     let first = next_raw(stream, "the retained focuser snapshot", sub).await;
     let target = focuser_position(&first) + 400.0;
     let mut commands = CommandsClient::connect(sim.addr, OWNER).await;
@@ -106,14 +99,7 @@ async fn the_first_delivery_is_whole_and_later_ones_are_deltas() {
     // A fresh subscription (as after a reconnect) starts whole again, and
     // shows what the merged deltas show.
     let focuser = device_uid(lapalma(), "focuser");
-    stream
-        .subscribe(
-            "again",
-            StreamName::DeviceSnapshot,
-            device_filter(&focuser),
-            None,
-        )
-        .await;
+    stream.watch_device("again", &focuser).await;
     let again = next_raw(&mut stream, "the retained snapshot again", "again").await;
     let whole: DeviceSnapshot = decode_snapshot(&again).expect("a fresh subscription starts whole");
     let held: DeviceSnapshot = decode_snapshot(&merged).expect("merged is whole");

@@ -57,12 +57,7 @@ async fn manual_mode_leaves_commands_to_the_owner_and_refuses_others_a_lease() {
     astronomer.subscribe_results(telescope).await;
     owner.subscribe_results(telescope).await;
     stream
-        .subscribe(
-            "telescopes",
-            StreamName::TelescopeSnapshot,
-            telescope_filter(telescope),
-            None,
-        )
+        .watch("telescopes", StreamName::TelescopeSnapshot, telescope)
         .await;
     stream
         .next_telescope_snapshot("remote at first", "telescopes", |t| {

@@ -26,21 +26,9 @@ async fn manual_slew_and_expose() {
 
     // 1. Subscribe to command_result filtered to the telescope (acked).
     commands.subscribe_results(lapalma()).await;
+    stream.watch_device("mount", &mount).await;
     stream
-        .subscribe(
-            "mount",
-            StreamName::DeviceSnapshot,
-            device_filter(&mount),
-            None,
-        )
-        .await;
-    stream
-        .subscribe(
-            "telescope",
-            StreamName::TelescopeSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("telescope", StreamName::TelescopeSnapshot, lapalma())
         .await;
     let before = stream
         .next_telescope_snapshot("the retained telescope snapshot", "telescope", |_| true)
@@ -173,21 +161,9 @@ async fn autofocus_sweep() {
     let focuser = device_uid(lapalma(), "focuser");
     let camera = device_uid(lapalma(), "camera");
     commands.subscribe_results(lapalma()).await;
+    stream.watch_device("focuser", &focuser).await;
     stream
-        .subscribe(
-            "focuser",
-            StreamName::DeviceSnapshot,
-            device_filter(&focuser),
-            None,
-        )
-        .await;
-    stream
-        .subscribe(
-            "instrument",
-            StreamName::InstrumentSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("instrument", StreamName::InstrumentSnapshot, lapalma())
         .await;
 
     // 1. Acquire a lease.

@@ -310,12 +310,7 @@ async fn a_flood_of_garbage_disturbs_no_one_else() {
     let mut stream = StreamClient::connect(addr, ASTRONOMER).await;
     commands.subscribe_results(lapalma()).await;
     stream
-        .subscribe(
-            "devices",
-            StreamName::DeviceSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("devices", StreamName::DeviceSnapshot, lapalma())
         .await;
 
     // The flooder: one socket, read by a task that counts the answers.

@@ -127,12 +127,7 @@ async fn include_existing_replays_the_retained_snapshots() {
 
     // With include_existing (the default): every device of the telescope at once.
     stream
-        .subscribe(
-            "all",
-            StreamName::DeviceSnapshot,
-            telescope_filter(lapalma()),
-            None,
-        )
+        .watch("all", StreamName::DeviceSnapshot, lapalma())
         .await;
     let expected: BTreeSet<DeviceUid> = all_device_uids(lapalma()).into_iter().collect();
     let mut seen = BTreeSet::new();
@@ -380,14 +375,7 @@ async fn a_forced_snapshot_rate_publishes_resting_devices_too() {
     let mut stream = StreamClient::connect(sim.addr, VIEWER).await;
     // The focuser rests: on its own it would publish once a second.
     let focuser = device_uid(lapalma(), "focuser");
-    stream
-        .subscribe(
-            "focuser",
-            StreamName::DeviceSnapshot,
-            device_filter(&focuser),
-            None,
-        )
-        .await;
+    stream.watch_device("focuser", &focuser).await;
     let mut observed = Vec::new();
     while observed.len() < 21 {
         let (_, snapshot) = stream

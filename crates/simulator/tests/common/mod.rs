@@ -785,6 +785,20 @@ pub fn subscribe_message(
 }
 
 impl Client<Stream> {
+    /// Subscribes `id` to one device's snapshots (retained first) and waits
+    /// for the ack.
+    pub async fn watch_device(&mut self, id: &str, device: &DeviceUid) {
+        self.subscribe(id, StreamName::DeviceSnapshot, device_filter(device), None)
+            .await;
+    }
+
+    /// Subscribes `id` to `stream` for one telescope (retained first) and
+    /// waits for the ack.
+    pub async fn watch(&mut self, id: &str, stream: StreamName, telescope: &str) {
+        self.subscribe(id, stream, telescope_filter(telescope), None)
+            .await;
+    }
+
     /// Subscribes and waits for the ack.
     pub async fn subscribe(
         &mut self,
