@@ -1,6 +1,7 @@
 //! App state as plain Rust types with methods, tested on the host. Views
 //! wrap them in signals; nothing here touches the DOM or a socket.
 
+pub mod auth;
 pub mod command_log;
 pub mod connection;
 pub mod display;
