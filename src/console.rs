@@ -49,9 +49,20 @@ pub struct Settings {
     pub token: String,
 }
 
-struct Sockets {
-    commands: SocketHandle<CommandsProtocol>,
-    stream: SocketHandle<StreamProtocol>,
+/// The commands socket's one subscription: every command and result the
+/// account may see.
+pub(crate) fn commands_subscription() -> CommandsClientMessage {
+    CommandsClientMessage::SubscribeCommands(SubscribeCommands {
+        subscription_id: SubscriptionId(COMMANDS_SUBSCRIPTION.into()),
+        filter: CommandFilter::default(),
+        streams: None,
+    })
+}
+
+/// The two sockets of one generation.
+pub(crate) struct Sockets {
+    pub(crate) commands: SocketHandle<CommandsProtocol>,
+    pub(crate) stream: SocketHandle<StreamProtocol>,
 }
 
 /// The nudge pad's inputs, in the console so the keyboard nudges with them.
@@ -121,12 +132,28 @@ pub struct Console {
     pending_devices: StoredValue<PendingDevices>,
     /// Decides where each message goes; counts what it ignored.
     router: StoredValue<Router>,
+    /// This tab's sign-in with SkyNet, when signed in that way.
+    pub session: RwSignal<Option<crate::state::auth::Session>>,
+    /// Why signing in or renewing failed: shown with "Sign in again".
+    pub auth_error: RwSignal<Option<String>>,
+    /// The deploy-time settings (`skydeck.config.json`), once loaded.
+    pub config_file: RwSignal<crate::state::auth::ConfigFile>,
+    /// Bumped on every sign-in and sign-out: a renewal loop of an older
+    /// sign-in stops.
+    pub(crate) auth_generation: StoredValue<u64>,
     /// What the router ignored so far (shown with the notices).
     pub ignored: RwSignal<Ignored>,
     /// Resources whose merged state is not yet whole (a delta for a
     /// resource never seen whole), shown as incomplete until the rest comes.
     pub incomplete: RwSignal<Vec<crate::state::merged::Incomplete>>,
-    sockets: StoredValue<Option<Sockets>, LocalStorage>,
+    pub(crate) sockets: StoredValue<Option<Sockets>, LocalStorage>,
+    /// Which pair of sockets is current: each `connect` and each handover
+    /// to a renewed token makes a new one.
+    pub(crate) socket_generation: StoredValue<u64>,
+    /// The last generation handed out.
+    generations: StoredValue<u64>,
+    /// Sockets moving to a renewed token (make before break).
+    pub(crate) handover: StoredValue<Option<crate::handover::Handover>, LocalStorage>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -174,8 +201,15 @@ impl Console {
             pending_devices: StoredValue::new(PendingDevices::default()),
             router: StoredValue::new(Router::new(session_id)),
             ignored: RwSignal::new(Ignored::default()),
+            session: RwSignal::new(None),
+            auth_error: RwSignal::new(None),
+            config_file: RwSignal::new(crate::state::auth::ConfigFile::default()),
+            auth_generation: StoredValue::new(0),
             incomplete: RwSignal::new(Vec::new()),
             sockets: StoredValue::new_local(None),
+            socket_generation: StoredValue::new(0),
+            generations: StoredValue::new(0),
+            handover: StoredValue::new_local(None),
         }
     }
 
@@ -196,17 +230,51 @@ impl Console {
 
     /// Opens both sockets with the current settings (closing any open ones).
     pub fn connect(&self) -> Result<(), String> {
-        let Settings { api_base, token } = self.settings.get_untracked();
-        let commands_url = socket_url(&api_base, Endpoint::Commands, &token)?;
-        let stream_url = socket_url(&api_base, Endpoint::Stream, &token)?;
+        let urls = self.socket_urls()?;
         self.disconnect();
-        let this = *self;
+        let generation = self.new_generation();
+        self.socket_generation.set_value(generation);
+        let sockets = self.open_sockets(urls, generation);
+        self.sockets.set_value(Some(sockets));
+        Ok(())
+    }
 
+    /// A socket generation never used before.
+    pub(crate) fn new_generation(&self) -> u64 {
+        self.generations.update_value(|g| *g += 1);
+        self.generations.get_value()
+    }
+
+    /// The two socket URLs for the current settings.
+    pub(crate) fn socket_urls(&self) -> Result<(String, String), String> {
+        let Settings { api_base, token } = self.settings.get_untracked();
+        Ok((
+            socket_url(&api_base, Endpoint::Commands, &token)?,
+            socket_url(&api_base, Endpoint::Stream, &token)?,
+        ))
+    }
+
+    /// Opens a pair of sockets of `generation`: their states drive the
+    /// console while that generation is the current one (or is taking over,
+    /// see [`crate::handover`]); their messages are always heard (the router
+    /// passes each result on once).
+    pub(crate) fn open_sockets(
+        &self,
+        (commands_url, stream_url): (String, String),
+        generation: u64,
+    ) -> Sockets {
+        let this = *self;
         let commands = spawn_socket::<CommandsProtocol>(
             commands_url,
             SocketOptions::named("commands"),
             SocketCallbacks {
-                on_state: Rc::new(move |state| this.on_commands_state(state)),
+                on_state: Rc::new(move |state| {
+                    if this.socket_generation.try_get_value() == Some(generation) {
+                        this.on_commands_state(state);
+                    } else {
+                        this.on_incoming_state(generation, Endpoint::Commands, state);
+                    }
+                }),
                 on_message: Rc::new(move |message| this.on_commands_message(message)),
                 on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),
             },
@@ -215,17 +283,23 @@ impl Console {
             stream_url,
             SocketOptions::named("stream"),
             SocketCallbacks {
-                on_state: Rc::new(move |state| this.on_stream_state(state)),
+                on_state: Rc::new(move |state| {
+                    if this.socket_generation.try_get_value() == Some(generation) {
+                        this.on_stream_state(state);
+                    } else {
+                        this.on_incoming_state(generation, Endpoint::Stream, state);
+                    }
+                }),
                 on_message: Rc::new(move |message| this.on_stream_message(message)),
                 on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),
             },
         );
-        self.sockets.set_value(Some(Sockets { commands, stream }));
-        Ok(())
+        Sockets { commands, stream }
     }
 
     /// Closes both sockets; they do not reconnect.
     pub fn disconnect(&self) {
+        self.cancel_handover();
         if let Some(sockets) = self.sockets.try_update_value(Option::take).flatten() {
             sockets.commands.close();
             sockets.stream.close();
@@ -234,14 +308,9 @@ impl Console {
 
     fn on_commands_state(&self, state: SocketState) {
         if state.is_open() {
-            let subscribe = CommandsClientMessage::SubscribeCommands(SubscribeCommands {
-                subscription_id: SubscriptionId(COMMANDS_SUBSCRIPTION.into()),
-                filter: CommandFilter::default(),
-                streams: None,
-            });
             // The socket is open (the state is set before this call), so this
             // can fail only if it closed again in between; the next open retries.
-            if let Err(e) = self.send_commands(subscribe) {
+            if let Err(e) = self.send_commands(commands_subscription()) {
                 self.notify(format!("could not subscribe to commands: {e}"));
             }
         } else if self.commands_state.get_untracked().is_open() {
@@ -259,24 +328,32 @@ impl Console {
     fn on_stream_state(&self, state: SocketState) {
         if state.is_open() {
             self.router.update_value(Router::resubscribed);
-            for (id, stream) in STREAMS {
-                let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
-                    subscription_id: SubscriptionId(id.into()),
-                    stream,
-                    filter: StreamFilter::default(),
-                    options: Some(SubscribeOptions {
-                        include_existing: Some(true),
-                    }),
-                });
-                let sent = self
-                    .sockets
-                    .with_value(|s| s.as_ref().map(|s| s.stream.send(subscribe)));
-                if let Some(Err(e)) = sent {
-                    self.notify(format!("could not subscribe to {id}: {e}"));
-                }
+            if let Some(stream) = self
+                .sockets
+                .with_value(|s| s.as_ref().map(|s| s.stream.clone()))
+            {
+                self.subscribe_streams_on(&stream);
             }
         }
         self.stream_state.set(state);
+    }
+
+    /// Subscribes every stream the console shows on `stream`, with the
+    /// retained state first.
+    pub(crate) fn subscribe_streams_on(&self, stream: &SocketHandle<StreamProtocol>) {
+        for (id, name) in STREAMS {
+            let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
+                subscription_id: SubscriptionId(id.into()),
+                stream: name,
+                filter: StreamFilter::default(),
+                options: Some(SubscribeOptions {
+                    include_existing: Some(true),
+                }),
+            });
+            if let Err(e) = stream.send(subscribe) {
+                self.notify(format!("could not subscribe to {id}: {e}"));
+            }
+        }
     }
 
     fn send_commands(&self, message: CommandsClientMessage) -> Result<(), String> {
@@ -393,6 +470,7 @@ impl Console {
                 }
                 Routed::Incomplete(items) => self.incomplete.set(items),
                 Routed::Notice(text) => self.notify(text),
+                Routed::Pong(id) => self.on_pong(&id),
             }
         }
     }

@@ -5,8 +5,11 @@
 //! - [`console`]: state in signals, wired to the sockets.
 //! - [`components`]: one per area of the screen.
 
+pub mod auth;
 pub mod components;
 pub mod console;
+pub mod handover;
+pub mod session;
 pub mod state;
 pub mod storage;
 pub mod transport;

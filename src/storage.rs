@@ -1,9 +1,15 @@
 //! What the browser keeps between page loads: the API base and the theme
-//! (localStorage) and the token (sessionStorage: gone when the tab closes).
+//! (localStorage); the token, the sign-in session and a sign-in under way
+//! (sessionStorage only: gone when the tab closes, never in the URL).
+
+use crate::state::auth::{ConfigFile, PendingSignIn, Session};
 
 const API_BASE_KEY: &str = "skydeck.api_base";
 const TOKEN_KEY: &str = "skydeck.token";
 const THEME_KEY: &str = "skydeck.theme";
+const SESSION_KEY: &str = "skydeck.session";
+const PENDING_KEY: &str = "skydeck.sign_in";
+const ADVANCED_KEY: &str = "skydeck.advanced";
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -53,5 +59,63 @@ pub fn theme() -> Option<String> {
 pub fn remember_theme(theme: &str) {
     if let Some(s) = local() {
         let _ = s.set_item(THEME_KEY, theme);
+    }
+}
+
+fn get_json<T: serde::de::DeserializeOwned>(
+    storage: Option<web_sys::Storage>,
+    key: &str,
+) -> Option<T> {
+    let text = storage?.get_item(key).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+fn set_json(storage: Option<web_sys::Storage>, key: &str, value: &impl serde::Serialize) {
+    if let (Some(s), Ok(text)) = (storage, serde_json::to_string(value)) {
+        let _ = s.set_item(key, &text);
+    }
+}
+
+/// The signed-in session of this tab.
+pub fn sign_in_session() -> Option<Session> {
+    get_json(session(), SESSION_KEY)
+}
+
+/// Keeps the signed-in session for this tab.
+pub fn remember_sign_in_session(value: &Session) {
+    set_json(session(), SESSION_KEY, value);
+}
+
+/// A sign-in started in this tab, taken (it is good for one callback).
+pub fn take_pending_sign_in() -> Option<PendingSignIn> {
+    let pending = get_json(session(), PENDING_KEY);
+    if let Some(s) = session() {
+        let _ = s.remove_item(PENDING_KEY);
+    }
+    pending
+}
+
+/// Keeps a sign-in under way across the trip to the authorize page.
+pub fn remember_pending_sign_in(value: &PendingSignIn) {
+    set_json(session(), PENDING_KEY, value);
+}
+
+/// The Advanced section's settings, as this browser last saved them.
+pub fn advanced() -> Option<ConfigFile> {
+    get_json(local(), ADVANCED_KEY)
+}
+
+/// Saves the Advanced section's settings.
+pub fn remember_advanced(value: &ConfigFile) {
+    set_json(local(), ADVANCED_KEY, value);
+}
+
+/// Forgets everything this tab stored about signing in: the session, a
+/// sign-in under way and a pasted token.
+pub fn forget_sign_in() {
+    if let Some(s) = session() {
+        for key in [SESSION_KEY, PENDING_KEY, TOKEN_KEY] {
+            let _ = s.remove_item(key);
+        }
     }
 }

@@ -78,6 +78,8 @@ pub enum Update {
     Incomplete(Vec<Incomplete>),
     /// Something to tell the user.
     Notice(String),
+    /// The server answered a `ping` of ours with this id (either socket).
+    Pong(String),
 }
 
 /// What the router has ignored, and why.
@@ -126,6 +128,32 @@ impl Ignored {
     }
 }
 
+/// The command ids of the latest results, to pass each result on once.
+#[derive(Debug, Clone, Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<CommandId>,
+    seen: std::collections::HashSet<CommandId>,
+}
+
+/// Results remembered for de-duplication; a renewal's overlap is seconds.
+const RECENT_RESULTS: usize = 4096;
+
+impl RecentIds {
+    /// False when `id` was seen already.
+    fn insert(&mut self, id: CommandId) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > RECENT_RESULTS {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        true
+    }
+}
+
 /// Routes decoded messages; remembers what it ignored, and merges each
 /// snapshot delivery into its resource's state (whole, then deltas) so that
 /// what goes on is the resource's whole merged state.
@@ -133,6 +161,9 @@ impl Ignored {
 pub struct Router {
     session_id: String,
     ignored: Ignored,
+    /// Results already passed on: while sockets move to a renewed token,
+    /// both the old and the new socket deliver them.
+    results: RecentIds,
     snapshots: Snapshots,
     incomplete: IncompleteSet,
 }
@@ -210,7 +241,13 @@ impl Router {
                 updates.push(Update::Command { event, mine });
                 updates
             }
-            CommandsServerMessage::CommandResult(event) => vec![Update::Result(event.result)],
+            CommandsServerMessage::CommandResult(event) => {
+                if self.results.insert(event.result.command_id) {
+                    vec![Update::Result(event.result)]
+                } else {
+                    Vec::new()
+                }
+            }
             CommandsServerMessage::Error(error) => vec![Update::CommandError(error)],
             CommandsServerMessage::Ack(ack) => ack
                 .id
@@ -219,7 +256,8 @@ impl Router {
                 .map(Update::CommandAck)
                 .into_iter()
                 .collect(),
-            CommandsServerMessage::Ping(_) | CommandsServerMessage::Pong(_) => Vec::new(),
+            CommandsServerMessage::Pong(pong) => pong.id.map(Update::Pong).into_iter().collect(),
+            CommandsServerMessage::Ping(_) => Vec::new(),
             CommandsServerMessage::Unknown(unknown) => self.unknown(Socket::Commands, &unknown.tag),
         }
     }
@@ -256,6 +294,7 @@ impl Router {
                 Update::Instrument,
             ),
             StreamServerMessage::ManualControlLease(event) => vec![Update::Lease(event.lease)],
+            StreamServerMessage::Pong(pong) => pong.id.map(Update::Pong).into_iter().collect(),
             StreamServerMessage::Error(error) => vec![Update::Notice(format!(
                 "stream error `{}`: {}",
                 error.code, error.message
@@ -393,6 +432,30 @@ mod tests {
         assert_eq!(
             updates,
             vec![Update::Notice("stream error `internal`: oops".into())]
+        );
+    }
+
+    #[test]
+    fn a_result_delivered_twice_while_sockets_move_is_passed_on_once() {
+        let mut router = Router::new("tab-1");
+        let result = json!({"kind": "event_command_result", "subscription_id": COMMANDS_SUBSCRIPTION,
+               "result": {"command_id": "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "status": "ok"}});
+        assert!(matches!(
+            &commands(&mut router, result.clone())[..],
+            [Update::Result(_)]
+        ));
+        assert!(
+            commands(&mut router, result).is_empty(),
+            "the second copy is dropped"
+        );
+        let pong = json!({"kind": "pong", "id": "handover-7"});
+        assert_eq!(
+            commands(&mut router, pong.clone()),
+            vec![Update::Pong("handover-7".into())]
+        );
+        assert_eq!(
+            stream(&mut router, pong),
+            vec![Update::Pong("handover-7".into())]
         );
     }
 
