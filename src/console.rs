@@ -239,6 +239,12 @@ impl Console {
         Ok(())
     }
 
+    /// False once the console's view was unmounted: a task that outlives it
+    /// (a fetch, a timer) must stop touching it.
+    pub fn alive(&self) -> bool {
+        self.settings.try_with_untracked(|_| ()).is_some()
+    }
+
     /// A socket generation never used before.
     pub(crate) fn new_generation(&self) -> u64 {
         self.generations.update_value(|g| *g += 1);
@@ -268,12 +274,11 @@ impl Console {
             commands_url,
             SocketOptions::named("commands"),
             SocketCallbacks {
-                on_state: Rc::new(move |state| {
-                    if this.socket_generation.try_get_value() == Some(generation) {
-                        this.on_commands_state(state);
-                    } else {
-                        this.on_incoming_state(generation, Endpoint::Commands, state);
-                    }
+                on_state: Rc::new(move |state| match this.socket_generation.try_get_value() {
+                    Some(current) if current == generation => this.on_commands_state(state),
+                    Some(_) => this.on_incoming_state(generation, Endpoint::Commands, state),
+                    // The console is gone (its view was unmounted).
+                    None => {}
                 }),
                 on_message: Rc::new(move |message| this.on_commands_message(message)),
                 on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),
@@ -283,12 +288,11 @@ impl Console {
             stream_url,
             SocketOptions::named("stream"),
             SocketCallbacks {
-                on_state: Rc::new(move |state| {
-                    if this.socket_generation.try_get_value() == Some(generation) {
-                        this.on_stream_state(state);
-                    } else {
-                        this.on_incoming_state(generation, Endpoint::Stream, state);
-                    }
+                on_state: Rc::new(move |state| match this.socket_generation.try_get_value() {
+                    Some(current) if current == generation => this.on_stream_state(state),
+                    Some(_) => this.on_incoming_state(generation, Endpoint::Stream, state),
+                    // The console is gone (its view was unmounted).
+                    None => {}
                 }),
                 on_message: Rc::new(move |message| this.on_stream_message(message)),
                 on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),

@@ -77,6 +77,16 @@ impl Console {
         }));
     }
 
+    /// True while sockets are moving to a renewed token.
+    pub fn moving_sockets(&self) -> bool {
+        self.handover.with_value(Option::is_some)
+    }
+
+    /// Which pair of sockets is current (changes on every connect and move).
+    pub fn sockets_generation(&self) -> u64 {
+        self.socket_generation.get_value()
+    }
+
     /// Stops a move under way, closing whatever it opened or kept.
     pub(crate) fn cancel_handover(&self) {
         if let Some(handover) = self.handover.try_update_value(Option::take).flatten() {

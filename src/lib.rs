@@ -35,12 +35,14 @@ use console::{Console, Settings};
 /// The API base URL used when the page's own origin does not serve the API.
 pub const DEFAULT_API_URL: &str = "ws://127.0.0.1:5001";
 
-/// The whole console, starting from the remembered settings. With none
-/// remembered, the API base is the page's own origin when that origin serves
-/// the API (its stream endpoint answers 401 to a request without a token),
-/// else [`DEFAULT_API_URL`]. A tab that connected before (its token is kept
-/// for the tab's session) connects again on a reload: nothing is sent but the
-/// subscriptions.
+/// The whole console, starting from the remembered settings. On load it
+/// reads the deploy-time `skydeck.config.json` (if served), then finishes a
+/// sign-in the authorize page sent the browser back from, or takes up this
+/// tab's sign-in after a reload (nothing is sent but the subscriptions). A
+/// tab that connected with a pasted token connects again the same way.
+/// With no API base remembered or configured, it is the page's own origin
+/// when that origin serves the API (its stream endpoint answers 401 to a
+/// request without a token), else [`DEFAULT_API_URL`].
 #[component]
 pub fn App() -> impl IntoView {
     let remembered = storage::api_base();
@@ -50,34 +52,60 @@ pub fn App() -> impl IntoView {
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
         token: storage::token().unwrap_or_default(),
     };
-    let reconnect = remembered.is_some() && !settings.token.is_empty();
     let console = Console::new(settings);
-    if reconnect {
-        if let Err(why) = console.connect() {
-            console.notify(format!("Could not reconnect: {why}"));
+    leptos::task::spawn_local(async move {
+        let loaded = auth::load_config_file().await;
+        if !console.alive() {
+            return;
         }
-    }
-    if remembered.is_none() {
-        leptos::task::spawn_local(async move {
-            let Some(origin) = window().location().origin().ok() else {
-                return;
-            };
-            let Some(base) = state::connection::api_base_of_origin(&origin) else {
-                return;
-            };
-            let probe = format!("{origin}{}", state::connection::Endpoint::Stream.path());
-            let serves_api = transport::probe_status(&probe).await == Some(401);
-            // Unless the user has typed another address meanwhile.
-            if serves_api {
-                console.settings.update(|s| {
-                    if s.api_base == DEFAULT_API_URL {
-                        s.api_base = base;
-                    }
-                });
+        let configured = match loaded {
+            Ok(Some(file)) => {
+                let api_base = file.api_base.clone();
+                console.config_file.set(file);
+                api_base
+            }
+            Ok(None) => None,
+            Err(why) => {
+                console.notify(why);
+                None
+            }
+        };
+        if remembered.is_none() {
+            match configured {
+                Some(base) => console.settings.update(|s| s.api_base = base),
+                None => use_own_origin_if_it_serves_the_api(console).await,
+            }
+        }
+        if !console.alive() || console.resume_sign_in().await || !console.alive() {
+            return;
+        }
+        let pasted = console.settings.with_untracked(|s| !s.token.is_empty());
+        if remembered.is_some() && pasted {
+            if let Err(why) = console.connect() {
+                console.notify(format!("Could not reconnect: {why}"));
+            }
+        }
+    });
+    view! { <ConsoleView console=console /> }
+}
+
+/// Points the console at the page's own origin when that origin serves the
+/// API, unless the user has typed another address meanwhile.
+async fn use_own_origin_if_it_serves_the_api(console: Console) {
+    let Some(origin) = window().location().origin().ok() else {
+        return;
+    };
+    let Some(base) = state::connection::api_base_of_origin(&origin) else {
+        return;
+    };
+    let probe = format!("{origin}{}", state::connection::Endpoint::Stream.path());
+    if transport::probe_status(&probe).await == Some(401) {
+        console.settings.try_update(|s| {
+            if s.api_base == DEFAULT_API_URL {
+                s.api_base = base;
             }
         });
     }
-    view! { <ConsoleView console=console /> }
 }
 
 /// The console around a given [`Console`] (tests build their own).

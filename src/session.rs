@@ -44,7 +44,11 @@ impl Console {
     /// else takes up the session this tab already had (a reload). Returns
     /// false when there is neither.
     pub async fn resume_sign_in(&self) -> bool {
-        match auth::complete_sign_in().await {
+        let completed = auth::complete_sign_in().await;
+        if !self.alive() {
+            return false;
+        }
+        match completed {
             Some(Ok(session)) => {
                 self.start_session(session);
                 return true;
@@ -108,7 +112,8 @@ impl Console {
             let Some(session) = self.session.get_untracked() else {
                 return;
             };
-            match auth::refresh(&session).await {
+            let renewed = auth::refresh(&session).await;
+            match renewed {
                 _ if !current(self) => return,
                 Ok(renewed) => {
                     failures = 0;
@@ -163,7 +168,11 @@ impl Console {
         };
         let this = *self;
         leptos::task::spawn_local(async move {
-            match auth::revoke(&session).await {
+            let revoked = auth::revoke(&session).await;
+            if !this.alive() {
+                return;
+            }
+            match revoked {
                 Ok(()) => this.notify("Signed out; SkyNet revoked this tab's tokens."),
                 Err(e) => this.notify(format!(
                     "Signed out here, but revoking the tokens failed ({e}); they lapse on their own."

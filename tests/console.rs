@@ -1102,3 +1102,45 @@ async fn sustained_manual_mode_says_who_holds_the_telescope_and_leaves_commands_
         })
         .await;
 }
+
+#[wasm_bindgen_test]
+async fn sockets_move_to_a_renewed_token_without_losing_a_result_or_re_sending() {
+    let app = mount_console(ASTRONOMER);
+    app.connect_to(SIDINGSPRING).await;
+    app.acquire_lease().await;
+    // 40 s of sky time: two seconds here, long enough to move under it.
+    app.type_into("exposure-duration", "40");
+    let exposure = app
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    app.wait_for_state(&exposure, "running", 5_000.0).await;
+    let before = app.console.sockets_generation();
+    // As a renewal does: the same account's token, a new pair of sockets.
+    app.console.move_sockets_to_current_token();
+    app.wait_for("the sockets to move", 5_000.0, || {
+        (!app.console.moving_sockets() && app.console.sockets_generation() != before).then_some(())
+    })
+    .await;
+    let state = app.state_of(&format!("command-{exposure}"));
+    assert_eq!(
+        state.as_deref(),
+        Some("running"),
+        "the move finished while the exposure ran"
+    );
+    // The result comes on the new pair: ok, not unknown, and sent once.
+    app.wait_for_state(&exposure, "ok", 15_000.0).await;
+    let entries = app
+        .log_entries()
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "camera.exposure.start")
+        .count();
+    assert_eq!(entries, 1, "the exposure was published once");
+    let notices = app.text("notices");
+    assert!(
+        !notices.contains("dropped") && !notices.contains("Could not move"),
+        "{notices}"
+    );
+    assert_eq!(app.state_of("socket-commands").as_deref(), Some("open"));
+    assert_eq!(app.state_of("socket-stream").as_deref(), Some("open"));
+    app.release_lease().await;
+}

@@ -58,7 +58,27 @@ fn token_input_starts_empty_and_is_masked() {
     let token = input(&root, "api-token");
     assert_eq!(token.value(), "");
     assert_eq!(token.type_(), "password");
-    assert_eq!(label_text(&root, &token), "Access token");
+    assert_eq!(
+        label_text(&root, &token),
+        "Access token (pasted, for scripts and development)"
+    );
+    // Signing in with SkyNet is what a new user sees first; the pasted
+    // token waits under Advanced.
+    let sign_in = root
+        .query_selector("[data-testid=sign-in]")
+        .expect("a selector")
+        .expect("the sign-in button");
+    assert!(!sign_in.has_attribute("hidden"));
+    assert_eq!(
+        sign_in.text_content().as_deref(),
+        Some("Sign in with SkyNet")
+    );
+    let advanced: leptos::web_sys::HtmlDetailsElement = root
+        .query_selector("[data-testid=advanced]")
+        .expect("a selector")
+        .expect("the Advanced section")
+        .unchecked_into();
+    assert!(!advanced.open(), "Advanced starts closed");
     assert!(
         root.text_content().unwrap_or_default().contains("SkyDeck"),
         "the title is shown"

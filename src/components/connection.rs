@@ -1,10 +1,112 @@
-//! The API address, the access token and the state of both sockets.
+//! Signing in with SkyNet, the Advanced settings (API and auth bases, client
+//! id, scope, a pasted access token for scripts and development), and the
+//! state of both sockets.
 
 use leptos::prelude::*;
 
 use crate::console::use_console;
+use crate::state::auth::ConfigFile;
 use crate::state::connection::SocketState;
+use crate::state::time::format_clock;
 use crate::storage;
+
+/// "Sign in with SkyNet", or who is signed in, with sign-out.
+#[component]
+fn SignIn() -> impl IntoView {
+    let console = use_console();
+    let signed_in = move || console.session.with(|s| s.is_some());
+    let who = move || {
+        console.session.with(|s| {
+            s.as_ref().map(|s| {
+                let account = s
+                    .account
+                    .as_deref()
+                    .map(crate::state::display::name)
+                    .unwrap_or_else(|| "your SkyNet account".to_owned());
+                format!(
+                    "Signed in as {account} · renews itself (this token until {} UTC)",
+                    format_clock(s.expires_at)
+                )
+            })
+        })
+    };
+    view! {
+        <div class="sign-in">
+            <p class="signed-in" data-testid="signed-in" hidden=move || !signed_in()>{who}</p>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="sign-in"
+                    hidden=signed_in
+                    on:click=move |_| console.sign_in()
+                >
+                    "Sign in with SkyNet"
+                </button>
+                <button
+                    type="button"
+                    data-testid="sign-out"
+                    hidden=move || !signed_in()
+                    on:click=move |_| console.sign_out()
+                >
+                    "Sign out"
+                </button>
+            </div>
+            <p class="form-error" data-testid="sign-in-error" role="alert">
+                {move || console.auth_error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// The sign-in settings a deployment or a developer may change.
+#[component]
+fn AuthSettings() -> impl IntoView {
+    let console = use_console();
+    let saved = storage::advanced().unwrap_or_default();
+    let field = |v: Option<String>| RwSignal::new(v.unwrap_or_default());
+    let auth_base = field(saved.auth_base);
+    let client_id = field(saved.client_id);
+    let scope = field(saved.scope);
+    let save = move || {
+        let some = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        storage::remember_advanced(&ConfigFile {
+            api_base: None,
+            auth_base: some(auth_base.get_untracked()),
+            client_id: some(client_id.get_untracked()),
+            scope: some(scope.get_untracked()),
+        });
+    };
+    // What applies now, defaults included.
+    let placeholder = move |pick: fn(&crate::state::auth::AuthConfig) -> String| {
+        console.settings.track();
+        console.config_file.track();
+        pick(&console.auth_config())
+    };
+    view! {
+        <div class="field">
+            <label for="auth-base">"Sign-in (auth) base URL"</label>
+            <input id="auth-base" data-testid="auth-base" type="url" spellcheck="false"
+                placeholder=move || placeholder(|c| c.auth_base.clone())
+                prop:value=move || auth_base.get()
+                on:input=move |ev| { auth_base.set(event_target_value(&ev)); save(); } />
+        </div>
+        <div class="field">
+            <label for="client-id">"Client id"</label>
+            <input id="client-id" data-testid="client-id" type="text" spellcheck="false"
+                placeholder=move || placeholder(|c| c.client_id.clone())
+                prop:value=move || client_id.get()
+                on:input=move |ev| { client_id.set(event_target_value(&ev)); save(); } />
+        </div>
+        <div class="field">
+            <label for="scope">"Scope"</label>
+            <input id="scope" data-testid="scope" type="text" spellcheck="false"
+                placeholder=move || placeholder(|c| c.scope.clone())
+                prop:value=move || scope.get()
+                on:input=move |ev| { scope.set(event_target_value(&ev)); save(); } />
+        </div>
+    }
+}
 
 /// The connection form: API base URL, token (kept in sessionStorage), connect
 /// and disconnect, forget token, and each socket's state.
@@ -41,6 +143,9 @@ pub fn ConnectionPanel() -> impl IntoView {
     view! {
         <section class="panel connection" aria-labelledby="connection-heading">
             <h2 id="connection-heading">"Connection"</h2>
+            <SignIn />
+            <details class="advanced" data-testid="advanced">
+            <summary>"Advanced"</summary>
             <form on:submit=move |ev| {
                 ev.prevent_default();
                 connect();
@@ -59,7 +164,7 @@ pub fn ConnectionPanel() -> impl IntoView {
                     />
                 </div>
                 <div class="field">
-                    <label for="api-token">"Access token"</label>
+                    <label for="api-token">"Access token (pasted, for scripts and development)"</label>
                     <input
                         id="api-token"
                         data-testid="api-token"
@@ -85,6 +190,8 @@ pub fn ConnectionPanel() -> impl IntoView {
                     </button>
                 </div>
             </form>
+            <AuthSettings />
+            </details>
             <p class="form-error" data-testid="connect-error" role="alert">
                 {move || error.get()}
             </p>

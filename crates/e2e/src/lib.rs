@@ -310,6 +310,9 @@ impl Browser {
     /// picks the telescope named `telescope`, as a person would: by its name,
     /// never by its uid.
     pub async fn connect(&self, token: &str, telescope: &str) {
+        // A pasted token lives under Advanced, as a developer finds it.
+        self.js("const d = document.querySelector('[data-testid=advanced]'); if (!d.open) { d.querySelector('summary').click(); }")
+            .await;
         self.type_into("api-token", token).await;
         self.click("connect").await;
         self.wait_state("socket-commands", "open", WAIT).await;
