@@ -83,27 +83,41 @@ fn AuthSettings() -> impl IntoView {
         console.config_file.track();
         pick(&console.auth_config())
     };
+    let default = move |pick: fn(&crate::state::auth::AuthConfig) -> String| {
+        Signal::derive(move || placeholder(pick))
+    };
+    view! {
+        <SettingInput id="auth-base" label="Sign-in (auth) base URL" value=auth_base
+            default=default(|c| c.auth_base.clone()) on_change=save />
+        <SettingInput id="client-id" label="Client id" value=client_id
+            default=default(|c| c.client_id.clone()) on_change=save />
+        <SettingInput id="scope" label="Scope" value=scope
+            default=default(|c| c.scope.clone()) on_change=save />
+    }
+}
+
+/// One sign-in setting: what applies when it is empty shows as its
+/// placeholder; every edit is saved.
+#[component]
+fn SettingInput(
+    /// Its id and `data-testid`.
+    id: &'static str,
+    /// Its label.
+    label: &'static str,
+    /// What is typed.
+    value: RwSignal<String>,
+    /// What applies when nothing is typed.
+    default: Signal<String>,
+    /// Saves the settings.
+    on_change: impl Fn() + Copy + 'static,
+) -> impl IntoView {
     view! {
         <div class="field">
-            <label for="auth-base">"Sign-in (auth) base URL"</label>
-            <input id="auth-base" data-testid="auth-base" type="url" spellcheck="false"
-                placeholder=move || placeholder(|c| c.auth_base.clone())
-                prop:value=move || auth_base.get()
-                on:input=move |ev| { auth_base.set(event_target_value(&ev)); save(); } />
-        </div>
-        <div class="field">
-            <label for="client-id">"Client id"</label>
-            <input id="client-id" data-testid="client-id" type="text" spellcheck="false"
-                placeholder=move || placeholder(|c| c.client_id.clone())
-                prop:value=move || client_id.get()
-                on:input=move |ev| { client_id.set(event_target_value(&ev)); save(); } />
-        </div>
-        <div class="field">
-            <label for="scope">"Scope"</label>
-            <input id="scope" data-testid="scope" type="text" spellcheck="false"
-                placeholder=move || placeholder(|c| c.scope.clone())
-                prop:value=move || scope.get()
-                on:input=move |ev| { scope.set(event_target_value(&ev)); save(); } />
+            <label for=id>{label}</label>
+            <input id=id data-testid=id type="text" spellcheck="false"
+                placeholder=move || default.get()
+                prop:value=move || value.get()
+                on:input=move |ev| { value.set(event_target_value(&ev)); on_change(); } />
         </div>
     }
 }
