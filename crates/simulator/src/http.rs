@@ -20,7 +20,8 @@ pub fn app(sim: Simulator) -> Router {
         .route("/v1/ws/commands", get(commands))
         .route("/v1/ws/stream", get(stream))
         .route("/v1/previews/{file}", get(preview))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::oauth_http::routes());
     let router = if sim.options().test_hooks {
         router
             .route("/v1/test/drop-sockets", post(drop_sockets))
@@ -42,13 +43,13 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// The account of the request's token (`?token=` or `Authorization: Bearer`),
-/// or why it is refused.
+/// Who the request's token (`?token=` or `Authorization: Bearer`) signs
+/// in, or why it is refused.
 fn authenticate(
     sim: &Simulator,
     query: &TokenQuery,
     headers: &HeaderMap,
-) -> Result<String, &'static str> {
+) -> Result<crate::oauth::Authorized, &'static str> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -57,10 +58,8 @@ fn authenticate(
     match token {
         None => Err("a token is required: ?token=<access token> or Authorization: Bearer"),
         Some(token) => sim
-            .world()
-            .account_for_token(token)
-            .map(str::to_owned)
-            .ok_or("the token is not valid; sign in again"),
+            .authorize(token)
+            .ok_or("the token is not valid, expired or revoked; sign in again"),
     }
 }
 

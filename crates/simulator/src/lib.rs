@@ -17,6 +17,8 @@ mod exec;
 mod fit;
 mod http;
 mod mount;
+pub mod oauth;
+mod oauth_http;
 pub mod preview;
 mod sim;
 mod sky;

@@ -33,6 +33,13 @@ struct Args {
     /// resource on a subscription, only what changed (a delta) is sent.
     #[arg(long)]
     full_snapshots: bool,
+    /// Lifetime of an OAuth access token, in seconds (real time, not scaled
+    /// by --time-scale).
+    #[arg(long, default_value_t = 3600.0, value_parser = positive)]
+    token_ttl: f64,
+    /// Refuse the world file's development tokens (OAuth sign-in only).
+    #[arg(long)]
+    no_dev_tokens: bool,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -83,7 +90,10 @@ async fn run(args: Args) -> Result<(), String> {
             test_hooks: args.test_hooks,
             snapshot_hz: args.snapshot_hz,
             full_snapshots: args.full_snapshots,
+            token_ttl: std::time::Duration::from_secs_f64(args.token_ttl),
+            dev_tokens: !args.no_dev_tokens,
             serve_dir: serve_dir.clone(),
+            ..Options::default()
         },
     );
     println!("skynode-sim listening on http://{addr}");

@@ -40,6 +40,12 @@ pub struct Options {
     /// Send every snapshot whole instead of as a delta after the first
     /// delivery of each resource on a subscription.
     pub full_snapshots: bool,
+    /// How long an OAuth access token lives (real time, not scaled).
+    pub token_ttl: Duration,
+    /// Accept the world file's development tokens.
+    pub dev_tokens: bool,
+    /// How long an authorization code may wait to be exchanged.
+    pub code_ttl: Duration,
 }
 
 impl Options {
@@ -64,6 +70,9 @@ impl Default for Options {
             test_hooks: false,
             snapshot_hz: None,
             full_snapshots: false,
+            token_ttl: Duration::from_secs(3600),
+            dev_tokens: true,
+            code_ttl: crate::oauth::CODE_TTL,
         }
     }
 }
@@ -104,6 +113,8 @@ pub enum Event {
     Result(Arc<CommandResult>),
     /// Test hook: cut the sockets of an account (all when `None`).
     CutSockets(Cut, Option<String>),
+    /// These OAuth grants were revoked: their sockets close.
+    Revoked(Vec<u64>),
 }
 
 /// How a test hook cuts a socket.
@@ -128,7 +139,7 @@ impl Event {
             Self::Log(l) => Some(&l.telescope_uid),
             Self::Command(c) => Some(&c.telescope_uid),
             Self::Result(r) => r.telescope_uid.as_ref(),
-            Self::CutSockets(..) => None,
+            Self::CutSockets(..) | Self::Revoked(_) => None,
         }
     }
 }
@@ -556,6 +567,7 @@ impl State {
 
 struct Inner {
     world: World,
+    authority: crate::oauth::Authority,
     clock: Clock,
     options: Options,
     state: Mutex<State>,
@@ -600,6 +612,11 @@ impl Simulator {
                     events: events.clone(),
                 }),
                 events,
+                authority: crate::oauth::Authority::new(
+                    world.clients.clone(),
+                    options.token_ttl,
+                    options.code_ttl,
+                ),
                 world,
                 options,
             }),
@@ -623,6 +640,37 @@ impl Simulator {
     /// The world it simulates.
     pub fn world(&self) -> &World {
         &self.inner.world
+    }
+
+    /// The authorization server.
+    pub fn authority(&self) -> &crate::oauth::Authority {
+        &self.inner.authority
+    }
+
+    /// Closes the sockets of revoked grants (with `unauthorized`, 4401).
+    pub fn revoked(&self, grants: Vec<u64>) {
+        if !grants.is_empty() {
+            let _ = self.inner.events.send(Event::Revoked(grants));
+        }
+    }
+
+    /// Who a bearer token signs in: a live OAuth access token, or (unless
+    /// `--no-dev-tokens`) a development token of the world file.
+    pub fn authorize(&self, token: &str) -> Option<crate::oauth::Authorized> {
+        if let Some(authorized) = self.inner.authority.authorize_access(token) {
+            return Some(authorized);
+        }
+        if !self.inner.options.dev_tokens {
+            return None;
+        }
+        self.inner
+            .world
+            .account_for_token(token)
+            .map(|account| crate::oauth::Authorized {
+                account: account.to_owned(),
+                grant: None,
+                expires: None,
+            })
     }
 
     /// Its clock.

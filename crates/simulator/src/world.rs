@@ -33,6 +33,9 @@ pub struct World {
     pub accounts: Vec<AccountConfig>,
     /// The telescopes.
     pub telescopes: Vec<TelescopeConfig>,
+    /// OAuth clients registered besides the built-in `skydeck`.
+    #[serde(default)]
+    pub clients: Vec<crate::oauth::ClientConfig>,
 }
 
 /// An account and its development token.
@@ -165,6 +168,18 @@ impl World {
         for a in &self.accounts {
             if !tokens.insert(a.token.as_str()) {
                 return invalid(format!("token of {} is used twice", a.account));
+            }
+        }
+        let mut clients = std::collections::HashSet::new();
+        for c in &self.clients {
+            if c.client_id.trim().is_empty() {
+                return invalid("a client has an empty client_id".into());
+            }
+            if !clients.insert(c.client_id.as_str()) {
+                return invalid(format!("client {} is listed twice", c.client_id));
+            }
+            if c.redirect_uris.is_empty() {
+                return invalid(format!("client {} has no redirect_uris", c.client_id));
             }
         }
         let mut uids = std::collections::HashSet::new();

@@ -59,7 +59,12 @@ enum End {
     Dropped,
     /// A test hook froze the connection.
     Frozen,
+    /// The token lapsed or was revoked: `unauthorized`, then close 4401.
+    Unauthorized(&'static str),
 }
+
+/// Close code for a token that is no longer accepted [ours].
+const CLOSE_UNAUTHORIZED: u16 = 4401;
 
 /// A token bucket: frames past the rate are dropped and answered with one
 /// `rate_limited` error per second.
@@ -121,7 +126,17 @@ struct Conn {
 }
 
 /// Serves one upgraded socket until it closes.
-pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, endpoint: Endpoint) {
+pub async fn serve_socket(
+    socket: WebSocket,
+    sim: Simulator,
+    authorized: crate::oauth::Authorized,
+    endpoint: Endpoint,
+) {
+    let crate::oauth::Authorized {
+        account,
+        grant,
+        expires,
+    } = authorized;
     let (mut sink, mut frames) = socket.split();
     let (out, mut queue) = mpsc::channel::<WsMessage>(OUT_QUEUE);
     let writer = tokio::spawn(async move {
@@ -146,13 +161,23 @@ pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, en
     };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut pings = 0u64;
+    // A development token never lapses.
+    let lapse =
+        tokio::time::sleep_until(expires.map(tokio::time::Instant::from_std).unwrap_or_else(
+            || tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 86_400),
+        ));
+    tokio::pin!(lapse);
     let end = loop {
         let step = tokio::select! {
+            () = &mut lapse => Err(End::Unauthorized("the access token expired; sign in again")),
             frame = frames.next() => match frame {
                 Some(Ok(frame)) => conn.on_frame(frame),
                 _ => Err(End::Gone),
             },
             event = events.recv() => match event {
+                Ok(Event::Revoked(grants)) if grant.is_some_and(|g| grants.contains(&g)) => {
+                    Err(End::Unauthorized("the access token was revoked; sign in again"))
+                }
                 Ok(event) => conn.on_event(&event),
                 Err(broadcast::error::RecvError::Lagged(_)) => Err(End::TooSlow),
                 Err(broadcast::error::RecvError::Closed) => Err(End::Gone),
@@ -181,6 +206,23 @@ pub async fn serve_socket(socket: WebSocket, sim: Simulator, account: String, en
         if conn.out.try_send(close).is_err() {
             writer.abort();
         }
+    }
+    if let End::Unauthorized(why) = end {
+        tracing::info!(account = %conn.account, "closing a socket whose token lapsed");
+        let error = ErrorMessage {
+            code: ErrorCode::Unauthorized,
+            message: why.to_owned(),
+            details: None,
+            id: None,
+        };
+        let _ = match endpoint {
+            Endpoint::Commands => conn.send(&CommandsServerMessage::Error(error)),
+            Endpoint::Stream => conn.send(&StreamServerMessage::Error(error)),
+        };
+        let _ = conn.out.try_send(WsMessage::Close(Some(CloseFrame {
+            code: CLOSE_UNAUTHORIZED,
+            reason: Utf8Bytes::from_static("unauthorized"),
+        })));
     }
     if let End::Dropped = end {
         tracing::info!(account = %conn.account, "dropping a socket (test hook)");
@@ -512,7 +554,9 @@ impl Conn {
             Event::Instrument(_) => StreamName::InstrumentSnapshot,
             Event::Lease(_) => StreamName::ManualControlLease,
             Event::Log(_) => StreamName::TelescopeLog,
-            Event::Command(_) | Event::Result(_) | Event::CutSockets(..) => return Ok(()),
+            Event::Command(_) | Event::Result(_) | Event::CutSockets(..) | Event::Revoked(_) => {
+                return Ok(())
+            }
         };
         let device = match event {
             Event::Device(s) => Some(&**s),
@@ -589,7 +633,13 @@ impl Conn {
                     seq,
                     entry: (**e).clone(),
                 }),
-                (Event::Command(_) | Event::Result(_) | Event::CutSockets(..), _) => continue,
+                (
+                    Event::Command(_)
+                    | Event::Result(_)
+                    | Event::CutSockets(..)
+                    | Event::Revoked(_),
+                    _,
+                ) => continue,
             };
             self.send(&message)?;
         }

@@ -116,7 +116,12 @@ pub async fn start_sim(time_scale: f64) -> TestSim {
 
 /// Starts a simulator with the built-in world and `options`, on port 0.
 pub async fn start_sim_with(options: Options) -> TestSim {
-    let sim = Simulator::start(World::builtin(), options);
+    start_sim_on(World::builtin(), options).await
+}
+
+/// Starts a simulator with `world` and `options`, on port 0.
+pub async fn start_sim_on(world: World, options: Options) -> TestSim {
+    let sim = Simulator::start(world, options);
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binding a free port on 127.0.0.1");
@@ -962,12 +967,36 @@ impl HttpResponse {
 
 /// `GET path` over HTTP/1.1 with `Connection: close`.
 pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
+    http_request(addr, "GET", path, None).await
+}
+
+/// `POST path` with a form body (`application/x-www-form-urlencoded`).
+pub async fn http_post_form(addr: SocketAddr, path: &str, form: &str) -> HttpResponse {
+    http_request(addr, "POST", path, Some(form)).await
+}
+
+/// One HTTP/1.1 request with `Connection: close`; a body goes as a form.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+) -> HttpResponse {
     let exchange = async {
         let mut tcp = TcpStream::connect(addr)
             .await
-            .expect("connecting for an HTTP GET");
+            .expect("connecting for an HTTP request");
+        let body = form.unwrap_or("");
+        let content = if form.is_some() {
+            format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            )
+        } else {
+            String::new()
+        };
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n{content}\r\n{body}"
         );
         tcp.write_all(request.as_bytes())
             .await
@@ -980,7 +1009,7 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
     };
     let raw = tokio::time::timeout(WAIT, exchange)
         .await
-        .unwrap_or_else(|_| panic!("GET {path} took longer than {WAIT:?}"));
+        .unwrap_or_else(|_| panic!("{method} {path} took longer than {WAIT:?}"));
     parse_http_response(&raw)
 }
 
