@@ -311,6 +311,9 @@ impl Console {
     }
 
     fn on_commands_state(&self, state: SocketState) {
+        if state.token_rejected() {
+            self.sign_in_refused();
+        }
         if state.is_open() {
             // The socket is open (the state is set before this call), so this
             // can fail only if it closed again in between; the next open retries.
@@ -330,6 +333,9 @@ impl Console {
     }
 
     fn on_stream_state(&self, state: SocketState) {
+        if state.token_rejected() {
+            self.sign_in_refused();
+        }
         if state.is_open() {
             self.router.update_value(Router::resubscribed);
             if let Some(stream) = self

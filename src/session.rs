@@ -144,6 +144,19 @@ impl Console {
         }
     }
 
+    /// The server refused this sign-in's token on a socket (it was revoked,
+    /// or the server forgot its grants): the sign-in is over, whatever the
+    /// renewal schedule says. Nothing reconnects; the sockets stopped.
+    pub(crate) fn sign_in_refused(&self) {
+        if self.session.with_untracked(Option::is_none) {
+            return;
+        }
+        self.auth_generation.update_value(|g| *g += 1);
+        self.sign_in_lapsed(
+            "SkyNet no longer accepts this sign-in (its token was refused). Sign in again.".into(),
+        );
+    }
+
     /// The sign-in is over without the user asking: say so, forget the
     /// tokens, and leave the sockets to end when the server refuses them.
     /// Running commands keep following the log's rules; nothing reconnects.

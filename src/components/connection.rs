@@ -141,17 +141,8 @@ pub fn ConnectionPanel() -> impl IntoView {
         console.disconnect();
     };
     let rejected = move || {
-        [console.commands_state.get(), console.stream_state.get()]
-            .iter()
-            .any(|s| {
-                matches!(
-                    s,
-                    SocketState::Closed {
-                        token_rejected: true,
-                        ..
-                    }
-                )
-            })
+        console.commands_state.with(SocketState::token_rejected)
+            || console.stream_state.with(SocketState::token_rejected)
     };
 
     view! {
@@ -209,7 +200,7 @@ pub fn ConnectionPanel() -> impl IntoView {
             <p class="form-error" data-testid="connect-error" role="alert">
                 {move || error.get()}
             </p>
-            <p class="token-rejected" data-testid="token-rejected" role="alert" hidden=move || !rejected()>
+            <p class="token-rejected" data-testid="token-rejected" role="alert" hidden=move || !rejected() || console.auth_error.with(Option::is_some)>
                 "The server rejected this token. Sign in again for a new token, then connect."
             </p>
             <ul class="socket-states">

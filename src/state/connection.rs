@@ -63,6 +63,17 @@ impl SocketState {
         matches!(self, Self::Open)
     }
 
+    /// True once the server refused the token: nothing retries.
+    pub fn token_rejected(&self) -> bool {
+        matches!(
+            self,
+            Self::Closed {
+                token_rejected: true,
+                ..
+            }
+        )
+    }
+
     /// What to show next to the socket's name; `now` counts the retry down.
     pub fn describe(&self, now: Millis) -> String {
         match self {

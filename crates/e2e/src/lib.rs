@@ -306,9 +306,40 @@ impl Browser {
             .await;
     }
 
+    /// Signs in as a new user does: "Sign in with SkyNet", then `account` on
+    /// the simulator's sign-in page, and back. Waits until the page says who
+    /// is signed in and both sockets are open, and checks that the address
+    /// bar kept neither the code nor the state.
+    pub async fn sign_in(&self, account: &str) {
+        self.click("sign-in").await;
+        self.authorize(account).await;
+    }
+
+    /// On the simulator's sign-in page: picks `account`, and waits as
+    /// [`Browser::sign_in`] does.
+    pub async fn authorize(&self, account: &str) {
+        self.click(&format!("authorize-{account}")).await;
+        self.wait_text("signed-in", &format!("Signed in as {account}"), WAIT)
+            .await;
+        let address = self.js("return location.href;").await;
+        let address = address.as_str().unwrap_or_default();
+        assert!(
+            !address.contains("code=") && !address.contains("state="),
+            "{}: the callback stayed in the address bar: {address}",
+            self.label
+        );
+        self.wait_state("socket-commands", "open", WAIT).await;
+        self.wait_state("socket-stream", "open", WAIT).await;
+    }
+
+    /// This tab's stored sign-in (`sessionStorage`), or null.
+    pub async fn stored_session(&self) -> Value {
+        self.js("return JSON.parse(sessionStorage.getItem('skydeck.session'));")
+            .await
+    }
+
     /// Connects with `token` (the API base is the page's own origin) and
-    /// picks the telescope named `telescope`, as a person would: by its name,
-    /// never by its uid.
+    /// picks the telescope named `telescope`.
     pub async fn connect(&self, token: &str, telescope: &str) {
         // A pasted token lives under Advanced, as a developer finds it.
         self.js("const d = document.querySelector('[data-testid=advanced]'); if (!d.open) { d.querySelector('summary').click(); }")
@@ -317,6 +348,12 @@ impl Browser {
         self.click("connect").await;
         self.wait_state("socket-commands", "open", WAIT).await;
         self.wait_state("socket-stream", "open", WAIT).await;
+        self.pick_telescope(telescope).await;
+    }
+
+    /// Picks the telescope named `telescope`, as a person would: by its
+    /// name, never by its uid.
+    pub async fn pick_telescope(&self, telescope: &str) {
         let by_name = format!(
             "//ul[@data-testid='telescope-list']//button[.//span[@class='telescope-name' and normalize-space()={}]]",
             Value::String(telescope.to_owned())
@@ -414,6 +451,54 @@ impl Browser {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
     }
+}
+
+/// POSTs a form to the simulator, as a script or a thief with a copied
+/// token would; returns the status and the body.
+pub async fn post_form(addr: SocketAddr, path: &str, form: &str) -> (u16, String) {
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    )
+    .await
+}
+
+/// GETs a path of the simulator; returns the status and the body.
+pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    http(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+    .await
+}
+
+async fn http(addr: SocketAddr, request: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {addr}: {e}"));
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("writing a request");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .await
+        .expect("reading an answer");
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
 
 /// A bright catalog object between 30° and 75° altitude at La Palma now and

@@ -28,8 +28,14 @@ async fn workflow_succeeds(page: &Browser, timeout: Duration) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_user_runs_both_patterns_from_the_ui() {
-    let sim = Sim::start().await;
+async fn a_new_user_signs_in_and_runs_both_patterns_from_the_ui() {
+    // Only a sign-in lets anyone in, and the tokens renew every 10 s: the
+    // whole test is a night longer than a token's life.
+    let sim = Sim::start_with(
+        "127.0.0.1:0".parse().expect("an address"),
+        &["--time-scale", "20", "--token-ttl", "20", "--no-dev-tokens"],
+    )
+    .await;
     let page = Browser::open("new user", &sim.url()).await;
 
     // The page fills in its own origin as the API base.
@@ -43,7 +49,27 @@ async fn a_new_user_runs_both_patterns_from_the_ui() {
     )
     .await;
     page.screenshot("01-sign-in").await;
-    page.connect(ASTRONOMER, LAPALMA).await;
+    // "Sign in with SkyNet", the simulator's sign-in page, and back.
+    page.click("sign-in").await;
+    page.el("authorize-dev-astronomer").await;
+    page.screenshot("01b-authorize-page").await;
+    page.authorize("dev-astronomer").await;
+    // The tokens live in sessionStorage only: nowhere else the page keeps.
+    let leaked = page
+        .js(
+            "const s = JSON.parse(sessionStorage.getItem('skydeck.session'));
+             const tokens = [s.access_token, s.refresh_token];
+             const kept = [...Object.keys(localStorage).map(k => localStorage.getItem(k) || ''),
+                           document.cookie, location.href];
+             return kept.filter(v => tokens.some(t => v.includes(t)));",
+        )
+        .await;
+    assert_eq!(
+        leaked,
+        serde_json::json!([]),
+        "a token kept outside sessionStorage"
+    );
+    page.pick_telescope(LAPALMA).await;
     page.wait_text("telescope-list", "Siding Spring", WAIT)
         .await;
 
@@ -142,6 +168,23 @@ async fn a_new_user_runs_both_patterns_from_the_ui() {
         .await;
     assert_eq!(small, serde_json::json!([]), "touch targets under 44 px");
     page.screenshot("03d-phone").await;
+
+    // Through every renewal: no command lost to unknown, none shown twice.
+    let log = page
+        .js("const e = [...document.querySelectorAll('.log-entry')];
+             const ids = e.map(x => x.dataset.commandId);
+             return {count: ids.length, distinct: new Set(ids).size,
+                     unknown: e.filter(x => x.dataset.state === 'unknown').length};")
+        .await;
+    assert_eq!(
+        log["count"], log["distinct"],
+        "a command shown twice: {log}"
+    );
+    assert_eq!(log["unknown"], 0, "a command lost to a renewal: {log}");
+    assert!(
+        log["count"].as_u64().unwrap_or(0) >= 6,
+        "the log holds the workflows' commands: {log}"
+    );
     page.close().await;
 }
 
@@ -435,5 +478,160 @@ async fn an_astronomer_finds_m42_slews_focuses_exposes_and_looks() {
     )
     .await;
     page.screenshot_of("sky-panel", "09c-daisy-pattern").await;
+    page.close().await;
+}
+
+/// The refresh token this tab holds now, if it is signed in.
+async fn refresh_token(page: &Browser) -> Option<String> {
+    page.stored_session().await["refresh_token"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful_server() {
+    // Access tokens live 20 s, so they renew every 10 s.
+    let flags = ["--time-scale", "20", "--token-ttl", "20"];
+    let mut sim = Sim::start_with("127.0.0.1:0".parse().expect("an address"), &flags).await;
+    let addr = sim.addr;
+    let page = Browser::open("signed in", &sim.url()).await;
+    page.sign_in("dev-astronomer").await;
+    page.pick_telescope(LAPALMA).await;
+    let lease = page
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    page.wait_command(&lease, "ok", WAIT).await;
+
+    // 600 s at 20× is 30 s: longer than a token lives, two renewals or more.
+    page.type_into("exposure-duration", "600").await;
+    let before = page.command_ids().await;
+    let exposure = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    let mut refresh_tokens = std::collections::HashSet::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let state = page
+            .js(&format!(
+                "return document.querySelector('[data-testid=\"command-{exposure}\"]')?.dataset.state;"
+            ))
+            .await;
+        match state.as_str() {
+            Some("ok") => break,
+            Some("sending" | "running") => {
+                refresh_tokens.extend(refresh_token(&page).await);
+            }
+            other => panic!("the exposure ended {other:?}, not ok"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exposure never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        refresh_tokens.len() >= 3,
+        "the sign-in renewed at least twice while the exposure ran (refresh tokens seen: {})",
+        refresh_tokens.len()
+    );
+    let exposures: Vec<String> = page
+        .js(&format!(
+            "const before = {};
+             return [...document.querySelectorAll('.log-entry')]
+                 .filter(e => e.querySelector('.log-type')?.textContent === 'camera.exposure.start'
+                              && !before.includes(e.dataset.commandId))
+                 .map(e => e.dataset.commandId);",
+            serde_json::Value::from(before)
+        ))
+        .await
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(exposures, [exposure.clone()], "the exposure was sent once");
+    page.wait_state("socket-commands", "open", WAIT).await;
+    page.screenshot("09-signed-in-through-renewals").await;
+
+    // Sign out: both tokens revoked, the sockets closed, nothing stored.
+    let session = page.stored_session().await;
+    let access = session["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    let refresh = session["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    page.click("sign-out").await;
+    page.wait_js(
+        "the page to be signed out",
+        "return !document.querySelector('[data-testid=sign-in]').hidden
+             && sessionStorage.getItem('skydeck.session') === null;",
+        WAIT,
+    )
+    .await;
+    page.wait_state("socket-commands", "closed", WAIT).await;
+    page.wait_state("socket-stream", "closed", WAIT).await;
+    page.wait_text("notices", "revoked", WAIT).await;
+    let (status, body) = skydeck_e2e::post_form(
+        addr,
+        "/oauth/token/refresh",
+        &format!("refresh_token={refresh}&client_id=skydeck"),
+    )
+    .await;
+    assert_eq!(
+        (status, body.contains("invalid_grant")),
+        (400, true),
+        "{body}"
+    );
+    let (status, _) = skydeck_e2e::get(addr, &format!("/v1/ws/commands?token={access}")).await;
+    assert_eq!(status, 401, "the revoked access token still opens a socket");
+
+    // Signed in again, mid-exposure, the simulator restarts and has forgotten
+    // every grant: "sign in again", and nothing reconnects on its own.
+    page.sign_in("dev-astronomer").await;
+    let lease = page
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    page.wait_command(&lease, "ok", WAIT).await;
+    let exposure = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    page.wait_command(&exposure, "running", WAIT).await;
+    // Count the sockets the page opens from now on.
+    page.js("window.socketsOpened = 0;
+             window.WebSocket = new Proxy(window.WebSocket, {
+               construct(target, args) { window.socketsOpened++; return Reflect.construct(target, args); }
+             });")
+        .await;
+    sim.kill().await;
+    let _sim = Sim::start_with(addr, &flags).await;
+    page.wait_text("sign-in-error", "Sign in again", Duration::from_secs(60))
+        .await;
+    page.wait_state("socket-commands", "closed", WAIT).await;
+    page.wait_state("socket-stream", "closed", WAIT).await;
+    page.wait_state(&format!("command-{exposure}"), "unknown", WAIT)
+        .await;
+    assert_eq!(
+        page.js("return !document.querySelector('[data-testid=sign-in]').hidden && sessionStorage.getItem('skydeck.session') === null;")
+            .await,
+        serde_json::Value::Bool(true),
+        "signed out, with Sign in offered"
+    );
+    page.screenshot("10-sign-in-again").await;
+    // No loop: a reconnect would come within its backoff (0.5 to 1 s, then
+    // 1 to 2 s); over 4 s none comes. An absence needs a window to watch.
+    let opened = page.js("return window.socketsOpened;").await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        page.js("return window.socketsOpened;").await,
+        opened,
+        "the page kept reconnecting with a refused token"
+    );
+    page.wait_state("socket-commands", "closed", WAIT).await;
+
+    // And signing in again carries on, without a reload.
+    page.sign_in("dev-astronomer").await;
     page.close().await;
 }

@@ -105,9 +105,14 @@ async fn run(args: Args) -> Result<(), String> {
     if args.time_scale != 1.0 {
         println!("  time runs {}x faster", args.time_scale);
     }
-    println!("  development tokens:");
-    for account in &world.accounts {
-        println!("    {:<18} {}", account.account, account.token);
+    println!("  sign-in: OAuth 2.0 with PKCE at http://{addr}/oauth/authorize (SkyDeck's \"Sign in with SkyNet\"); access tokens live {} s", args.token_ttl);
+    if args.no_dev_tokens {
+        println!("  development tokens: refused (--no-dev-tokens)");
+    } else {
+        println!("  development tokens:");
+        for account in &world.accounts {
+            println!("    {:<18} {}", account.account, account.token);
+        }
     }
     axum::serve(listener, app(sim))
         .with_graceful_shutdown(async {

@@ -1,7 +1,7 @@
 //! The simulator as SkyNet's authorization server: OAuth 2.0 authorization
 //! code with PKCE (S256), rotating refresh tokens, revocation and
 //! introspection, as Revision 2 of the decisions describes them. The token
-//! store is here; the HTTP handlers are in `http.rs`.
+//! store is here; the HTTP handlers are in `oauth_http.rs`.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
