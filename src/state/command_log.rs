@@ -237,6 +237,10 @@ pub fn advice_for(body: &ErrorBody) -> String {
             None => "Another account holds the lease. Wait for it to be released.".into(),
         },
         ErrorCode::ManualMode => "The telescope is in sustained manual mode: only its owner and operators command it, and no lease can be taken until it returns to remote control.".into(),
+        ErrorCode::Interlocked => format!(
+            "The telescope is shut down by a safety interlock{}: only releasing the lease, an owner's abort and cancels are taken until it clears.",
+            detail("reason").map(|r| format!(" ({r})")).unwrap_or_default()
+        ),
         ErrorCode::Unauthorized => "The token was rejected: sign in again.".into(),
         ErrorCode::InvalidMessage => match body.field() {
             Some(field) => format!("The server refused the value of `{field}`: correct it."),

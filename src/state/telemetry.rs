@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use skynet_protocol::{
-    AutofocusProgress, CameraState, DeviceSnapshot, DeviceState, FilterWheelState, FocuserState,
-    InstrumentSnapshot, MountState, OtaState, RotatorState, TelescopeUid,
+    AutofocusProgress, CameraState, DeviceSnapshot, DeviceState, EnclosureState, FilterWheelState,
+    FocuserState, InstrumentSnapshot, MountState, ObservatoryUid, OtaState, RotatorState,
+    TelescopeUid, WeatherState,
 };
 
 use super::time::Millis;
@@ -61,6 +62,48 @@ pub struct DeviceSet {
     pub trail: super::sky::Trail,
 }
 
+/// Everything live about an observatory's own devices, which its
+/// telescopes share: the weather sensor and the enclosure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteDevices {
+    /// The weather sensor.
+    pub weather: Option<Stamped<WeatherState>>,
+    /// The dome or roof.
+    pub enclosure: Option<Stamped<EnclosureState>>,
+    /// Recent weather readings, for the trends.
+    pub trends: WeatherTrends,
+}
+
+/// Recent weather readings, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WeatherTrends {
+    /// Air temperature, °C.
+    pub temperature_c: History,
+    /// Relative humidity, percent.
+    pub humidity_pct: History,
+    /// Mean wind, m/s.
+    pub wind_speed_m_s: History,
+    /// Gusts, m/s.
+    pub wind_gust_m_s: History,
+    /// Cloud cover, percent.
+    pub cloud_cover_pct: History,
+}
+
+impl WeatherTrends {
+    fn push(&mut self, at: Millis, w: &WeatherState) {
+        let add = |history: &mut History, value: Option<f64>| {
+            if let Some(value) = value {
+                history.push(at, value);
+            }
+        };
+        add(&mut self.temperature_c, w.temperature_c);
+        add(&mut self.humidity_pct, w.humidity_pct);
+        add(&mut self.wind_speed_m_s, w.wind_speed_m_s);
+        add(&mut self.wind_gust_m_s, w.wind_gust_m_s);
+        add(&mut self.cloud_cover_pct, w.cloud_cover_pct);
+    }
+}
+
 /// How far back a history reaches.
 pub const HISTORY_SPAN_MS: Millis = 5.0 * 60_000.0;
 /// At most this many points in a history.
@@ -103,6 +146,7 @@ pub const AUTOFOCUS_RUNS: usize = 5;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Telemetry {
     telescopes: HashMap<TelescopeUid, DeviceSet>,
+    sites: HashMap<ObservatoryUid, SiteDevices>,
     /// Snapshots whose state this version could not type (other device types).
     pub untyped: u64,
 }
@@ -130,12 +174,51 @@ impl Telemetry {
         }
     }
 
-    /// Takes a device snapshot.
+    /// Runs `f` on an observatory's own devices (empty when none seen).
+    pub fn with_site<R>(
+        &self,
+        observatory: &ObservatoryUid,
+        f: impl FnOnce(&SiteDevices) -> R,
+    ) -> R {
+        match self.sites.get(observatory) {
+            Some(site) => f(site),
+            None => f(&SiteDevices::default()),
+        }
+    }
+
+    /// Takes a device snapshot: an observatory's weather sensor and
+    /// enclosure go with their observatory, the rest with their telescope.
+    /// One that names neither is counted with the untyped.
     pub fn on_device(&mut self, snapshot: DeviceSnapshot, now: Millis) {
-        let set = self
-            .telescopes
-            .entry(snapshot.telescope_uid.clone())
-            .or_default();
+        if let DeviceState::Weather(_) | DeviceState::Enclosure(_) = snapshot.state {
+            let Some(observatory) = snapshot.observatory_uid else {
+                self.untyped += 1;
+                return;
+            };
+            let site = self.sites.entry(observatory).or_default();
+            match snapshot.state {
+                DeviceState::Weather(w) => {
+                    site.trends.push(now, &w);
+                    site.weather = Some(Stamped {
+                        value: w,
+                        received_at: now,
+                    });
+                }
+                DeviceState::Enclosure(e) => {
+                    site.enclosure = Some(Stamped {
+                        value: e,
+                        received_at: now,
+                    });
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Some(telescope) = snapshot.telescope_uid else {
+            self.untyped += 1;
+            return;
+        };
+        let set = self.telescopes.entry(telescope).or_default();
         fn stamp<T>(value: T, now: Millis) -> Option<Stamped<T>> {
             Some(Stamped {
                 value,
@@ -158,6 +241,8 @@ impl Telemetry {
                 set.rotator = stamp(s, now);
             }
             DeviceState::Ota(s) => set.ota = stamp(s, now),
+            // Taken above.
+            DeviceState::Weather(_) | DeviceState::Enclosure(_) => {}
             DeviceState::Other(_) => self.untyped += 1,
         }
     }
@@ -303,7 +388,8 @@ mod tests {
         DeviceSnapshot {
             device_uid: DeviceUid("tel-a-focuser".into()),
             device_type: DeviceType::Focuser,
-            telescope_uid: TelescopeUid("tel-a".into()),
+            telescope_uid: Some(TelescopeUid("tel-a".into())),
+            observatory_uid: None,
             observed_at: Timestamp("2026-11-24T21:04:05Z".into()),
             state: DeviceState::Focuser(FocuserState {
                 position_um,

@@ -239,6 +239,7 @@ mod tests {
             manual_mode: None,
             devices: vec![],
             access,
+            local_horizon: vec![],
         }
     }
 

@@ -19,6 +19,7 @@
 mod macros;
 
 mod command;
+mod conditions;
 mod decode;
 mod ids;
 mod merge;
@@ -29,6 +30,7 @@ mod target;
 pub mod validate;
 
 pub use command::*;
+pub use conditions::*;
 pub use decode::{correlation_id, ProtocolError};
 pub use ids::*;
 pub use merge::{decode_snapshot, merge_snapshot, snapshot_delta};

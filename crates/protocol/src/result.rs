@@ -54,6 +54,9 @@ string_enum! {
         /// The telescope is in sustained manual mode: only its owner and
         /// operators command it (a result error of a lease acquire) [ours].
         ManualMode = "manual_mode",
+        /// A shutdown interlock is active (weather, safety): only a lease
+        /// release, an owner's abort and cancels are taken [ours].
+        Interlocked = "interlocked",
     }
 }
 
@@ -160,6 +163,16 @@ pub struct BelowHorizonDetails {
     /// The mount's limit, degrees.
     #[serde(alias = "minAltitudeDeg")]
     pub min_altitude_deg: f64,
+}
+
+/// `details` of an `interlocked` error [ours].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterlockedDetails {
+    /// Why the telescope is shut down, for people.
+    pub reason: String,
+    /// The failing interlock constraints.
+    #[serde(default, alias = "constraintUids")]
+    pub constraint_uids: Vec<crate::ConstraintUid>,
 }
 
 /// One failing field of an `invalid_message` error [ours].

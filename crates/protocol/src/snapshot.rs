@@ -7,8 +7,8 @@ use serde_json::Value;
 use crate::decode::{decode_field, decode_struct, DecodeError};
 use crate::{
     AutofocusSample, AutofocusStrategy, CommandId, CommandStatus, ConstraintUid, DeviceUid,
-    InstrumentUid, LeaseId, LogEntryUid, ObservatoryUid, OffsetPattern, TargetPosition,
-    TelescopeUid, Timestamp,
+    EnclosureState, HorizonPoint, InstrumentUid, LeaseId, LogEntryUid, ObservatoryUid,
+    OffsetPattern, TargetPosition, TelescopeUid, Timestamp, WeatherState,
 };
 
 string_enum! {
@@ -80,9 +80,14 @@ pub struct DeviceSnapshot {
     /// Its type, which decides the shape of `state`.
     #[serde(alias = "deviceType")]
     pub device_type: DeviceType,
-    /// The telescope it belongs to.
+    /// The telescope it belongs to; null for an observatory's own devices
+    /// (its weather sensor and enclosure).
     #[serde(alias = "telescopeUid")]
-    pub telescope_uid: TelescopeUid,
+    pub telescope_uid: Option<TelescopeUid>,
+    /// The observatory it stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(alias = "observatoryUid")]
+    pub observatory_uid: Option<ObservatoryUid>,
     /// When the state was observed.
     #[serde(alias = "observedAt")]
     pub observed_at: Timestamp,
@@ -107,6 +112,10 @@ pub enum DeviceState {
     Rotator(RotatorState),
     /// An optical tube assembly.
     Ota(OtaState),
+    /// An observatory's weather sensor.
+    Weather(WeatherState),
+    /// An observatory's dome or roof.
+    Enclosure(EnclosureState),
     /// A device type without a typed state here, kept whole.
     Other(Value),
 }
@@ -119,8 +128,10 @@ impl<'de> Deserialize<'de> for DeviceSnapshot {
             device_uid: DeviceUid,
             #[serde(alias = "deviceType")]
             device_type: DeviceType,
-            #[serde(alias = "telescopeUid")]
-            telescope_uid: TelescopeUid,
+            #[serde(default, alias = "telescopeUid")]
+            telescope_uid: Option<TelescopeUid>,
+            #[serde(default, alias = "observatoryUid")]
+            observatory_uid: Option<ObservatoryUid>,
             #[serde(alias = "observedAt")]
             observed_at: Timestamp,
             state: Value,
@@ -134,6 +145,7 @@ impl<'de> Deserialize<'de> for DeviceSnapshot {
             device_uid: raw.device_uid,
             device_type: raw.device_type,
             telescope_uid: raw.telescope_uid,
+            observatory_uid: raw.observatory_uid,
             observed_at: raw.observed_at,
             state,
         })
@@ -149,6 +161,8 @@ impl DeviceState {
             DeviceType::FilterWheel => Self::FilterWheel(decode_struct(&state)?),
             DeviceType::InstrumentRotator => Self::Rotator(decode_struct(&state)?),
             DeviceType::Ota => Self::Ota(decode_struct(&state)?),
+            DeviceType::WeatherSensor => Self::Weather(decode_struct(&state)?),
+            DeviceType::Enclosure => Self::Enclosure(decode_struct(&state)?),
             _ => Self::Other(state),
         })
     }
@@ -423,6 +437,10 @@ pub struct TelescopeSnapshot {
     pub devices: Vec<DeviceSummary>,
     /// The caller's access.
     pub access: Access,
+    /// Its local horizon [published; the shape is ours], sorted by azimuth,
+    /// linear between points, wrapping at 360; empty when it has none.
+    #[serde(default, alias = "localHorizon", skip_serializing_if = "Vec::is_empty")]
+    pub local_horizon: Vec<HorizonPoint>,
 }
 
 /// Sustained manual mode of a telescope [ours]: set by its owner for

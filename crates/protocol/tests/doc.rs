@@ -79,6 +79,19 @@ fn strict<T: DeserializeOwned>(block: &Block) -> T {
         .unwrap_or_else(|e| panic!("line {}: {e}\n{}", block.line, block.text))
 }
 
+/// Decodes a snapshot as `T` and checks that nothing was left out: encoded
+/// again, it is the same JSON (so every field of the example is one `T` has).
+fn strict_value<T: DeserializeOwned + serde::Serialize>(
+    value: &serde_json::Value,
+    line: usize,
+) -> T {
+    let typed: T = serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("line {line}: {e}\n{value}"));
+    let again = serde_json::to_value(&typed).expect("encodes");
+    assert_eq!(&again, value, "line {line}: a field the type does not have");
+    typed
+}
+
 /// Decodes a fragment as the type its marker names; returns what it covers.
 fn check_fragment(name: &str, block: &Block) -> String {
     let line = block.line;
@@ -171,6 +184,11 @@ fn check_fragment(name: &str, block: &Block) -> String {
             );
             name.to_owned()
         }
+        "state:enclosure" => {
+            let state: EnclosureState = strict(block);
+            assert!(state.shutter.is_known(), "line {line}");
+            name.to_owned()
+        }
         "log:command" => {
             let entry: TelescopeLogEntry = strict(block);
             assert!(
@@ -249,6 +267,24 @@ fn every_json_block_of_the_protocol_doc_decodes() {
                         .entry(format!("command {}", publish.command.tag()))
                         .or_default() += 1;
                 }
+                // The typed snapshots decode whole, with every field known.
+                match StreamServerMessage::from_json(&block.text) {
+                    Ok(StreamServerMessage::ConstraintSnapshot(event)) => {
+                        let c: ConstraintSnapshot = strict_value(&event.snapshot, line);
+                        assert!(c.constraint_type.is_known(), "line {line}");
+                    }
+                    Ok(StreamServerMessage::ConstraintStatusSnapshot(event)) => {
+                        let c: ConstraintStatusSnapshot = strict_value(&event.snapshot, line);
+                        assert!(c.constraint_type.is_known(), "line {line}");
+                    }
+                    Ok(StreamServerMessage::ShutdownInterlockSnapshot(event)) => {
+                        strict_value::<ShutdownInterlockSnapshot>(&event.snapshot, line);
+                    }
+                    Ok(StreamServerMessage::TelescopeSnapshot(event)) => {
+                        strict_value::<TelescopeSnapshot>(&event.snapshot, line);
+                    }
+                    _ => {}
+                }
                 if let Ok(StreamServerMessage::DeviceSnapshot(event)) =
                     StreamServerMessage::from_json(&block.text)
                 {
@@ -321,6 +357,8 @@ fn every_json_block_of_the_protocol_doc_decodes() {
         "state:filter_wheel",
         "state:instrument_rotator",
         "state:ota",
+        "state:weather_sensor",
+        "state:enclosure",
         "state:other",
         "result error",
         "result canceled",

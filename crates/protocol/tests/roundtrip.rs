@@ -258,6 +258,7 @@ fn every_error_code_round_trips() {
         "unsupported",
         "busy",
         "manual_mode",
+        "interlocked",
     ];
     assert_eq!(ErrorCode::KNOWN.len(), codes.len());
     for code in codes {
@@ -415,7 +416,8 @@ fn device_event(
         snapshot: serde_json::to_value(DeviceSnapshot {
             device_uid: device.into(),
             device_type,
-            telescope_uid: "tel-lapalma".into(),
+            telescope_uid: Some("tel-lapalma".into()),
+            observatory_uid: None,
             observed_at: observed_at.into(),
             state,
         })
@@ -657,6 +659,7 @@ fn telescope_snapshot() {
         manual_mode: None,
         devices,
         access: Access::Astronomer,
+        local_horizon: vec![],
     };
     assert_eq!(
         snapshot
@@ -690,6 +693,7 @@ fn telescope_snapshot() {
                 manual_mode: None,
                 devices: vec![],
                 access: Access::Viewer,
+                local_horizon: vec![],
             })
             .unwrap(),
         }),

@@ -132,7 +132,7 @@ impl Event {
     /// The telescope it concerns.
     pub fn telescope_uid(&self) -> Option<&TelescopeUid> {
         match self {
-            Self::Device(s) => Some(&s.telescope_uid),
+            Self::Device(s) => s.telescope_uid.as_ref(),
             Self::Telescope(uid) => Some(uid),
             Self::Instrument(s) => Some(&s.telescope_uid),
             Self::Lease(l) => Some(&l.telescope_uid),
@@ -948,6 +948,7 @@ impl Simulator {
             telescope_uid: telescope.clone(),
             name: t.config.name.clone(),
             observatory_uid: t.config.observatory_uid.clone(),
+            local_horizon: Vec::new(),
             site: t.config.site,
             control_authority: if t.lease.is_some() || t.manual_mode.is_some() {
                 ControlAuthority::Manual
@@ -1312,7 +1313,8 @@ fn publish_if_due(
     let snapshot = Arc::new(DeviceSnapshot {
         device_uid: uid.clone(),
         device_type: device.device_type(),
-        telescope_uid: t.uid().clone(),
+        telescope_uid: Some(t.uid().clone()),
+        observatory_uid: t.config.observatory_uid.clone(),
         observed_at: now.timestamp(),
         state,
     });
@@ -1334,6 +1336,7 @@ fn is_active(state: &DeviceState) -> bool {
         DeviceState::Camera(c) => c.exposure_state != skynet_protocol::ExposureState::Idle,
         DeviceState::FilterWheel(w) => w.moving,
         DeviceState::Rotator(r) => r.moving,
-        DeviceState::Ota(_) | DeviceState::Other(_) => false,
+        DeviceState::Enclosure(e) => e.moving,
+        DeviceState::Ota(_) | DeviceState::Weather(_) | DeviceState::Other(_) => false,
     }
 }
