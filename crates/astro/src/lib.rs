@@ -17,6 +17,7 @@
 //! - [`ecliptic`]: obliquity, nutation and ecliptic-to-equatorial conversion.
 //! - [`sun`] and [`moon`]: low-precision positions of the Sun and the Moon.
 //! - [`rise_set`]: rise, transit and set times.
+//! - [`twilight`]: tonight's sunset, twilights and sunrise at a site.
 //! - [`sexagesimal`]: parsing and formatting of `05h34m31.9s` / `+22°00'52"`.
 //! - [`catalog`]: the built-in catalog of Messier, bright NGC/IC objects and
 //!   named stars, with lookup and search-as-you-type.
@@ -29,6 +30,7 @@ pub mod rise_set;
 pub mod sexagesimal;
 pub mod sun;
 pub mod time;
+pub mod twilight;
 
 pub use catalog::{CatalogObject, ObjectKind};
 pub use coords::{Equatorial, Horizontal, Site};
