@@ -154,6 +154,14 @@ pub struct Console {
     generations: StoredValue<u64>,
     /// Sockets moving to a renewed token (make before break).
     pub(crate) handover: StoredValue<Option<crate::handover::Handover>, LocalStorage>,
+    /// Observing constraints, their status and the shutdown interlocks.
+    pub conditions: RwSignal<crate::state::conditions::Conditions>,
+    /// The telescopes' logs.
+    pub telescope_log: RwSignal<crate::state::telescope_log::TelescopeLog>,
+    /// Which alerts go where (remembered in this browser).
+    pub alert_settings: RwSignal<crate::state::alerts::Settings>,
+    /// What was told lately, so the same news does not ring twice.
+    pub(crate) alerter: StoredValue<crate::state::alerts::Alerter>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -210,6 +218,10 @@ impl Console {
             socket_generation: StoredValue::new(0),
             generations: StoredValue::new(0),
             handover: StoredValue::new_local(None),
+            conditions: RwSignal::new(Default::default()),
+            telescope_log: RwSignal::new(Default::default()),
+            alert_settings: RwSignal::new(crate::storage::alert_settings().unwrap_or_default()),
+            alerter: StoredValue::new(Default::default()),
         }
     }
 
@@ -436,6 +448,7 @@ impl Console {
                     self.telemetry.update(|t| t.on_instrument(snapshot, now));
                 }
                 Routed::Lease(lease) => {
+                    self.alert_on_lease(&lease);
                     self.telescopes.update(|t| t.on_lease(&lease));
                     self.lease_events.update(|events| {
                         events.push(crate::state::export::LeaseRecord { at: now, lease })
@@ -459,6 +472,33 @@ impl Console {
                     }
                     self.log.update(|log| log.on_result(&result, now));
                     self.workflow_saw(result.command_id);
+                    self.alert_on_result(result.command_id);
+                }
+                Routed::Constraint(constraint) => {
+                    self.conditions.update(|c| c.on_constraint(constraint));
+                }
+                Routed::ConstraintStatus(status) => {
+                    if let Some(change) = self
+                        .conditions
+                        .try_update(|c| c.on_status(status))
+                        .flatten()
+                    {
+                        self.on_condition_change(change);
+                    }
+                }
+                Routed::Interlock(interlock) => {
+                    if let Some(change) = self
+                        .conditions
+                        .try_update(|c| c.on_interlock(interlock))
+                        .flatten()
+                    {
+                        self.on_condition_change(change);
+                    }
+                }
+                Routed::LogEntry(entry) => {
+                    self.telescope_log.update(|log| {
+                        log.push(&entry);
+                    });
                 }
                 Routed::CommandAck(id) => {
                     self.log.update(|log| {
@@ -773,9 +813,33 @@ impl Console {
         match self.telescope() {
             None => Some("Pick a telescope.".to_owned()),
             Some(t) => {
-                crate::state::telescopes::authority(&t, &self.identity.get(), self.now.get()).err()
+                crate::state::telescopes::authority(&t, &self.identity.get(), self.now.get())
+                    .err()
+                    .or_else(|| self.interlock_denial())
             }
         }
+    }
+
+    /// The active shutdown interlock covering the selected telescope
+    /// (tracked).
+    pub fn interlock(&self) -> Option<skynet_protocol::ShutdownInterlockSnapshot> {
+        let t = self.telescope()?;
+        self.conditions.with(|c| {
+            c.interlock(&t.telescope_uid, t.observatory_uid.as_ref())
+                .cloned()
+        })
+    }
+
+    /// Why hardware commands wait while an interlock is active (tracked).
+    fn interlock_denial(&self) -> Option<String> {
+        let interlock = self.interlock()?;
+        let since = crate::state::time::parse_rfc3339(interlock.since.as_str())
+            .map(|at| format!(" since {} UTC", crate::state::time::format_clock(at)))
+            .unwrap_or_default();
+        Some(format!(
+            "Safety shutdown{since}: {}. Hardware commands wait until it clears; releasing your lease and canceling still work.",
+            crate::state::display::message(&interlock.reason)
+        ))
     }
 
     /// Whether hardware commands cannot be sent now (untracked).

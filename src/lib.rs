@@ -5,6 +5,7 @@
 //! - [`console`]: state in signals, wired to the sockets.
 //! - [`components`]: one per area of the screen.
 
+pub mod alerts;
 pub mod auth;
 pub mod components;
 pub mod console;
@@ -17,6 +18,8 @@ pub mod transport;
 use leptos::prelude::*;
 
 use components::abort::AbortBar;
+use components::alert_settings::AlertSettings;
+use components::conditions::{ConditionsPanel, InterlockBanner};
 use components::connection::ConnectionPanel;
 use components::controls::Controls;
 use components::gallery::Gallery;
@@ -26,6 +29,7 @@ use components::notices::Notices;
 use components::shortcuts::Shortcuts;
 use components::sky::SkyView;
 use components::snapshots::Snapshots;
+use components::telescope_log::TelescopeLogPanel;
 use components::telescopes::TelescopePicker;
 use components::theme::ThemeToggle;
 use components::vcurve::VCurve;
@@ -127,6 +131,7 @@ pub fn ConsoleView(
         }
         console.disconnect();
     });
+    console.watch_for_alerts();
     view! {
         <header class="app-header">
             <h1>"SkyDeck"</h1>
@@ -135,13 +140,16 @@ pub fn ConsoleView(
             <Shortcuts />
         </header>
         <AbortBar />
+        <InterlockBanner />
         <Notices />
         <main class="layout">
             <div class="column">
                 <ConnectionPanel />
                 <TelescopePicker />
                 <LeasePanel />
+                <ConditionsPanel />
                 <Workflows />
+                <AlertSettings />
             </div>
             <div class="column wide">
                 <Controls />
@@ -152,6 +160,7 @@ pub fn ConsoleView(
                 <Gallery />
                 <VCurve />
                 <CommandLogView />
+                <TelescopeLogPanel />
             </div>
         </main>
     }

@@ -10,6 +10,7 @@ const THEME_KEY: &str = "skydeck.theme";
 const SESSION_KEY: &str = "skydeck.session";
 const PENDING_KEY: &str = "skydeck.sign_in";
 const ADVANCED_KEY: &str = "skydeck.advanced";
+const ALERTS_KEY: &str = "skydeck.alerts";
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -118,4 +119,14 @@ pub fn forget_sign_in() {
             let _ = s.remove_item(key);
         }
     }
+}
+
+/// Which alerts go where, as chosen in this browser.
+pub fn alert_settings() -> Option<crate::state::alerts::Settings> {
+    get_json(local(), ALERTS_KEY)
+}
+
+/// Remembers the alert settings.
+pub fn remember_alert_settings(value: &crate::state::alerts::Settings) {
+    set_json(local(), ALERTS_KEY, value);
 }

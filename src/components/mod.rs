@@ -4,6 +4,8 @@
 //! [`Console`]: crate::console::Console
 
 pub mod abort;
+pub mod alert_settings;
+pub mod conditions;
 pub mod connection;
 pub mod controls;
 pub mod export;
@@ -16,6 +18,7 @@ pub mod pager;
 pub mod shortcuts;
 pub mod sky;
 pub mod snapshots;
+pub mod telescope_log;
 pub mod telescopes;
 pub mod theme;
 pub mod vcurve;

@@ -291,17 +291,10 @@ fn Sparkline(
         })
     });
     let line = move || {
-        let (lo, hi) = extent.get()?;
-        let points = points.get();
-        let frame = crate::state::plot::Frame::fit(&points, 200.0, 40.0, 3.0)?;
-        // Not from zero: a sparkline shows change.
-        let span = (hi - lo).max(1e-9);
-        let frame = crate::state::plot::Frame {
-            y_min: lo - span * 0.1,
-            y_max: hi + span * 0.1,
-            ..frame
-        };
-        Some(view! { <polyline points=frame.polyline(&points) /> })
+        points.with(|points| {
+            let frame = crate::state::plot::Frame::sparkline(points, 200.0, 40.0, 3.0)?;
+            Some(view! { <polyline points=frame.polyline(points) /> })
+        })
     };
     let range = move || match extent.get() {
         Some((lo, hi)) => format!("{lo:.0} – {hi:.0}, {} points", points.with(Vec::len)),

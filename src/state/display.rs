@@ -144,8 +144,14 @@ pub fn dec(deg: f64) -> String {
     }
 }
 
-/// An altitude in degrees.
+/// An altitude in degrees. A zenith computed a hair past 90° (floating
+/// point) is the zenith, not out of range.
 pub fn alt(deg: f64, decimals: usize) -> String {
+    let deg = if deg.is_finite() && deg.abs() <= 90.0 + 1e-6 {
+        deg.clamp(-90.0, 90.0)
+    } else {
+        deg
+    };
     number(deg, decimals, -90.0, 90.0, "°").to_string()
 }
 
@@ -246,6 +252,8 @@ mod tests {
         assert_eq!(ra(1e300), "1.00e300° (out of range)");
         assert_eq!(dec(-1e200), "-1.00e200° (out of range)");
         assert_eq!(alt(91.0, 1), "9.10e1° (out of range)");
+        // The zenith a rounding error past 90° is the zenith.
+        assert_eq!(alt(90.000_000_000_01, 2), "90.00°");
         assert_eq!(az(123.456, 2), "123.46°");
         assert_eq!(angle(1e15), "1.00e15° (out of range)");
         assert_eq!(ra(83.8), format_ra_hms(83.8, 1));

@@ -59,6 +59,11 @@ impl Merged {
         }
     }
 
+    /// The stream it merges.
+    pub fn stream(&self) -> &StreamName {
+        &self.stream
+    }
+
     /// The stream subscribed again (a reconnect): the next delivery of each
     /// resource is whole and replaces what was kept, so a key cleared while
     /// the link was down does not linger.
@@ -130,6 +135,12 @@ pub struct Snapshots {
     pub telescopes: Merged,
     /// `instrument_snapshot`.
     pub instruments: Merged,
+    /// `constraint_snapshot`.
+    pub constraints: Merged,
+    /// `constraint_status_snapshot`.
+    pub statuses: Merged,
+    /// `shutdown_interlock_snapshot`.
+    pub interlocks: Merged,
 }
 
 impl Default for Snapshots {
@@ -138,6 +149,9 @@ impl Default for Snapshots {
             devices: Merged::new(StreamName::DeviceSnapshot),
             telescopes: Merged::new(StreamName::TelescopeSnapshot),
             instruments: Merged::new(StreamName::InstrumentSnapshot),
+            constraints: Merged::new(StreamName::ConstraintSnapshot),
+            statuses: Merged::new(StreamName::ConstraintStatusSnapshot),
+            interlocks: Merged::new(StreamName::ShutdownInterlockSnapshot),
         }
     }
 }
@@ -145,9 +159,26 @@ impl Default for Snapshots {
 impl Snapshots {
     /// The stream socket subscribed everything again.
     pub fn resubscribed(&mut self) {
-        self.devices.resubscribed();
-        self.telescopes.resubscribed();
-        self.instruments.resubscribed();
+        for merged in self.all_mut() {
+            merged.resubscribed();
+        }
+    }
+
+    fn all_mut(&mut self) -> [&mut Merged; 6] {
+        [
+            &mut self.devices,
+            &mut self.telescopes,
+            &mut self.instruments,
+            &mut self.constraints,
+            &mut self.statuses,
+            &mut self.interlocks,
+        ]
+    }
+
+    /// The merged resources of a snapshot stream; `None` for a stream that
+    /// carries no snapshots.
+    pub fn of(&mut self, stream: &StreamName) -> Option<&mut Merged> {
+        self.all_mut().into_iter().find(|m| m.stream() == stream)
     }
 }
 

@@ -1,8 +1,10 @@
 //! App state as plain Rust types with methods, tested on the host. Views
 //! wrap them in signals; nothing here touches the DOM or a socket.
 
+pub mod alerts;
 pub mod auth;
 pub mod command_log;
+pub mod conditions;
 pub mod connection;
 pub mod display;
 pub mod export;
@@ -17,6 +19,7 @@ pub mod sky;
 pub mod stretch;
 pub mod target_info;
 pub mod telemetry;
+pub mod telescope_log;
 pub mod telescopes;
 pub mod theme;
 pub mod time;

@@ -65,6 +65,24 @@ impl Frame {
         })
     }
 
+    /// The frame of a sparkline: like [`Frame::fit`], but the y range is
+    /// the data's own (not from zero) with 10 % headroom, to show change.
+    pub fn sparkline(points: &[(f64, f64)], width: f64, height: f64, pad: f64) -> Option<Self> {
+        let frame = Self::fit(points, width, height, pad)?;
+        let (lo, hi) = points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, y)| {
+                (lo.min(*y), hi.max(*y))
+            });
+        let span = (hi - lo).max(1e-9);
+        Some(Self {
+            y_min: lo - span * 0.1,
+            y_max: hi + span * 0.1,
+            ..frame
+        })
+    }
+
     /// The SVG x of a data x.
     pub fn x(&self, x: f64) -> f64 {
         self.pad + (x - self.x_min) / (self.x_max - self.x_min) * (self.width - 2.0 * self.pad)
@@ -110,6 +128,17 @@ pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sparkline_spans_its_own_values_not_from_zero() {
+        let points = [(0.0, 100.0), (1.0, 110.0), (2.0, f64::NAN)];
+        let f = Frame::sparkline(&points, 60.0, 16.0, 1.0).expect("a frame");
+        assert!(
+            (f.y_min - 99.0).abs() < 1e-9 && (f.y_max - 111.0).abs() < 1e-9,
+            "{f:?}"
+        );
+        assert_eq!(Frame::sparkline(&[], 60.0, 16.0, 1.0), None);
+    }
 
     #[test]
     fn data_maps_into_the_box_with_y_upwards() {

@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use skynet_protocol::{
-    CommandEvent, CommandId, CommandResult, CommandsServerMessage, DeviceSnapshot, ErrorMessage,
-    InstrumentSnapshot, LeaseInfo, StreamName, StreamServerMessage, SubscriptionId,
+    CommandEvent, CommandId, CommandResult, CommandsServerMessage, ConstraintSnapshot,
+    ConstraintStatusSnapshot, DeviceSnapshot, ErrorMessage, InstrumentSnapshot, LeaseInfo,
+    ShutdownInterlockSnapshot, StreamName, StreamServerMessage, SubscriptionId, TelescopeLogEntry,
     TelescopeSnapshot,
 };
 
@@ -17,11 +18,15 @@ use super::merged::{Applied, Incomplete, IncompleteSet, Snapshots};
 
 /// The streams this tab subscribes on every (re)connection of the stream
 /// socket, by subscription id.
-pub const STREAMS: [(&str, StreamName); 4] = [
+pub const STREAMS: [(&str, StreamName); 8] = [
     ("telescopes", StreamName::TelescopeSnapshot),
     ("devices", StreamName::DeviceSnapshot),
     ("instruments", StreamName::InstrumentSnapshot),
     ("leases", StreamName::ManualControlLease),
+    ("constraints", StreamName::ConstraintSnapshot),
+    ("constraint-status", StreamName::ConstraintStatusSnapshot),
+    ("interlocks", StreamName::ShutdownInterlockSnapshot),
+    ("telescope-log", StreamName::TelescopeLog),
 ];
 
 /// The one command subscription (every visible telescope).
@@ -57,6 +62,14 @@ pub enum Update {
     Instrument(InstrumentSnapshot),
     /// A lease changed.
     Lease(LeaseInfo),
+    /// An observing constraint.
+    Constraint(ConstraintSnapshot),
+    /// Whether a constraint holds.
+    ConstraintStatus(ConstraintStatusSnapshot),
+    /// A shutdown interlock.
+    Interlock(ShutdownInterlockSnapshot),
+    /// A telescope log entry.
+    LogEntry(TelescopeLogEntry),
     /// A command seen on the `command` stream; `mine` when this tab sent it.
     Command {
         /// The event.
@@ -192,10 +205,8 @@ impl Router {
         snapshot: Value,
         update: fn(T) -> Update,
     ) -> Vec<Update> {
-        let merged = match stream {
-            StreamName::DeviceSnapshot => &mut self.snapshots.devices,
-            StreamName::TelescopeSnapshot => &mut self.snapshots.telescopes,
-            _ => &mut self.snapshots.instruments,
+        let Some(merged) = self.snapshots.of(&stream) else {
+            return Vec::new();
         };
         let Applied::Resource(key) = merged.apply(snapshot) else {
             return Vec::new();
@@ -294,14 +305,29 @@ impl Router {
                 Update::Instrument,
             ),
             StreamServerMessage::ManualControlLease(event) => vec![Update::Lease(event.lease)],
+            StreamServerMessage::ConstraintSnapshot(event) => self.merged(
+                StreamName::ConstraintSnapshot,
+                event.snapshot,
+                Update::Constraint,
+            ),
+            StreamServerMessage::ConstraintStatusSnapshot(event) => self.merged(
+                StreamName::ConstraintStatusSnapshot,
+                event.snapshot,
+                Update::ConstraintStatus,
+            ),
+            StreamServerMessage::ShutdownInterlockSnapshot(event) => self.merged(
+                StreamName::ShutdownInterlockSnapshot,
+                event.snapshot,
+                Update::Interlock,
+            ),
+            StreamServerMessage::TelescopeLog(event) => vec![Update::LogEntry(event.entry)],
             StreamServerMessage::Pong(pong) => pong.id.map(Update::Pong).into_iter().collect(),
             StreamServerMessage::Error(error) => vec![Update::Notice(format!(
                 "stream error `{}`: {}",
                 error.code, error.message
             ))],
             M::Unknown(unknown) => self.unknown(Socket::Stream, &unknown.tag),
-            // Known kinds of streams this tab does not subscribe (yet).
-            _ => Vec::new(),
+            M::Ack(_) | M::Ping(_) => Vec::new(),
         }
     }
 

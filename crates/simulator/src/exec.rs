@@ -269,7 +269,7 @@ async fn expose(sim: &Simulator, tel: usize, c: &CameraExposureStart) -> Outcome
             tel,
             LogLevel::Info,
             format!(
-                "exposure {exposure_id} done: {} s, bin {}, {filter_id}",
+                "exposure done: {} s, bin {}, {filter_id}",
                 c.duration_s, c.binning
             ),
             now,

@@ -556,7 +556,7 @@ impl State {
             self.cancel_running(id, &why, now, clock);
         }
         let message = format!(
-            "lease {lease_id} of {} {state}; the telescope is back under remote control",
+            "the manual control lease of {} {state}; the telescope is back under remote control",
             lease.info.holder
         );
         self.emit(Event::Lease(Arc::new(lease.info)));
@@ -1221,8 +1221,8 @@ fn lease_command(
                 tel,
                 LogLevel::Info,
                 format!(
-                    "{account} {verb} manual control lease {} until {}",
-                    lease.info.lease_id, lease.info.expires_at
+                    "{account} {verb} a manual control lease until {}",
+                    lease.info.expires_at
                 ),
                 now,
             );
