@@ -903,7 +903,18 @@ impl Console {
             return Vec::new();
         };
         let jd = skydeck_astro::time::julian_date(now_ms() / 1000.0);
-        crate::state::safety::check_command(command, site, jd, self.limits.get_untracked())
+        let horizon = untrack(|| {
+            self.telescope()
+                .map(|t| t.local_horizon)
+                .unwrap_or_default()
+        });
+        crate::state::safety::check_command(
+            command,
+            site,
+            jd,
+            self.limits.get_untracked(),
+            &horizon,
+        )
     }
 }
 

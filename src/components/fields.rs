@@ -111,7 +111,11 @@ pub fn TargetFields(
             name: name.get(),
         };
         let target = input.parse(&mut ignored)?;
-        Some(match TargetInfo::of(&target, site, now_ms()) {
+        let horizon = console
+            .telescope()
+            .map(|t| t.local_horizon)
+            .unwrap_or_default();
+        Some(match TargetInfo::of(&target, site, now_ms(), &horizon) {
             Ok(info) => info.summary(),
             Err(why) => format!("Cannot place it: {why}."),
         })

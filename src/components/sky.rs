@@ -93,6 +93,11 @@ pub fn SkyView() -> impl IntoView {
         ));
     };
     let limit = move || DOME.ring(console.limits.with(|l| l.min_altitude_deg));
+    let local_horizon = Memo::new(move |_| {
+        console
+            .telescope()
+            .and_then(|t| DOME.horizon_path(&t.local_horizon))
+    });
     let caption = move || {
         let mut parts = Vec::new();
         match pointing() {
@@ -145,6 +150,11 @@ pub fn SkyView() -> impl IntoView {
                 on:click=pick
             >
                 <circle class="horizon" cx=DOME.cx cy=DOME.cy r=DOME.r />
+                {move || local_horizon.get().map(|d| view! {
+                    <path class="local-horizon" data-testid="sky-local-horizon" fill-rule="evenodd" d=d>
+                        <title>"The telescope's local horizon: the sky it cannot see"</title>
+                    </path>
+                })}
                 {rings}
                 <circle class="limit" data-testid="sky-limit" cx=DOME.cx cy=DOME.cy r=limit />
                 {labels}

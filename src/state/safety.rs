@@ -8,7 +8,7 @@ use skydeck_astro::coords::{
     Site,
 };
 use skydeck_astro::time::J2000_JD;
-use skynet_protocol::{Command, Frame, TargetPosition};
+use skynet_protocol::{horizon_altitude, Command, Frame, HorizonPoint, TargetPosition};
 
 /// The observer's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,6 +49,16 @@ pub enum Concern {
         /// Its altitude.
         alt_deg: f64,
     },
+    /// Above the horizon but behind the telescope's local horizon (trees,
+    /// a hill, a neighbouring dome) at its azimuth.
+    BelowLocalHorizon {
+        /// Its altitude.
+        alt_deg: f64,
+        /// Its azimuth.
+        az_deg: f64,
+        /// The local horizon's altitude there.
+        horizon_deg: f64,
+    },
     /// Above the horizon but below the altitude limit.
     BelowLimit {
         /// Its altitude.
@@ -74,6 +84,14 @@ impl std::fmt::Display for Concern {
             Self::BelowHorizon { alt_deg } => {
                 write!(f, "the target is below the horizon (altitude {alt_deg:.1}°)")
             }
+            Self::BelowLocalHorizon {
+                alt_deg,
+                az_deg,
+                horizon_deg,
+            } => write!(
+                f,
+                "the target is behind the telescope's local horizon (altitude {alt_deg:.1}° at azimuth {az_deg:.0}°, where the horizon is at {horizon_deg:.1}°)"
+            ),
             Self::BelowLimit { alt_deg, limit_deg } => write!(
                 f,
                 "the target is at altitude {alt_deg:.1}°, below your limit of {limit_deg}°"
@@ -123,19 +141,29 @@ pub fn place(j2000: Equatorial, site: Site, jd: f64) -> Placement {
     }
 }
 
-/// Checks a target against the limits.
+/// Checks a target against the telescope's local horizon (may be empty)
+/// and, on top of it, the observer's limits.
 pub fn check_target(
     target: &TargetPosition,
     site: Site,
     jd: f64,
     limits: Limits,
+    horizon: &[HorizonPoint],
 ) -> Result<Placement, Vec<Concern>> {
     let j2000 = resolve(target).map_err(|why| vec![Concern::Unchecked(why)])?;
     let p = place(j2000, site, jd);
     let mut concerns = Vec::new();
+    let local = horizon_altitude(horizon, p.az_deg).filter(|h| p.alt_deg < *h);
     if p.alt_deg < 0.0 {
         concerns.push(Concern::BelowHorizon { alt_deg: p.alt_deg });
-    } else if p.alt_deg < limits.min_altitude_deg {
+    } else if let Some(horizon_deg) = local {
+        concerns.push(Concern::BelowLocalHorizon {
+            alt_deg: p.alt_deg,
+            az_deg: p.az_deg,
+            horizon_deg,
+        });
+    }
+    if p.alt_deg >= 0.0 && p.alt_deg < limits.min_altitude_deg {
         concerns.push(Concern::BelowLimit {
             alt_deg: p.alt_deg,
             limit_deg: limits.min_altitude_deg,
@@ -156,13 +184,19 @@ pub fn check_target(
 
 /// The concerns about a command: only slews (`mount.point`, `mount.track`)
 /// are checked.
-pub fn check_command(command: &Command, site: Site, jd: f64, limits: Limits) -> Vec<Concern> {
+pub fn check_command(
+    command: &Command,
+    site: Site,
+    jd: f64,
+    limits: Limits,
+    horizon: &[HorizonPoint],
+) -> Vec<Concern> {
     let target = match command {
         Command::MountPoint(c) => &c.target,
         Command::MountTrack(c) => &c.target,
         _ => return Vec::new(),
     };
-    check_target(target, site, jd, limits)
+    check_target(target, site, jd, limits, horizon)
         .err()
         .unwrap_or_default()
 }
@@ -189,6 +223,7 @@ mod tests {
             la_palma(),
             winter_midnight(),
             Limits::default(),
+            &[],
         )
         .unwrap();
         assert!(p.alt_deg > 30.0, "{p:?}");
@@ -200,7 +235,7 @@ mod tests {
         // The south celestial pole stands at minus the latitude: never up.
         let pole = TargetPosition::equatorial(0.0, -89.0);
         let concerns =
-            check_target(&pole, la_palma(), winter_midnight(), Limits::default()).unwrap_err();
+            check_target(&pole, la_palma(), winter_midnight(), Limits::default(), &[]).unwrap_err();
         assert!(
             matches!(concerns[0], Concern::BelowHorizon { alt_deg } if alt_deg < -25.0),
             "{concerns:?}"
@@ -209,12 +244,20 @@ mod tests {
 
         // Polaris stands at about the site's latitude: above 15°, below 40°.
         let polaris = TargetPosition::catalog("Polaris");
-        assert!(check_target(&polaris, la_palma(), winter_midnight(), Limits::default()).is_ok());
+        assert!(check_target(
+            &polaris,
+            la_palma(),
+            winter_midnight(),
+            Limits::default(),
+            &[]
+        )
+        .is_ok());
         let strict = Limits {
             min_altitude_deg: 40.0,
             ..Limits::default()
         };
-        let concerns = check_target(&polaris, la_palma(), winter_midnight(), strict).unwrap_err();
+        let concerns =
+            check_target(&polaris, la_palma(), winter_midnight(), strict, &[]).unwrap_err();
         assert!(matches!(concerns[0], Concern::BelowLimit { limit_deg, .. } if limit_deg == 40.0));
     }
 
@@ -227,7 +270,7 @@ mod tests {
             min_altitude_deg: -90.0,
             min_sun_distance_deg: 30.0,
         };
-        let concerns = check_target(&near, la_palma(), jd, limits).unwrap_err();
+        let concerns = check_target(&near, la_palma(), jd, limits, &[]).unwrap_err();
         // At midnight the Sun, and a target beside it, are also below the horizon.
         let near_sun = concerns.iter().find_map(|c| match c {
             Concern::NearSun { distance_deg, .. } => Some(*distance_deg),
@@ -240,14 +283,21 @@ mod tests {
     #[test]
     fn what_cannot_be_located_cannot_be_checked() {
         let unknown = TargetPosition::catalog("Planet X");
-        let concerns =
-            check_target(&unknown, la_palma(), winter_midnight(), Limits::default()).unwrap_err();
+        let concerns = check_target(
+            &unknown,
+            la_palma(),
+            winter_midnight(),
+            Limits::default(),
+            &[],
+        )
+        .unwrap_err();
         assert!(concerns[0].to_string().contains("not in SkyDeck's catalog"));
         let moon = TargetPosition::Ephemeral(skynet_protocol::EphemeralTarget {
             body: "moon".into(),
         });
         assert!(matches!(
-            check_target(&moon, la_palma(), winter_midnight(), Limits::default()).unwrap_err()[0],
+            check_target(&moon, la_palma(), winter_midnight(), Limits::default(), &[]).unwrap_err()
+                [0],
             Concern::Unchecked(_)
         ));
     }
@@ -259,15 +309,84 @@ mod tests {
             binning: 1,
             filter_id: None,
         });
-        assert!(
-            check_command(&expose, la_palma(), winter_midnight(), Limits::default()).is_empty()
-        );
+        assert!(check_command(
+            &expose,
+            la_palma(),
+            winter_midnight(),
+            Limits::default(),
+            &[]
+        )
+        .is_empty());
         let point = Command::MountPoint(skynet_protocol::MountPoint {
             target: TargetPosition::equatorial(0.0, -89.0),
         });
         assert_eq!(
-            check_command(&point, la_palma(), winter_midnight(), Limits::default()).len(),
+            check_command(
+                &point,
+                la_palma(),
+                winter_midnight(),
+                Limits::default(),
+                &[]
+            )
+            .len(),
             1
+        );
+    }
+
+    #[test]
+    fn the_local_horizon_stops_a_target_behind_it_and_the_limit_still_applies() {
+        // Polaris from La Palma: about 29° up, due north.
+        let polaris = TargetPosition::catalog("Polaris");
+        let jd = winter_midnight();
+        let low_limit = Limits {
+            min_altitude_deg: 5.0,
+            ..Limits::default()
+        };
+        let flat = [HorizonPoint {
+            az_deg: 0.0,
+            alt_deg: 8.0,
+        }];
+        assert!(check_target(&polaris, la_palma(), jd, low_limit, &flat).is_ok());
+        // A hill in the north, 35° high, hides it; the south stays low.
+        let hill = [
+            HorizonPoint {
+                az_deg: 0.0,
+                alt_deg: 35.0,
+            },
+            HorizonPoint {
+                az_deg: 90.0,
+                alt_deg: 5.0,
+            },
+            HorizonPoint {
+                az_deg: 270.0,
+                alt_deg: 5.0,
+            },
+        ];
+        let concerns = check_target(&polaris, la_palma(), jd, low_limit, &hill).unwrap_err();
+        assert!(
+            matches!(concerns[..], [Concern::BelowLocalHorizon { horizon_deg, .. }] if horizon_deg > 30.0),
+            "{concerns:?}"
+        );
+        assert!(
+            concerns[0].to_string().contains("local horizon"),
+            "{}",
+            concerns[0]
+        );
+        // The user's own limit applies on top of a low horizon.
+        let concerns = check_target(
+            &polaris,
+            la_palma(),
+            jd,
+            Limits {
+                min_altitude_deg: 40.0,
+                ..low_limit
+            },
+            &flat,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(concerns[..], [Concern::BelowLimit { .. }]),
+            "{concerns:?}"
         );
     }
 }

@@ -4,7 +4,7 @@
 //! shows an offset pattern around its centre, arcseconds across.
 
 use skydeck_astro::coords::{wrap_180, Equatorial};
-use skynet_protocol::{MountState, OffsetPattern};
+use skynet_protocol::{horizon_altitude, HorizonPoint, MountState, OffsetPattern};
 
 /// The dome's centre and radius in SVG units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,6 +44,30 @@ impl Dome {
     /// The radius of the altitude circle `alt_deg`.
     pub fn ring(&self, alt_deg: f64) -> f64 {
         self.r * (90.0 - alt_deg.clamp(0.0, 90.0)) / 90.0
+    }
+
+    /// The sky a local horizon hides, as an SVG path: the rim all round,
+    /// then the horizon's profile back (every 2° of azimuth), filled with
+    /// the even-odd rule. `None` without a horizon.
+    pub fn horizon_path(&self, horizon: &[HorizonPoint]) -> Option<String> {
+        horizon_altitude(horizon, 0.0)?;
+        let point = |alt: f64, az: f64| {
+            let radius = self.ring(alt);
+            let a = az.to_radians();
+            format!(
+                "{:.1} {:.1}",
+                self.cx - radius * a.sin(),
+                self.cy - radius * a.cos()
+            )
+        };
+        let azimuths: Vec<f64> = (0..=180).map(|i| f64::from(i) * 2.0).collect();
+        let rim: Vec<String> = azimuths.iter().map(|&az| point(0.0, az)).collect();
+        let profile: Vec<String> = azimuths
+            .iter()
+            .rev()
+            .map(|&az| point(horizon_altitude(horizon, az).unwrap_or(0.0), az))
+            .collect();
+        Some(format!("M{} Z M{} Z", rim.join(" L"), profile.join(" L")))
     }
 }
 
@@ -166,6 +190,32 @@ impl Inset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_horizon_is_drawn_between_the_rim_and_its_profile() {
+        let dome = Dome {
+            cx: 100.0,
+            cy: 100.0,
+            r: 90.0,
+        };
+        assert_eq!(dome.horizon_path(&[]), None);
+        let horizon = [
+            HorizonPoint {
+                az_deg: 0.0,
+                alt_deg: 45.0,
+            },
+            HorizonPoint {
+                az_deg: 180.0,
+                alt_deg: 0.0,
+            },
+        ];
+        let path = dome.horizon_path(&horizon).expect("a path");
+        // The rim starts due north on the horizon circle (y = 10), the
+        // profile ends there half way up (45°: y = 55).
+        assert!(path.starts_with("M100.0 10.0 L"), "{path}");
+        assert!(path.ends_with("L100.0 55.0 Z"), "{path}");
+        assert_eq!(path.matches('M').count(), 2);
+    }
 
     const DOME: Dome = Dome {
         cx: 100.0,
