@@ -52,7 +52,7 @@ pub fn Controls() -> impl IntoView {
                 {move || denied().unwrap_or_default()}
             </p>
             <SafetyLimits />
-            <fieldset class="controls-body" disabled=move || denied().is_some()>
+            <fieldset class="controls-body" data-testid="controls-body" disabled=move || denied().is_some()>
                 <legend class="visually-hidden">"Telescope controls"</legend>
                 <MountControls />
                 <NudgePad />

@@ -147,6 +147,9 @@ fn LogEntry(
                         .unwrap_or_default()
                 }}
             </p>
+            <p class="log-note" data-testid="command-canceled" hidden=move || entry().and_then(|e| e.canceled_reason()).is_none()>
+                {move || entry().and_then(|e| e.canceled_reason()).map(|why| format!("canceled: {why}")).unwrap_or_default()}
+            </p>
             {move || entry().map(|e| view! { <OutcomeView outcome=e.outcome() /> })}
         </li>
     }

@@ -203,6 +203,19 @@ impl CommandEntry {
         may && self.state.may_be_running()
     }
 
+    /// Why it was canceled, as the server says (bounded); `None` unless it
+    /// was, or when the server gave no reason.
+    pub fn canceled_reason(&self) -> Option<String> {
+        if self.state != CommandState::Canceled {
+            return None;
+        }
+        let data = self
+            .result
+            .as_ref()?
+            .data_as::<skynet_protocol::CanceledData>()?;
+        data.ok().map(|d| display::message(&d.reason))
+    }
+
     /// What the user should do about an error, in words.
     pub fn advice(&self) -> Option<String> {
         let CommandState::Error(body) = &self.state else {
@@ -603,6 +616,34 @@ impl CommandLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_canceled_command_says_why() {
+        let mut log = CommandLog::new();
+        let id: CommandId = "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10"
+            .parse()
+            .expect("a uuid");
+        let result: CommandResult = serde_json::from_value(serde_json::json!({
+            "command_id": id.to_string(), "status": "canceled",
+            "data": {"reason": "safety shutdown: rain"}
+        }))
+        .expect("a result");
+        log.on_result(&result, 0.0);
+        let entry = log.get(id).expect("the entry");
+        assert_eq!(
+            entry.canceled_reason().as_deref(),
+            Some("safety shutdown: rain")
+        );
+        let ok: CommandResult = serde_json::from_value(serde_json::json!({
+            "command_id": "7f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "status": "ok"
+        }))
+        .expect("a result");
+        log.on_result(&ok, 0.0);
+        assert_eq!(
+            log.get(ok.command_id).and_then(|e| e.canceled_reason()),
+            None
+        );
+    }
     use serde_json::json;
     use skynet_protocol::{
         Access, LeaseAcquire, MountTrack, Origin, SubscriptionId, TargetPosition, Timestamp,
