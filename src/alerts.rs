@@ -33,8 +33,40 @@ impl Console {
         }
     }
 
-    /// A constraint or interlock changed: the alert it makes, if any.
+    /// A constraint or interlock changed: the alert it makes, if any. Only
+    /// what covers the telescope being driven rings: another site's dusk is
+    /// not this astronomer's news.
     pub(crate) fn on_condition_change(&self, change: Change) {
+        let Some(selected) = untrack(|| self.telescope()) else {
+            return;
+        };
+        let covers =
+            |telescope: &Option<skynet_protocol::TelescopeUid>,
+             observatory: &skynet_protocol::ObservatoryUid| match telescope {
+                Some(t) => *t == selected.telescope_uid,
+                None => selected.observatory_uid.as_ref() == Some(observatory),
+            };
+        let relevant = match &change {
+            Change::Failing { uid, .. } | Change::Holding { uid } => {
+                self.conditions.with_untracked(|c| {
+                    c.rows(&selected.telescope_uid, selected.observatory_uid.as_ref())
+                        .iter()
+                        .any(|r| &r.uid == uid)
+                })
+            }
+            Change::InterlockActive {
+                telescope,
+                observatory,
+                ..
+            }
+            | Change::InterlockCleared {
+                telescope,
+                observatory,
+            } => covers(telescope, observatory),
+        };
+        if !relevant {
+            return;
+        }
         let telescope_name = |uid: &Option<skynet_protocol::TelescopeUid>| {
             uid.as_ref().and_then(|uid| {
                 self.telescopes
