@@ -154,6 +154,8 @@ pub struct Console {
     generations: StoredValue<u64>,
     /// Sockets moving to a renewed token (make before break).
     pub(crate) handover: StoredValue<Option<crate::handover::Handover>, LocalStorage>,
+    /// The observatories' weather sensors and enclosures.
+    pub sites: RwSignal<crate::state::telemetry::Sites>,
     /// Observing constraints, their status and the shutdown interlocks.
     pub conditions: RwSignal<crate::state::conditions::Conditions>,
     /// The telescopes' logs.
@@ -218,6 +220,7 @@ impl Console {
             socket_generation: StoredValue::new(0),
             generations: StoredValue::new(0),
             handover: StoredValue::new_local(None),
+            sites: RwSignal::new(Default::default()),
             conditions: RwSignal::new(Default::default()),
             telescope_log: RwSignal::new(Default::default()),
             alert_settings: RwSignal::new(crate::storage::alert_settings().unwrap_or_default()),
@@ -696,6 +699,11 @@ impl Console {
     /// Queues a device snapshot for the next animation frame (or the
     /// backstop timer when no frame comes).
     fn on_device(&self, snapshot: DeviceSnapshot, now: Millis) {
+        if crate::state::telemetry::Sites::is_site_device(&snapshot) {
+            // Slow, and not what the mount's views follow: applied at once.
+            self.sites.update(|s| s.on_device(snapshot, now));
+            return;
+        }
         let schedule = self
             .pending_devices
             .try_update_value(|p| p.push(snapshot, now))

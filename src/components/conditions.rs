@@ -95,11 +95,7 @@ pub fn ConditionsPanel() -> impl IntoView {
         place.with(|p| {
             p.as_ref()
                 .and_then(|(_, o)| o.as_ref())
-                .map(|o| {
-                    console
-                        .telemetry
-                        .with(|t| t.with_site(o, SiteDevices::clone))
-                })
+                .map(|o| console.sites.with(|s| s.with_site(o, SiteDevices::clone)))
                 .unwrap_or_default()
         })
     });

@@ -74,6 +74,67 @@ pub struct SiteDevices {
     pub trends: WeatherTrends,
 }
 
+/// Every observatory's own devices seen, by observatory: they change
+/// slowly, so they live apart from the telescopes' fast telemetry and a view
+/// of the weather does not follow every mount snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sites {
+    sites: HashMap<ObservatoryUid, SiteDevices>,
+    /// Observatory devices whose snapshot named no observatory.
+    pub unplaced: u64,
+}
+
+impl Sites {
+    /// Whether a snapshot is of an observatory's own device.
+    pub fn is_site_device(snapshot: &DeviceSnapshot) -> bool {
+        matches!(
+            snapshot.state,
+            DeviceState::Weather(_) | DeviceState::Enclosure(_)
+        )
+    }
+
+    /// Takes a weather sensor's or an enclosure's snapshot (others are
+    /// ignored).
+    pub fn on_device(&mut self, snapshot: DeviceSnapshot, now: Millis) {
+        if !Self::is_site_device(&snapshot) {
+            return;
+        }
+        let Some(observatory) = snapshot.observatory_uid else {
+            self.unplaced += 1;
+            return;
+        };
+        let site = self.sites.entry(observatory).or_default();
+        match snapshot.state {
+            DeviceState::Weather(w) => {
+                site.trends.push(now, &w);
+                site.weather = Some(Stamped {
+                    value: w,
+                    received_at: now,
+                });
+            }
+            DeviceState::Enclosure(e) => {
+                site.enclosure = Some(Stamped {
+                    value: e,
+                    received_at: now,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs `f` on an observatory's own devices (empty when none seen).
+    pub fn with_site<R>(
+        &self,
+        observatory: &ObservatoryUid,
+        f: impl FnOnce(&SiteDevices) -> R,
+    ) -> R {
+        match self.sites.get(observatory) {
+            Some(site) => f(site),
+            None => f(&SiteDevices::default()),
+        }
+    }
+}
+
 /// Recent weather readings, oldest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeatherTrends {
@@ -146,7 +207,6 @@ pub const AUTOFOCUS_RUNS: usize = 5;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Telemetry {
     telescopes: HashMap<TelescopeUid, DeviceSet>,
-    sites: HashMap<ObservatoryUid, SiteDevices>,
     /// Snapshots whose state this version could not type (other device types).
     pub untyped: u64,
 }
@@ -174,46 +234,10 @@ impl Telemetry {
         }
     }
 
-    /// Runs `f` on an observatory's own devices (empty when none seen).
-    pub fn with_site<R>(
-        &self,
-        observatory: &ObservatoryUid,
-        f: impl FnOnce(&SiteDevices) -> R,
-    ) -> R {
-        match self.sites.get(observatory) {
-            Some(site) => f(site),
-            None => f(&SiteDevices::default()),
-        }
-    }
-
-    /// Takes a device snapshot: an observatory's weather sensor and
-    /// enclosure go with their observatory, the rest with their telescope.
-    /// One that names neither is counted with the untyped.
+    /// Takes a device snapshot of a telescope's device. An observatory's
+    /// own devices go to [`Sites`]; one that names no telescope is counted
+    /// with the untyped.
     pub fn on_device(&mut self, snapshot: DeviceSnapshot, now: Millis) {
-        if let DeviceState::Weather(_) | DeviceState::Enclosure(_) = snapshot.state {
-            let Some(observatory) = snapshot.observatory_uid else {
-                self.untyped += 1;
-                return;
-            };
-            let site = self.sites.entry(observatory).or_default();
-            match snapshot.state {
-                DeviceState::Weather(w) => {
-                    site.trends.push(now, &w);
-                    site.weather = Some(Stamped {
-                        value: w,
-                        received_at: now,
-                    });
-                }
-                DeviceState::Enclosure(e) => {
-                    site.enclosure = Some(Stamped {
-                        value: e,
-                        received_at: now,
-                    });
-                }
-                _ => {}
-            }
-            return;
-        }
         let Some(telescope) = snapshot.telescope_uid else {
             self.untyped += 1;
             return;
@@ -241,7 +265,7 @@ impl Telemetry {
                 set.rotator = stamp(s, now);
             }
             DeviceState::Ota(s) => set.ota = stamp(s, now),
-            // Taken above.
+            // An observatory's, sent with a telescope's uid: kept by Sites.
             DeviceState::Weather(_) | DeviceState::Enclosure(_) => {}
             DeviceState::Other(_) => self.untyped += 1,
         }
@@ -348,6 +372,37 @@ impl PendingDevices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_observatorys_weather_and_enclosure_go_with_the_observatory() {
+        let weather = |obs: Option<&str>, wind: f64| -> DeviceSnapshot {
+            serde_json::from_value(serde_json::json!({
+                "device_uid": "w", "device_type": "weather_sensor", "telescope_uid": null,
+                "observatory_uid": obs, "observed_at": "2026-12-03T01:00:00Z",
+                "state": {"wind_speed_m_s": wind, "rain": false}
+            }))
+            .expect("a weather snapshot")
+        };
+        let mut sites = Sites::default();
+        let obs = ObservatoryUid::from("obs");
+        sites.on_device(weather(Some("obs"), 4.0), 1.0);
+        sites.on_device(weather(Some("obs"), 6.0), 2.0);
+        sites.on_device(weather(None, 9.0), 3.0);
+        sites.with_site(&obs, |s| {
+            let w = &s.weather.as_ref().expect("the weather").value;
+            assert_eq!(
+                (w.wind_speed_m_s, w.rain, w.humidity_pct),
+                (Some(6.0), Some(false), None)
+            );
+            assert_eq!(s.trends.wind_speed_m_s.points(), [(1.0, 4.0), (2.0, 6.0)]);
+            assert!(s.trends.humidity_pct.points().is_empty());
+        });
+        assert_eq!(sites.unplaced, 1);
+        // The telescopes' telemetry does not keep them.
+        let mut telemetry = Telemetry::new();
+        telemetry.on_device(weather(Some("obs"), 4.0), 1.0);
+        assert_eq!(telemetry.untyped, 1, "no telescope named");
+    }
     use skynet_protocol::{DeviceType, DeviceUid, Timestamp};
 
     #[test]
