@@ -11,6 +11,8 @@
 //! # }
 //! ```
 
+mod authority;
+mod bus;
 mod clock;
 mod devices;
 mod exec;
@@ -20,13 +22,17 @@ mod mount;
 pub mod oauth;
 mod oauth_http;
 pub mod preview;
+mod publish;
 mod sim;
 mod sky;
+mod telescope;
 pub mod world;
 mod ws;
 
+pub use bus::Cut;
 pub use http::app;
-pub use sim::{derived_uid, Cut, Options, Simulator};
+pub use sim::{Options, Simulator};
+pub use telescope::derived_uid;
 pub use world::World;
 
 /// Serves the simulator on a bound listener until the process ends.

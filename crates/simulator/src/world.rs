@@ -303,7 +303,7 @@ mod tests {
             let row = format!("| `{}` | `{}` |", device.device_type(), device.uid(lapalma));
             assert!(DOC.contains(&row), "docs/simulator.md lacks {row}");
         }
-        let imager = crate::sim::derived_uid(lapalma, "optical_imager");
+        let imager = crate::telescope::derived_uid(lapalma, "optical_imager");
         assert!(
             DOC.contains(&imager),
             "docs/simulator.md lacks the imager's {imager}"
