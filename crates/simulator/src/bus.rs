@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use skynet_protocol::{
-    Command, CommandId, CommandResult, CommandStatus, DeviceSnapshot, InstrumentSnapshot,
-    LeaseInfo, LogCommand, LogEntryBody, LogEntryUid, LogLevel, Origin, TelescopeLogEntry,
-    TelescopeUid, Timestamp,
+    Command, CommandId, CommandResult, CommandStatus, ConstraintSnapshot, ConstraintStatusSnapshot,
+    DeviceSnapshot, InstrumentSnapshot, LeaseInfo, LogCommand, LogEntryBody, LogEntryUid, LogLevel,
+    ObservatoryUid, Origin, ShutdownInterlockSnapshot, TelescopeLogEntry, TelescopeUid, Timestamp,
 };
 
 use crate::clock::Now;
@@ -45,6 +45,19 @@ pub enum Event {
     Lease(Arc<LeaseInfo>),
     /// A log entry.
     Log(Arc<TelescopeLogEntry>),
+    /// A constraint (published once, retained).
+    Constraint(Arc<ConstraintSnapshot>),
+    /// A constraint's status changed.
+    ConstraintStatus {
+        /// The status.
+        status: Arc<ConstraintStatusSnapshot>,
+        /// Its constraint's observatory.
+        observatory: ObservatoryUid,
+        /// Its constraint's telescope, or none for the whole observatory.
+        telescope: Option<TelescopeUid>,
+    },
+    /// A shutdown interlock changed.
+    Interlock(Arc<ShutdownInterlockSnapshot>),
     /// A command was accepted.
     Command(Arc<PublishedCommand>),
     /// A command finished.
@@ -67,7 +80,19 @@ pub enum Cut {
 }
 
 impl Event {
-    /// The telescope it concerns.
+    /// The observatory it concerns, when it says so itself (an observatory's
+    /// own device, a constraint, an interlock).
+    pub fn observatory_uid(&self) -> Option<&ObservatoryUid> {
+        match self {
+            Self::Device(s) => s.observatory_uid.as_ref(),
+            Self::Constraint(c) => Some(&c.observatory_uid),
+            Self::ConstraintStatus { observatory, .. } => Some(observatory),
+            Self::Interlock(i) => Some(&i.observatory_uid),
+            _ => None,
+        }
+    }
+
+    /// The telescope it concerns (none for an observatory's own).
     pub fn telescope_uid(&self) -> Option<&TelescopeUid> {
         match self {
             Self::Device(s) => s.telescope_uid.as_ref(),
@@ -77,6 +102,9 @@ impl Event {
             Self::Log(l) => Some(&l.telescope_uid),
             Self::Command(c) => Some(&c.telescope_uid),
             Self::Result(r) => r.telescope_uid.as_ref(),
+            Self::Constraint(c) => c.telescope_uid.as_ref(),
+            Self::ConstraintStatus { telescope, .. } => telescope.as_ref(),
+            Self::Interlock(i) => i.telescope_uid.as_ref(),
             Self::CutSockets(..) | Self::Revoked(_) => None,
         }
     }

@@ -21,11 +21,14 @@ mod http;
 mod mount;
 pub mod oauth;
 mod oauth_http;
+mod observatory;
 pub mod preview;
 mod publish;
+mod safety;
 mod sim;
 mod sky;
 mod telescope;
+pub mod weather;
 pub mod world;
 mod ws;
 

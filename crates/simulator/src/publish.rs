@@ -10,6 +10,7 @@ use skynet_protocol::{
 
 use crate::bus::Event;
 use crate::clock::{Clock, Now};
+use crate::observatory::{observatory_device_uid, ObservatoryDevice};
 use crate::sim::State;
 use crate::telescope::{derived_uid, Device};
 
@@ -52,9 +53,8 @@ impl State {
     }
 }
 
-/// Publishes a device's snapshot when it is due: on change (at most every
-/// [`ACTIVE_INTERVAL`] while in motion), at least every [`IDLE_INTERVAL`], and
-/// whenever `forced` has passed since the last one.
+/// Publishes a telescope device's snapshot when it is due (see
+/// [`publish_snapshot_if_due`]).
 pub(crate) fn publish_if_due(
     st: &mut State,
     tel: usize,
@@ -64,32 +64,64 @@ pub(crate) fn publish_if_due(
     clock: &Clock,
 ) {
     let t = &st.telescopes[tel];
-    let uid = device.uid(t.uid());
-    let state = t.device_state(device, now, clock);
-    let previous = st.retained.get(&uid);
-    let due = match previous {
+    let snapshot = DeviceSnapshot {
+        device_uid: device.uid(t.uid()),
+        device_type: device.device_type(),
+        telescope_uid: Some(t.uid().clone()),
+        observatory_uid: t.config.observatory_uid.clone(),
+        observed_at: now.timestamp(),
+        state: t.device_state(device, now, clock),
+    };
+    publish_snapshot_if_due(st, snapshot, forced, now);
+}
+
+/// Publishes an observatory device's snapshot when it is due.
+pub(crate) fn publish_observatory_if_due(
+    st: &mut State,
+    observatory: usize,
+    device: ObservatoryDevice,
+    forced: Option<Duration>,
+    now: &Now,
+    clock: &Clock,
+) {
+    let o = &st.observatories[observatory];
+    let snapshot = DeviceSnapshot {
+        device_uid: observatory_device_uid(o.uid(), &device.device_type()),
+        device_type: device.device_type(),
+        telescope_uid: None,
+        observatory_uid: Some(o.uid().clone()),
+        observed_at: now.timestamp(),
+        state: o.device_state(device, now, clock),
+    };
+    publish_snapshot_if_due(st, snapshot, forced, now);
+}
+
+/// Publishes a device's snapshot when it is due: on change (at most every
+/// [`ACTIVE_INTERVAL`] while in motion or, for a weather sensor, whenever it
+/// reads something new), at least every [`IDLE_INTERVAL`], and whenever
+/// `forced` has passed since the last one.
+fn publish_snapshot_if_due(
+    st: &mut State,
+    snapshot: DeviceSnapshot,
+    forced: Option<Duration>,
+    now: &Now,
+) {
+    let due = match st.retained.get(&snapshot.device_uid) {
         None => true,
         Some(prev) => {
             let since = now.at.saturating_duration_since(prev.at);
-            let active = is_active(&state) || is_active(&prev.snapshot.state);
+            let active = is_active(&snapshot.state) || is_active(&prev.snapshot.state);
             since >= IDLE_INTERVAL
                 || forced.is_some_and(|f| since >= f)
-                || (active && since >= ACTIVE_INTERVAL && prev.snapshot.state != state)
+                || (active && since >= ACTIVE_INTERVAL && prev.snapshot.state != snapshot.state)
         }
     };
     if !due {
         return;
     }
-    let snapshot = Arc::new(DeviceSnapshot {
-        device_uid: uid.clone(),
-        device_type: device.device_type(),
-        telescope_uid: Some(t.uid().clone()),
-        observatory_uid: t.config.observatory_uid.clone(),
-        observed_at: now.timestamp(),
-        state,
-    });
+    let snapshot = Arc::new(snapshot);
     st.retained.insert(
-        uid,
+        snapshot.device_uid.clone(),
         Retained {
             snapshot: snapshot.clone(),
             at: now.at,
@@ -107,6 +139,9 @@ fn is_active(state: &DeviceState) -> bool {
         DeviceState::FilterWheel(w) => w.moving,
         DeviceState::Rotator(r) => r.moving,
         DeviceState::Enclosure(e) => e.moving,
-        DeviceState::Ota(_) | DeviceState::Weather(_) | DeviceState::Other(_) => false,
+        // Readings change on their own: each change goes out (rounded to
+        // tenths, they change every few seconds at most at time scale 1).
+        DeviceState::Weather(_) => true,
+        DeviceState::Ota(_) | DeviceState::Other(_) => false,
     }
 }

@@ -12,15 +12,18 @@ use serde_json::Value;
 use skynet_protocol::{
     Access, CanceledData, Command, CommandId, CommandResult, CommandStatus, ControlAuthority,
     DeviceSummary, DeviceUid, ErrorBody, ErrorCode, ErrorMessage, InstrumentSnapshot, LeaseId,
-    LeaseState, LogLevel, PublishCommand, TelescopeSnapshot, TelescopeUid,
+    LeaseState, LogLevel, ObservatoryUid, PublishCommand, TelescopeSnapshot, TelescopeUid,
 };
 use tokio::sync::broadcast;
 
 use crate::authority::{authorize, lease_command};
 pub use crate::bus::{Cut, Event, PublishedCommand, Retention};
 use crate::clock::{Clock, Now};
-use crate::publish::{publish_if_due, Retained};
+use crate::observatory::{observatory_device_uid, Observatory, ObservatoryDevice};
+use crate::publish::{publish_if_due, publish_observatory_if_due, Retained};
+use crate::safety::{Constraint, Interlock};
 pub use crate::telescope::{Device, Telescope};
+use crate::weather::Scenario;
 use crate::world::{TelescopeConfig, World};
 
 /// How the simulator runs.
@@ -44,6 +47,8 @@ pub struct Options {
     pub dev_tokens: bool,
     /// How long an authorization code may wait to be exchanged.
     pub code_ttl: Duration,
+    /// The weather every observatory lives in (`--weather`).
+    pub weather: Arc<Scenario>,
 }
 
 impl Options {
@@ -71,6 +76,8 @@ impl Default for Options {
             token_ttl: Duration::from_secs(3600),
             dev_tokens: true,
             code_ttl: crate::oauth::CODE_TTL,
+            // Tests meet no shower unless they ask for one.
+            weather: Arc::new(Scenario::clear()),
         }
     }
 }
@@ -98,6 +105,13 @@ pub struct State {
     pub(crate) retained: HashMap<DeviceUid, Retained>,
     pub(crate) instruments: HashMap<TelescopeUid, Arc<InstrumentSnapshot>>,
     pub(crate) events: broadcast::Sender<Event>,
+    /// The observatories, in world order.
+    pub observatories: Vec<Observatory>,
+    /// Every constraint, observatory level and telescope level.
+    pub constraints: Vec<Constraint>,
+    /// The interlocks: one per observatory, one per telescope with
+    /// interlock constraints of its own.
+    pub interlocks: Vec<Interlock>,
 }
 
 /// Command ids remembered for `duplicate_command_id` and `not_cancelable`.
@@ -238,10 +252,28 @@ impl Simulator {
     pub fn start(world: World, options: Options) -> Self {
         let now = Instant::now();
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let telescopes = world
+        let telescopes: Vec<Telescope> = world
             .telescopes
             .iter()
             .map(|config| Telescope::new(config.clone(), now))
+            .collect();
+        let observatories = world
+            .observatories()
+            .into_iter()
+            .map(|config| {
+                let members: Vec<usize> = (0..telescopes.len())
+                    .filter(|&i| {
+                        telescopes[i].config.observatory_uid.as_ref()
+                            == Some(&config.observatory_uid)
+                    })
+                    .collect();
+                let site = members
+                    .first()
+                    .map_or(skydeck_astro::coords::Site::new(0.0, 0.0, 0.0), |&i| {
+                        telescopes[i].site
+                    });
+                Observatory::new(config, members, site, options.weather.clone(), now)
+            })
             .collect();
         let sim = Self {
             inner: Arc::new(Inner {
@@ -256,6 +288,9 @@ impl Simulator {
                     retained: HashMap::new(),
                     instruments: HashMap::new(),
                     events: events.clone(),
+                    observatories,
+                    constraints: Vec::new(),
+                    interlocks: Vec::new(),
                 }),
                 events,
                 authority: crate::oauth::Authority::new(
@@ -267,6 +302,7 @@ impl Simulator {
                 options,
             }),
         };
+        sim.with(|st, now, _| st.build_safety(now));
         sim.tick();
         let period = sim.inner.options.tick();
         let weak = Arc::downgrade(&sim.inner);
@@ -366,6 +402,13 @@ impl Simulator {
             .cloned()
     }
 
+    /// Whether the account may see some telescope of an observatory.
+    pub fn sees_observatory(&self, account: &str, observatory: &ObservatoryUid) -> bool {
+        self.inner.world.telescopes.iter().any(|t| {
+            t.observatory_uid.as_ref() == Some(observatory) && t.access.contains_key(account)
+        })
+    }
+
     /// A telescope's configuration.
     pub fn telescope_config(&self, telescope: &TelescopeUid) -> Option<&TelescopeConfig> {
         self.inner
@@ -398,15 +441,16 @@ impl Simulator {
                 }
                 let t = &mut st.telescopes[tel];
                 if t.mount.is_tracking() {
-                    let alt = t.mount.state(now, clock).alt_deg;
-                    if alt < t.config.mount.min_altitude_deg {
+                    let state = t.mount.state(now, clock);
+                    let limit = t.mount.limit_at(&t.config.local_horizon, state.az_deg);
+                    if state.alt_deg < limit {
                         t.mount.stop(now, clock);
-                        let limit = t.config.mount.min_altitude_deg;
                         st.log(
                             tel,
                             LogLevel::Warning,
                             format!(
-                                "tracking stopped: the target reached the {limit}° altitude limit"
+                                "tracking stopped: the target reached the {limit:.1}° limit at azimuth {:.1}°",
+                                state.az_deg
                             ),
                             now,
                         );
@@ -414,6 +458,14 @@ impl Simulator {
                 }
                 for device in Device::ALL {
                     publish_if_due(st, tel, device, forced, now, clock);
+                }
+            }
+            st.evaluate_constraints(now, clock);
+            st.update_interlocks(now, clock);
+            st.log_safe_state(now, clock);
+            for o in 0..st.observatories.len() {
+                for device in ObservatoryDevice::ALL {
+                    publish_observatory_if_due(st, o, device, forced, now, clock);
                 }
             }
         });
@@ -469,6 +521,12 @@ impl Simulator {
                 ));
             }
             authorize(t, account, &access, &publish.command).map_err(|m| error(ErrorCode::Forbidden, m, None))?;
+            // Under a shutdown interlock only a lease's release and an
+            // owner's abort (authorized above) are taken; cancels come
+            // through `cancel`.
+            if !matches!(publish.command, Command::LeaseRelease(_) | Command::AbortManualControl(_)) {
+                st.refuse_if_interlocked(tel, id, publish.command.tag(), now)?;
+            }
             st.remember(id);
             st.emit(Event::Command(Arc::new(PublishedCommand {
                 command_id: id,
@@ -550,7 +608,7 @@ impl Simulator {
             telescope_uid: telescope.clone(),
             name: t.config.name.clone(),
             observatory_uid: t.config.observatory_uid.clone(),
-            local_horizon: Vec::new(),
+            local_horizon: t.config.local_horizon.clone(),
             site: t.config.site,
             control_authority: if t.lease.is_some() || t.manual_mode.is_some() {
                 ControlAuthority::Manual
@@ -568,6 +626,57 @@ impl Simulator {
                 })
                 .collect(),
             access,
+        })
+    }
+
+    /// The retained state of the observatories, for `include_existing`:
+    /// their devices' latest snapshots, the constraints and their latest
+    /// status, and every interlock, active or not.
+    pub fn retained_safety(&self) -> Vec<Event> {
+        let st = self.lock();
+        let mut events = Vec::new();
+        for o in &st.observatories {
+            for device in ObservatoryDevice::ALL {
+                let uid = observatory_device_uid(o.uid(), &device.device_type());
+                events.extend(
+                    st.retained
+                        .get(&uid)
+                        .map(|r| Event::Device(r.snapshot.clone())),
+                );
+            }
+        }
+        for c in &st.constraints {
+            events.push(Event::Constraint(c.snapshot.clone()));
+            events.extend(c.status.clone().map(|status| c.status_event(status)));
+        }
+        events.extend(
+            st.interlocks
+                .iter()
+                .map(|i| Event::Interlock(i.snapshot.clone())),
+        );
+        events
+    }
+
+    /// Holds weather fields at a value over the scenario (`None` returns
+    /// a field to it), at one observatory or (`None`) every one: the test
+    /// hook. Errs for an unknown observatory.
+    pub fn hold_weather(
+        &self,
+        observatory: Option<&ObservatoryUid>,
+        changes: &[(&'static str, Option<serde_json::Value>)],
+    ) -> Result<usize, String> {
+        self.with(|st, _, _| {
+            let mut held = 0;
+            for o in &mut st.observatories {
+                if observatory.is_none_or(|uid| uid == o.uid()) {
+                    o.held.apply(changes);
+                    held += 1;
+                }
+            }
+            match (held, observatory) {
+                (0, Some(uid)) => Err(format!("no observatory {uid}")),
+                _ => Ok(held),
+            }
         })
     }
 

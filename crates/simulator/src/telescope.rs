@@ -114,6 +114,8 @@ pub struct Telescope {
     /// The latest log entries (replayed to new subscribers).
     pub logs: VecDeque<Arc<TelescopeLogEntry>>,
     pub(crate) started: Instant,
+    /// The shutdown interlock is parking the mount (logged once parked).
+    pub parking_for_interlock: bool,
 }
 
 impl Telescope {
@@ -140,6 +142,7 @@ impl Telescope {
             busy: HashMap::new(),
             logs: VecDeque::new(),
             started: now,
+            parking_for_interlock: false,
         }
     }
 
