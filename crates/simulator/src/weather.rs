@@ -330,17 +330,23 @@ fn smooth_noise(seed: u64, x: f64) -> f64 {
     at(i) + (at(i + 1.0) - at(i)) * ease
 }
 
+/// The fields the test hook may hold, with the range of the numeric ones.
+const HELD: [(&str, f64, f64); 9] = [
+    ("temperature_c", -60.0, 60.0),
+    ("humidity_pct", 0.0, 100.0),
+    ("pressure_hpa", 300.0, 1100.0),
+    ("wind_speed_m_s", 0.0, 80.0),
+    ("wind_gust_m_s", 0.0, 100.0),
+    ("cloud_cover_pct", 0.0, 100.0),
+    ("sky_temperature_c", -100.0, 60.0),
+    ("sky_quality_mag_arcsec2", 10.0, 23.0),
+    ("rain", 0.0, 0.0),
+];
+
 /// The fields the test hook may hold.
 pub const HELD_FIELDS: [&str; 9] = [
-    "temperature_c",
-    "humidity_pct",
-    "pressure_hpa",
-    "wind_speed_m_s",
-    "wind_gust_m_s",
-    "cloud_cover_pct",
-    "sky_temperature_c",
-    "sky_quality_mag_arcsec2",
-    "rain",
+    HELD[0].0, HELD[1].0, HELD[2].0, HELD[3].0, HELD[4].0, HELD[5].0, HELD[6].0, HELD[7].0,
+    HELD[8].0,
 ];
 
 /// Weather fields held at a value over the scenario (the test hook).
@@ -371,7 +377,7 @@ impl Held {
         }
         let mut changes = Vec::new();
         for (key, value) in object {
-            let Some(&name) = HELD_FIELDS.iter().find(|f| **f == key) else {
+            let Some(&(name, low, high)) = HELD.iter().find(|(f, _, _)| *f == key) else {
                 let hint = if key == "dew_point_c" {
                     " (the dew point follows from temperature_c and humidity_pct)"
                 } else {
@@ -385,13 +391,13 @@ impl Held {
             let ok = match (name, value) {
                 (_, Value::Null) => true,
                 ("rain", v) => v.is_boolean(),
-                (_, v) => v.as_f64().is_some_and(f64::is_finite),
+                (_, v) => v.as_f64().is_some_and(|x| (low..=high).contains(&x)),
             };
             if !ok {
                 let what = if name == "rain" {
-                    "true, false"
+                    "true, false".to_owned()
                 } else {
-                    "a number"
+                    format!("a number from {low} to {high}")
                 };
                 return Err(format!("`{name}` must be {what} or null, not {value}"));
             }
@@ -530,6 +536,7 @@ mod tests {
             json!({}),
             json!({"rain": 1}),
             json!({"wind_speed_m_s": "fast"}),
+            json!({"humidity_pct": 130}),
             json!({"dew_point_c": 3}),
             json!({"snow": true}),
         ] {

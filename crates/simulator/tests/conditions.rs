@@ -241,6 +241,20 @@ async fn rain_trips_the_interlock_which_clears_with_hysteresis() {
         ErrorCode::NotCancelable,
         "a cancel is taken: {error:?}"
     );
+    // An owner's abort is taken too (this lease is over: lease_not_found).
+    let abort = owner
+        .run(
+            lapalma(),
+            Command::AbortManualControl(skynet_protocol::AbortManualControl {
+                lease_id: lease.lease_id.clone(),
+            }),
+        )
+        .await;
+    assert_result_error(
+        &abort,
+        ErrorCode::LeaseNotFound,
+        "an abort under the interlock",
+    );
     let acquire = astronomer
         .publish(
             lapalma(),
@@ -560,7 +574,11 @@ async fn the_weather_hook_refuses_bad_bodies() {
         ("", r#"{"snow": true}"#, "`snow` is not a weather field"),
         ("", r#"{"dew_point_c": 3}"#, "follows from"),
         ("", r#"{"rain": 1}"#, "`rain` must be true, false"),
-        ("", r#"{"wind_speed_m_s": "fast"}"#, "must be a number"),
+        (
+            "",
+            r#"{"wind_speed_m_s": "fast"}"#,
+            "must be a number from 0 to 80",
+        ),
         (
             "?observatory_uid=5b0c7e52-93a4-4c1e-9f3d-2a6e8d4b7c10",
             r#"{"rain": true}"#,
@@ -578,6 +596,26 @@ async fn the_weather_hook_refuses_bad_bodies() {
     let plain = start_sim(1.0).await;
     let response = post_weather(plain.addr, "", r#"{"rain": true}"#).await;
     assert_ne!(response.status, 200);
+}
+
+#[test]
+fn a_bad_weather_scenario_is_refused_at_start_with_the_reason() {
+    let dir = std::env::temp_dir().join(format!("skynode-sim-weather-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("bad.json");
+    std::fs::write(&file, r#"{"name": "bad", "keyframes": [{"at_s": 5}]}"#).expect("writing");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_skynode-sim"))
+        .args(["--listen", "127.0.0.1:0", "--weather"])
+        .arg(&file)
+        .output()
+        .expect("running skynode-sim");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--weather") && stderr.contains("the first keyframe must be at at_s 0"),
+        "{stderr}"
+    );
 }
 
 #[test]
