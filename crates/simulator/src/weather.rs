@@ -332,14 +332,14 @@ fn smooth_noise(seed: u64, x: f64) -> f64 {
 
 /// The fields the test hook may hold, with the range of the numeric ones.
 const HELD: [(&str, f64, f64); 9] = [
-    ("temperature_c", -60.0, 60.0),
-    ("humidity_pct", 0.0, 100.0),
-    ("pressure_hpa", 300.0, 1100.0),
-    ("wind_speed_m_s", 0.0, 80.0),
+    FIELDS[0],
+    FIELDS[1],
+    FIELDS[2],
+    FIELDS[3],
     ("wind_gust_m_s", 0.0, 100.0),
-    ("cloud_cover_pct", 0.0, 100.0),
+    FIELDS[4],
     ("sky_temperature_c", -100.0, 60.0),
-    ("sky_quality_mag_arcsec2", 10.0, 23.0),
+    FIELDS[5],
     ("rain", 0.0, 0.0),
 ];
 

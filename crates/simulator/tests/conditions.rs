@@ -696,3 +696,59 @@ fn the_world_check_refuses_bad_horizons_and_constraints() {
         assert!(error.contains(reason), "{reason}: {error}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telescope_interlock_shuts_down_that_telescope_alone() {
+    // The mount, parked at the zenith, is never 180° from the Sun (it would
+    // stand at the nadir, which La Palma never sees): this fails at once.
+    let mut world = World::builtin();
+    world.telescopes[0].constraints = vec![serde_json::from_value(serde_json::json!({
+        "constraint_type": "MountSunSeparationConstraint",
+        "params": {"min_separation_deg": 180.0},
+        "interlock": true
+    }))
+    .expect("a constraint")];
+    let sim = start_sim_on(
+        world,
+        Options {
+            time_scale: 20.0,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut stream = StreamClient::connect(sim.addr, OWNER).await;
+    stream
+        .subscribe(
+            "interlocks",
+            StreamName::ShutdownInterlockSnapshot,
+            telescope_filter(lapalma()),
+            Some(true),
+        )
+        .await;
+    let own = stream
+        .next_matching("La Palma's own interlock", WAIT, |m| {
+            interlock_of(m, "interlocks").is_some_and(|i| i.telescope_uid.is_some())
+        })
+        .await;
+    let own = interlock_of(&own, "interlocks").expect("matched");
+    assert_eq!(
+        own.telescope_uid.as_ref().map(|t| t.as_str()),
+        Some(lapalma())
+    );
+    assert!(own.active && own.reason.contains("from the Sun"), "{own:?}");
+    let enclosure = device_uid(observatory_of(lapalma()), "enclosure");
+    stream.watch_device("enclosure", &enclosure).await;
+    let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
+    owner.subscribe_results(lapalma()).await;
+    let refused = owner.publish(lapalma(), expose(1.0, 4)).await;
+    let error = owner.expect_error(&refused.to_string()).await;
+    assert_eq!(error.code, ErrorCode::Interlocked, "{error:?}");
+    // The observatory's enclosure stays open, and Siding Spring works.
+    stream
+        .next_matching("the enclosure open", WAIT, |m| {
+            shutter_of(m, "enclosure") == Some(ShutterState::Open)
+        })
+        .await;
+    owner.subscribe_results(sidingspring()).await;
+    owner.run_ok(sidingspring(), expose(1.0, 4)).await;
+}
