@@ -44,6 +44,7 @@ fn point_at(ra_deg: f64, dec_deg: f64) -> Command {
     })
 }
 
+/// Options with the test hooks at `time_scale`.
 fn hooks(time_scale: f64) -> Options {
     Options {
         time_scale,
@@ -446,14 +447,7 @@ async fn a_target_below_the_local_horizon_is_refused() {
         },
     ];
     world.telescopes[0].local_horizon = horizon.clone();
-    let sim = start_sim_on(
-        world,
-        Options {
-            time_scale: 20.0,
-            ..Default::default()
-        },
-    )
-    .await;
+    let sim = start_sim_on(world, hooks(20.0)).await;
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
     stream
         .watch("telescope", StreamName::TelescopeSnapshot, lapalma())
@@ -708,14 +702,7 @@ async fn a_telescope_interlock_shuts_down_that_telescope_alone() {
         "interlock": true
     }))
     .expect("a constraint")];
-    let sim = start_sim_on(
-        world,
-        Options {
-            time_scale: 20.0,
-            ..Default::default()
-        },
-    )
-    .await;
+    let sim = start_sim_on(world, hooks(20.0)).await;
     let mut stream = StreamClient::connect(sim.addr, OWNER).await;
     stream
         .subscribe(
