@@ -10,6 +10,7 @@ use skynet_protocol::{
 };
 
 use crate::clock::Now;
+use crate::observatory::{observatory_device_uid, ObservatoryDevice};
 use crate::sim::State;
 
 /// Log entries kept per telescope for new subscribers.
@@ -172,5 +173,35 @@ impl State {
             }),
         };
         self.push_log(telescope, entry);
+    }
+}
+
+impl crate::sim::Simulator {
+    /// The retained state of the observatories, for `include_existing`:
+    /// their devices' latest snapshots, the constraints and their latest
+    /// status, and every interlock, active or not.
+    pub fn retained_safety(&self) -> Vec<Event> {
+        let st = self.lock();
+        let mut events = Vec::new();
+        for o in &st.observatories {
+            for device in ObservatoryDevice::ALL {
+                let uid = observatory_device_uid(o.uid(), &device.device_type());
+                events.extend(
+                    st.retained
+                        .get(&uid)
+                        .map(|r| Event::Device(r.snapshot.clone())),
+                );
+            }
+        }
+        for c in &st.constraints {
+            events.push(Event::Constraint(c.snapshot.clone()));
+            events.extend(c.status.clone().map(|status| c.status_event(status)));
+        }
+        events.extend(
+            st.interlocks
+                .iter()
+                .map(|i| Event::Interlock(i.snapshot.clone())),
+        );
+        events
     }
 }

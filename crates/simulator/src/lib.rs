@@ -18,6 +18,7 @@ mod devices;
 mod exec;
 mod fit;
 mod http;
+mod interlock;
 mod mount;
 pub mod oauth;
 mod oauth_http;

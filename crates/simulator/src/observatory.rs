@@ -179,6 +179,31 @@ impl Observatory {
     }
 }
 
+impl crate::sim::Simulator {
+    /// Holds weather fields at a value over the scenario (`None` returns
+    /// a field to it), at one observatory or (`None`) every one: the test
+    /// hook. Errs for an unknown observatory.
+    pub fn hold_weather(
+        &self,
+        observatory: Option<&ObservatoryUid>,
+        changes: &[(&'static str, Option<serde_json::Value>)],
+    ) -> Result<usize, String> {
+        self.with(|st, _, _| {
+            let mut held = 0;
+            for o in &mut st.observatories {
+                if observatory.is_none_or(|uid| uid == o.uid()) {
+                    o.held.apply(changes);
+                    held += 1;
+                }
+            }
+            match (held, observatory) {
+                (0, Some(uid)) => Err(format!("no observatory {uid}")),
+                _ => Ok(held),
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,9 +19,10 @@ use tokio::sync::broadcast;
 use crate::authority::{authorize, lease_command};
 pub use crate::bus::{Cut, Event, PublishedCommand, Retention};
 use crate::clock::{Clock, Now};
-use crate::observatory::{observatory_device_uid, Observatory, ObservatoryDevice};
+use crate::interlock::Interlock;
+use crate::observatory::{Observatory, ObservatoryDevice};
 use crate::publish::{publish_if_due, publish_observatory_if_due, Retained};
-use crate::safety::{Constraint, Interlock};
+use crate::safety::Constraint;
 pub use crate::telescope::{Device, Telescope};
 use crate::weather::Scenario;
 use crate::world::{TelescopeConfig, World};
@@ -626,57 +627,6 @@ impl Simulator {
                 })
                 .collect(),
             access,
-        })
-    }
-
-    /// The retained state of the observatories, for `include_existing`:
-    /// their devices' latest snapshots, the constraints and their latest
-    /// status, and every interlock, active or not.
-    pub fn retained_safety(&self) -> Vec<Event> {
-        let st = self.lock();
-        let mut events = Vec::new();
-        for o in &st.observatories {
-            for device in ObservatoryDevice::ALL {
-                let uid = observatory_device_uid(o.uid(), &device.device_type());
-                events.extend(
-                    st.retained
-                        .get(&uid)
-                        .map(|r| Event::Device(r.snapshot.clone())),
-                );
-            }
-        }
-        for c in &st.constraints {
-            events.push(Event::Constraint(c.snapshot.clone()));
-            events.extend(c.status.clone().map(|status| c.status_event(status)));
-        }
-        events.extend(
-            st.interlocks
-                .iter()
-                .map(|i| Event::Interlock(i.snapshot.clone())),
-        );
-        events
-    }
-
-    /// Holds weather fields at a value over the scenario (`None` returns
-    /// a field to it), at one observatory or (`None`) every one: the test
-    /// hook. Errs for an unknown observatory.
-    pub fn hold_weather(
-        &self,
-        observatory: Option<&ObservatoryUid>,
-        changes: &[(&'static str, Option<serde_json::Value>)],
-    ) -> Result<usize, String> {
-        self.with(|st, _, _| {
-            let mut held = 0;
-            for o in &mut st.observatories {
-                if observatory.is_none_or(|uid| uid == o.uid()) {
-                    o.held.apply(changes);
-                    held += 1;
-                }
-            }
-            match (held, observatory) {
-                (0, Some(uid)) => Err(format!("no observatory {uid}")),
-                _ => Ok(held),
-            }
         })
     }
 

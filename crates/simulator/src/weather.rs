@@ -1,7 +1,8 @@
 //! The weather of an observatory through the night: a scenario of keyframes
 //! interpolated linearly, with seeded (deterministic) noise and gusts on top,
 //! the dew point from the Magnus formula, and the test hook's held values.
-//! The format is documented in `docs/simulator.md` ("Weather scenarios").
+//! The format is documented in `docs/simulator.md` ("The sky and the
+//! site", "Weather").
 
 use std::collections::BTreeMap;
 use std::path::Path;
