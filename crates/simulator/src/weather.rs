@@ -428,6 +428,18 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_documented_scenario_is_valid() {
+        let doc = include_str!("../../../docs/simulator.md");
+        let section = &doc[doc.find("### Weather").expect("the section")..];
+        let start = section.find("```json\n").expect("an example") + "```json\n".len();
+        let end = start + section[start..].find("```").expect("the example's end");
+        let s = Scenario::from_json(&section[start..end])
+            .unwrap_or_else(|e| panic!("the scenario of docs/simulator.md: {e}"));
+        let held = Held::default();
+        assert_eq!(s.sample(4000.0, 0, &held).rain, Some(true));
+    }
+
+    #[test]
     fn the_builtin_scenarios_are_valid() {
         for (name, text) in BUILTIN {
             let s = Scenario::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
