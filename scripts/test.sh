@@ -76,7 +76,7 @@ trap stop_sim EXIT
 start_sim() {
     cargo build -p skynode-sim --color never >"$logs/sim-build.log" 2>&1 || return 1
     : >"$logs/sim.log"
-    "$root/target/debug/skynode-sim" --listen 127.0.0.1:0 --time-scale 20 --test-hooks \
+    "$root/target/debug/skynode-sim" --listen 127.0.0.1:0 --time-scale 20 --test-hooks --weather clear \
         >"$logs/sim.log" 2>&1 &
     sim_pid=$!
     local addr="" waited=0

@@ -137,7 +137,18 @@ pub async fn measure(
     target: &str,
 ) -> (Vec<(String, usize)>, Ingest, Ingest) {
     let any = "127.0.0.1:0".parse().expect("an address");
-    let mut source = Sim::start_with(any, &["--snapshot-hz", "200", "--time-scale", "20"]).await;
+    let mut source = Sim::start_with(
+        any,
+        &[
+            "--weather",
+            "clear",
+            "--snapshot-hz",
+            "200",
+            "--time-scale",
+            "20",
+        ],
+    )
+    .await;
     let recording =
         Arc::new(replay::record(source.addr, tokens::VIEWER, tokens::OWNER, target, frames).await);
     source.kill().await;

@@ -56,7 +56,18 @@ const WATCH: &str = r#"(() => {
 /// Frame-to-DOM latencies, ms, over `seconds` of load.
 pub async fn measure(seconds: f64, target: &str) -> Vec<f64> {
     let any = "127.0.0.1:0".parse().expect("an address");
-    let mut sim = Sim::start_with(any, &["--snapshot-hz", "100", "--time-scale", "20"]).await;
+    let mut sim = Sim::start_with(
+        any,
+        &[
+            "--weather",
+            "clear",
+            "--snapshot-hz",
+            "100",
+            "--time-scale",
+            "20",
+        ],
+    )
+    .await;
     let telescope = replay::telescope_uid(sim.addr, tokens::VIEWER, replay::TELESCOPE).await;
     let commands = replay::keep_mount_moving(sim.addr, tokens::OWNER, target).await;
     let watch = WATCH.replace("__TELESCOPE_UID__", telescope.as_str());

@@ -123,7 +123,7 @@ async fn main() {
         plan.cold_loads, plan.warm_loads
     );
     let any = "127.0.0.1:0".parse().expect("an address");
-    let mut sim = Sim::start_with(any, &[]).await;
+    let mut sim = Sim::start_with(any, &["--weather", "clear"]).await;
     let (cold, warm) = load::measure(&sim, plan.cold_loads, plan.warm_loads).await;
 
     eprintln!("bench: ingest of {} recorded frames", plan.ingest_frames);
@@ -145,7 +145,7 @@ async fn main() {
         plan.fanout_clients, plan.fanout_hz, plan.fanout_seconds
     );
     let hz = plan.fanout_hz.to_string();
-    let mut sim = Sim::start_with(any, &["--snapshot-hz", &hz]).await;
+    let mut sim = Sim::start_with(any, &["--weather", "clear", "--snapshot-hz", &hz]).await;
     let telescope = replay::telescope_uid(sim.addr, tokens::VIEWER, replay::TELESCOPE).await;
     let fanout = fanout::measure(
         sim.addr,

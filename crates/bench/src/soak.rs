@@ -80,7 +80,18 @@ impl Soak {
 /// times over `seconds`.
 pub async fn measure(commands: usize, seconds: f64, samples: usize, target: &str) -> Soak {
     let any = "127.0.0.1:0".parse().expect("an address");
-    let mut sim = Sim::start_with(any, &["--snapshot-hz", "20", "--time-scale", "20"]).await;
+    let mut sim = Sim::start_with(
+        any,
+        &[
+            "--weather",
+            "clear",
+            "--snapshot-hz",
+            "20",
+            "--time-scale",
+            "20",
+        ],
+    )
+    .await;
     let mover = replay::keep_mount_moving(sim.addr, tokens::OWNER, target).await;
     let page = crate::load::open_watched(&sim, "soak", CATCH_WASM).await;
     page.wait_js(

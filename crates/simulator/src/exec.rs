@@ -27,11 +27,7 @@ pub async fn run(sim: &Simulator, tel: usize, id: CommandId, command: Command) -
                 let t = &mut st.telescopes[tel];
                 let aim = t.mount.offset_aim(&c.axis, c.delta_arcsec, now, clock);
                 if let Aim::Hold(h) = aim {
-                    check_altitude(
-                        h.alt_deg,
-                        t.config.mount.min_altitude_deg,
-                        "the offset position",
-                    )?;
+                    check_altitude(t, h, "the offset position")?;
                 }
                 let (target, pattern) = (t.mount.target().cloned(), t.mount.pattern().cloned());
                 Ok(t.mount.slew(aim, target, pattern, now, clock))
@@ -97,16 +93,31 @@ fn to_data<T: serde::Serialize>(data: &T) -> Outcome {
         .map_err(|e| ErrorBody::new(ErrorCode::Internal, e.to_string()))
 }
 
-fn check_altitude(alt_deg: f64, limit_deg: f64, what: &str) -> Result<(), ErrorBody> {
-    if alt_deg < limit_deg {
-        return Err(ErrorBody::new(
-            ErrorCode::BelowHorizon,
-            format!("{what} is at altitude {alt_deg:.1}°, below the mount's {limit_deg}° limit"),
-        )
-        .with_typed_details(&skynet_protocol::BelowHorizonDetails {
-            alt_deg,
-            min_altitude_deg: limit_deg,
-        }));
+/// Refuses a position below the mount's altitude limit or the local
+/// horizon at its azimuth (`below_horizon`, with the higher of the two).
+fn check_altitude(
+    t: &crate::telescope::Telescope,
+    h: skydeck_astro::coords::Horizontal,
+    what: &str,
+) -> Result<(), ErrorBody> {
+    let mount_limit = t.config.mount.min_altitude_deg;
+    let limit = t.mount.limit_at(&t.config.local_horizon, h.az_deg);
+    if h.alt_deg < limit {
+        let alt = h.alt_deg;
+        let az = h.az_deg;
+        let message = if limit > mount_limit {
+            format!("{what} is at altitude {alt:.1}° (azimuth {az:.1}°), below the local horizon there ({limit:.1}°)")
+        } else {
+            format!("{what} is at altitude {alt:.1}°, below the mount's {limit}° limit")
+        };
+        return Err(
+            ErrorBody::new(ErrorCode::BelowHorizon, message).with_typed_details(
+                &skynet_protocol::BelowHorizonDetails {
+                    alt_deg: alt,
+                    min_altitude_deg: limit,
+                },
+            ),
+        );
     }
     Ok(())
 }
@@ -122,11 +133,7 @@ async fn slew_to(
         let eq = sky::resolve(&target, now.jd())?;
         let t = &mut st.telescopes[tel];
         let h = t.mount.horizontal_of(eq, now);
-        check_altitude(
-            h.alt_deg,
-            t.config.mount.min_altitude_deg,
-            &target.describe(),
-        )?;
+        check_altitude(t, h, &target.describe())?;
         let aim = if track { Aim::Track(eq) } else { Aim::Hold(h) };
         let end = t.mount.slew(aim, Some(target.clone()), pattern, now, clock);
         let verb = if track { "tracking" } else { "pointing at" };
@@ -394,7 +401,7 @@ async fn measure(sim: &Simulator, tel: usize, position_um: f64, salt: u64) -> Au
 }
 
 /// A number in [-1, 1) from a seed (splitmix64).
-fn pseudo_random(seed: u64) -> f64 {
+pub(crate) fn pseudo_random(seed: u64) -> f64 {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -27,6 +27,7 @@ pub fn app(sim: Simulator) -> Router {
             .route("/v1/test/drop-sockets", post(drop_sockets))
             .route("/v1/test/freeze-sockets", post(freeze_sockets))
             .route("/v1/test/control-authority", post(control_authority))
+            .route("/v1/test/weather", post(weather))
     } else {
         router
     };
@@ -187,6 +188,49 @@ async fn control_authority(
             why,
         )
             .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct WeatherQuery {
+    observatory_uid: Option<skynet_protocol::ObservatoryUid>,
+}
+
+/// `POST /v1/test/weather[?observatory_uid=U]` with a JSON body of weather
+/// fields, with `--test-hooks` only: holds them at those values over the
+/// scenario (`null` returns a field to it), at one observatory or every
+/// one. 400 with the reason for a bad body or an unknown observatory.
+async fn weather(
+    State(sim): State<Simulator>,
+    query: Result<Query<WeatherQuery>, axum::extract::rejection::QueryRejection>,
+    body: axum::body::Bytes,
+) -> Response {
+    let bad = |why: String| {
+        (
+            StatusCode::BAD_REQUEST,
+            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            why,
+        )
+            .into_response()
+    };
+    let Ok(Query(query)) = query else {
+        return bad("the only query parameter is observatory_uid".into());
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(e) => return bad(format!("the body is not JSON: {e}")),
+    };
+    let changes = match crate::weather::Held::parse_changes(&value) {
+        Ok(changes) => changes,
+        Err(why) => return bad(why),
+    };
+    match sim.hold_weather(query.observatory_uid.as_ref(), &changes) {
+        Ok(n) => (
+            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            format!("weather held at {n} observatories: {value}"),
+        )
+            .into_response(),
+        Err(why) => bad(why),
     }
 }
 

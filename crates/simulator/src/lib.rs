@@ -11,22 +11,32 @@
 //! # }
 //! ```
 
+mod authority;
+mod bus;
 mod clock;
 mod devices;
 mod exec;
 mod fit;
 mod http;
+mod interlock;
 mod mount;
 pub mod oauth;
 mod oauth_http;
+mod observatory;
 pub mod preview;
+mod publish;
+mod safety;
 mod sim;
 mod sky;
+mod telescope;
+pub mod weather;
 pub mod world;
 mod ws;
 
+pub use bus::Cut;
 pub use http::app;
-pub use sim::{derived_uid, Cut, Options, Simulator};
+pub use sim::{Options, Simulator};
+pub use telescope::derived_uid;
 pub use world::World;
 
 /// Serves the simulator on a bound listener until the process ends.

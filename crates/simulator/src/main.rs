@@ -40,6 +40,10 @@ struct Args {
     /// Refuse the world file's development tokens (OAuth sign-in only).
     #[arg(long)]
     no_dev_tokens: bool,
+    /// The weather: a built-in scenario (clear, variable, storm) or a
+    /// scenario file (JSON).
+    #[arg(long, default_value = "variable")]
+    weather: String,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -71,6 +75,8 @@ async fn run(args: Args) -> Result<(), String> {
         Some(path) => World::load(path).map_err(|e| e.to_string())?,
         None => World::builtin(),
     };
+    let weather = skynode_sim::weather::Scenario::named_or_file(&args.weather)
+        .map_err(|e| format!("--weather {}: {e}", args.weather))?;
     let serve_dir = args
         .serve
         .or_else(|| Some(PathBuf::from("dist")).filter(|d| d.join("index.html").is_file()));
@@ -93,6 +99,7 @@ async fn run(args: Args) -> Result<(), String> {
             token_ttl: std::time::Duration::from_secs_f64(args.token_ttl),
             dev_tokens: !args.no_dev_tokens,
             serve_dir: serve_dir.clone(),
+            weather: std::sync::Arc::new(weather.clone()),
             ..Options::default()
         },
     );
@@ -102,6 +109,7 @@ async fn run(args: Args) -> Result<(), String> {
         None => println!("  no site to serve (build one into dist/ or pass --serve DIR)"),
     }
     println!("  WebSockets: ws://{addr}/v1/ws/commands and ws://{addr}/v1/ws/stream (?token=...)");
+    println!("  weather: {}", weather.name);
     if args.time_scale != 1.0 {
         println!("  time runs {}x faster", args.time_scale);
     }

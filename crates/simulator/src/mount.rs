@@ -19,6 +19,8 @@ pub enum Aim {
     Hold(Horizontal),
     /// Track this RA/Dec (the pattern's centre).
     Track(Equatorial),
+    /// Park: slew to the park position and stay there.
+    Park,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +98,7 @@ impl Mount {
             if now >= end {
                 self.motion = match then {
                     Aim::Hold(_) => Motion::Stopped(to),
+                    Aim::Park => Motion::Parked(to),
                     Aim::Track(center) => Motion::Tracking { center, since: end },
                 };
             }
@@ -119,6 +122,7 @@ impl Mount {
                 if now.at >= end {
                     match then {
                         Aim::Hold(h) => (horizontal_to_equatorial(h, self.site, jd), h),
+                        Aim::Park => (horizontal_to_equatorial(PARK, self.site, jd), PARK),
                         Aim::Track(center) => self.tracked(center, end, now, clock),
                     }
                 } else {
@@ -163,6 +167,7 @@ impl Mount {
         let (_, from) = self.pointing(now, clock);
         let destination = |at: Instant| match aim {
             Aim::Hold(h) => h,
+            Aim::Park => PARK,
             Aim::Track(eq) => equatorial_to_horizontal(eq, self.site, now.jd_at(at)),
         };
         // The destination of a track moves with the sky: aim where the
@@ -221,6 +226,21 @@ impl Mount {
                 }
             }
         }
+    }
+
+    /// Slews to the park position (as any slew, in time) and parks there;
+    /// returns when it is parked.
+    pub fn park(&mut self, now: &Now, clock: &Clock) -> Instant {
+        self.slew(Aim::Park, None, None, now, clock)
+    }
+
+    /// The mount's lowest altitude at an azimuth: its own limit, or the
+    /// local horizon there when that is higher.
+    pub fn limit_at(&self, horizon: &[skynet_protocol::HorizonPoint], az_deg: f64) -> f64 {
+        skynet_protocol::horizon_altitude(horizon, az_deg)
+            .map_or(self.config.min_altitude_deg, |h| {
+                h.max(self.config.min_altitude_deg)
+            })
     }
 
     /// Whether the mount is tracking (or slewing to track).

@@ -1,6 +1,7 @@
-//! The simulator's state: telescopes and their devices, leases, running
-//! commands, and the event bus every socket listens to. One mutex guards it;
-//! it is never held across an await.
+//! The simulator's state and its clockwork: the telescopes, running
+//! commands, publishing, canceling and finishing them, and the tick that
+//! advances the world. One mutex guards the state; it is never held across
+//! an await.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -8,21 +9,22 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use skydeck_astro::coords::Site as AstroSite;
-use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
-    Access, AutofocusProgress, CanceledData, Command, CommandId, CommandResult, CommandStatus,
-    ControlAuthority, DeviceSnapshot, DeviceState, DeviceSummary, DeviceType, DeviceUid, ErrorBody,
-    ErrorCode, ErrorMessage, InstrumentSnapshot, InstrumentState, InstrumentType, InstrumentUid,
-    LeaseData, LeaseId, LeaseInfo, LeaseState, LogCommand, LogEntryBody, LogEntryUid, LogLevel,
-    ManualMode, Origin, OtaState, PublishCommand, TelescopeLogEntry, TelescopeSnapshot,
-    TelescopeUid, Timestamp,
+    Access, CanceledData, Command, CommandId, CommandResult, CommandStatus, ControlAuthority,
+    DeviceSummary, DeviceUid, ErrorBody, ErrorCode, ErrorMessage, InstrumentSnapshot, LeaseId,
+    LeaseState, LogLevel, ObservatoryUid, PublishCommand, TelescopeSnapshot, TelescopeUid,
 };
 use tokio::sync::broadcast;
 
+use crate::authority::{authorize, lease_command};
+pub use crate::bus::{Cut, Event, PublishedCommand, Retention};
 use crate::clock::{Clock, Now};
-use crate::devices::{Camera, FilterWheel, Focuser, Rotator};
-use crate::mount::Mount;
+use crate::interlock::Interlock;
+use crate::observatory::{Observatory, ObservatoryDevice};
+use crate::publish::{publish_if_due, publish_observatory_if_due, Retained};
+use crate::safety::Constraint;
+pub use crate::telescope::{Device, Telescope};
+use crate::weather::Scenario;
 use crate::world::{TelescopeConfig, World};
 
 /// How the simulator runs.
@@ -46,6 +48,8 @@ pub struct Options {
     pub dev_tokens: bool,
     /// How long an authorization code may wait to be exchanged.
     pub code_ttl: Duration,
+    /// The weather every observatory lives in (`--weather`).
+    pub weather: Arc<Scenario>,
 }
 
 impl Options {
@@ -73,291 +77,48 @@ impl Default for Options {
             token_ttl: Duration::from_secs(3600),
             dev_tokens: true,
             code_ttl: crate::oauth::CODE_TTL,
+            // Tests meet no shower unless they ask for one.
+            weather: Arc::new(Scenario::clear()),
         }
-    }
-}
-
-/// A command accepted for a telescope, as `command` subscribers see it.
-#[derive(Debug, Clone)]
-pub struct PublishedCommand {
-    /// Its id.
-    pub command_id: CommandId,
-    /// Its telescope.
-    pub telescope_uid: TelescopeUid,
-    /// The command.
-    pub command: Command,
-    /// The sender's Origin record.
-    pub origin: Option<Origin>,
-    /// When it was accepted.
-    pub published_at: Timestamp,
-    /// The sending account.
-    pub account: String,
-}
-
-/// Something that happened, for every socket to filter and deliver.
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// A device snapshot was published.
-    Device(Arc<DeviceSnapshot>),
-    /// A telescope's summary changed (each viewer renders its own).
-    Telescope(TelescopeUid),
-    /// The imaging instrument's state changed.
-    Instrument(Arc<InstrumentSnapshot>),
-    /// A lease changed.
-    Lease(Arc<LeaseInfo>),
-    /// A log entry.
-    Log(Arc<TelescopeLogEntry>),
-    /// A command was accepted.
-    Command(Arc<PublishedCommand>),
-    /// A command finished.
-    Result(Arc<CommandResult>),
-    /// Test hook: cut the sockets of an account (all when `None`).
-    CutSockets(Cut, Option<String>),
-    /// These OAuth grants were revoked: their sockets close.
-    Revoked(Vec<u64>),
-}
-
-/// How a test hook cuts a socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cut {
-    /// Closed without a close frame, as a failed network would.
-    Drop,
-    /// Left open with nothing going out and what comes in ignored, as a link
-    /// that died silently would (a sleeping NAT, a pulled cable), until the
-    /// client gives up on it.
-    Freeze,
-}
-
-impl Event {
-    /// The telescope it concerns.
-    pub fn telescope_uid(&self) -> Option<&TelescopeUid> {
-        match self {
-            Self::Device(s) => s.telescope_uid.as_ref(),
-            Self::Telescope(uid) => Some(uid),
-            Self::Instrument(s) => Some(&s.telescope_uid),
-            Self::Lease(l) => Some(&l.telescope_uid),
-            Self::Log(l) => Some(&l.telescope_uid),
-            Self::Command(c) => Some(&c.telescope_uid),
-            Self::Result(r) => r.telescope_uid.as_ref(),
-            Self::CutSockets(..) | Self::Revoked(_) => None,
-        }
-    }
-}
-
-/// A device of a telescope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Device {
-    /// The mount.
-    Mount,
-    /// The camera (also the imaging instrument).
-    Camera,
-    /// The focuser.
-    Focuser,
-    /// The filter wheel.
-    FilterWheel,
-    /// The instrument rotator.
-    Rotator,
-    /// The optical tube assembly.
-    Ota,
-}
-
-/// The uid of a part of a telescope that the world file does not name (a
-/// device, the imager): a version 5 UUID with the telescope's uid as the
-/// namespace and `role` (the device or instrument type, as sent) as the name,
-/// so it is a UUID, the same on every run, and different on every telescope.
-pub fn derived_uid(telescope: &TelescopeUid, role: &str) -> String {
-    // The world check makes every telescope uid a UUID; a uid that is not one
-    // still gets a stable UUID of its own.
-    let namespace = uuid::Uuid::parse_str(telescope.as_str()).unwrap_or_else(|_| {
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, telescope.as_str().as_bytes())
-    });
-    uuid::Uuid::new_v5(&namespace, role.as_bytes()).to_string()
-}
-
-impl Device {
-    /// Every device, in snapshot order.
-    pub const ALL: [Device; 6] = [
-        Device::Ota,
-        Device::Mount,
-        Device::Camera,
-        Device::Focuser,
-        Device::FilterWheel,
-        Device::Rotator,
-    ];
-
-    /// Its protocol type.
-    pub fn device_type(self) -> DeviceType {
-        match self {
-            Self::Mount => DeviceType::Mount,
-            Self::Camera => DeviceType::Camera,
-            Self::Focuser => DeviceType::Focuser,
-            Self::FilterWheel => DeviceType::FilterWheel,
-            Self::Rotator => DeviceType::InstrumentRotator,
-            Self::Ota => DeviceType::Ota,
-        }
-    }
-
-    /// Its uid on a telescope: derived from the telescope's and its type.
-    pub fn uid(self, telescope: &TelescopeUid) -> DeviceUid {
-        DeviceUid(derived_uid(telescope, self.device_type().as_str()))
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Mount => "Mount",
-            Self::Camera => "Camera",
-            Self::Focuser => "Focuser",
-            Self::FilterWheel => "Filter wheel",
-            Self::Rotator => "Instrument rotator",
-            Self::Ota => "Optical tube",
-        }
-    }
-}
-
-/// An active lease.
-#[derive(Debug, Clone)]
-pub struct Lease {
-    /// As published.
-    pub info: LeaseInfo,
-    /// When it lapses.
-    pub expires: Instant,
-}
-
-/// One telescope's live state.
-pub struct Telescope {
-    /// Its configuration.
-    pub config: TelescopeConfig,
-    /// Its site, for the astronomy.
-    pub site: AstroSite,
-    /// The mount.
-    pub mount: Mount,
-    /// The camera.
-    pub camera: Camera,
-    /// The focuser.
-    pub focuser: Focuser,
-    /// The filter wheel.
-    pub wheel: FilterWheel,
-    /// The rotator.
-    pub rotator: Rotator,
-    /// The active lease.
-    pub lease: Option<Lease>,
-    /// Sustained manual mode, when an owner holds the telescope so.
-    pub manual_mode: Option<ManualMode>,
-    /// The running or last autofocus.
-    pub autofocus: Option<AutofocusProgress>,
-    /// Which command holds which device.
-    pub busy: HashMap<Device, CommandId>,
-    /// The latest log entries (replayed to new subscribers).
-    pub logs: VecDeque<Arc<TelescopeLogEntry>>,
-    started: Instant,
-}
-
-impl Telescope {
-    fn new(config: TelescopeConfig, now: Instant) -> Self {
-        let s = config.site;
-        let site = AstroSite::new(s.latitude_deg, s.longitude_deg, s.elevation_m);
-        Self {
-            mount: Mount::new(config.mount.clone(), site),
-            camera: Camera::new(config.camera.clone()),
-            focuser: Focuser::new(config.focuser.clone(), now),
-            wheel: FilterWheel::new(config.filters.clone()),
-            rotator: Rotator::new(config.rotator.clone(), now),
-            site,
-            // A world file may start it in an owner's sustained manual mode.
-            manual_mode: (config.control_authority == Some(ControlAuthority::Manual)).then(|| {
-                ManualMode {
-                    set_by: config.owner().unwrap_or("owner").to_owned(),
-                    since: crate::clock::timestamp(std::time::SystemTime::now()),
-                }
-            }),
-            config,
-            lease: None,
-            autofocus: None,
-            busy: HashMap::new(),
-            logs: VecDeque::new(),
-            started: now,
-        }
-    }
-
-    /// Its uid.
-    pub fn uid(&self) -> &TelescopeUid {
-        &self.config.telescope_uid
-    }
-
-    /// The tube temperature: it drifts slowly through the (simulated) night.
-    pub fn temperature_c(&self, now: Instant, clock: &Clock) -> f64 {
-        let hours = clock.sim_since(self.started, now) / 3600.0;
-        9.0 + 1.5 * (std::f64::consts::TAU * hours / 6.0).cos()
-    }
-
-    /// What the protocol validators should know of this telescope.
-    pub fn validation_context(&self) -> ValidationContext {
-        ValidationContext {
-            filters: Some(self.config.filters.clone()),
-            focuser_range_um: Some((0.0, self.config.focuser.max_um)),
-        }
-    }
-
-    /// A device's state now.
-    pub fn device_state(&self, device: Device, now: &Now, clock: &Clock) -> DeviceState {
-        match device {
-            Device::Mount => DeviceState::Mount(self.mount.state(now, clock)),
-            Device::Camera => DeviceState::Camera(self.camera.state(now.at)),
-            Device::Focuser => DeviceState::Focuser(
-                self.focuser
-                    .state(now.at, self.temperature_c(now.at, clock)),
-            ),
-            Device::FilterWheel => DeviceState::FilterWheel(self.wheel.state(now.at)),
-            Device::Rotator => DeviceState::Rotator(self.rotator.state(now.at)),
-            Device::Ota => {
-                let ota = &self.config.ota;
-                DeviceState::Ota(OtaState::new(ota.focal_length_mm, ota.aperture_mm))
-            }
-        }
-    }
-
-    fn holder(&self) -> Option<&str> {
-        self.lease.as_ref().map(|l| l.info.holder.as_str())
     }
 }
 
 /// A command under way.
-struct Running {
-    telescope: usize,
+pub(crate) struct Running {
+    pub(crate) telescope: usize,
     /// The command's `command_type`, for the log.
-    command_type: String,
-    account: String,
-    lease_id: Option<LeaseId>,
-    devices: Vec<Device>,
-    abort: Option<tokio::task::AbortHandle>,
-}
-
-#[derive(Clone)]
-struct Retained {
-    snapshot: Arc<DeviceSnapshot>,
-    at: Instant,
+    pub(crate) command_type: String,
+    pub(crate) account: String,
+    pub(crate) lease_id: Option<LeaseId>,
+    pub(crate) devices: Vec<Device>,
+    pub(crate) abort: Option<tokio::task::AbortHandle>,
 }
 
 /// Everything the mutex guards.
 pub struct State {
     /// The telescopes, in world order.
     pub telescopes: Vec<Telescope>,
-    running: HashMap<CommandId, Running>,
+    pub(crate) running: HashMap<CommandId, Running>,
     accepted: HashSet<CommandId>,
     accepted_order: VecDeque<CommandId>,
     previews: HashMap<String, Arc<Vec<u8>>>,
     preview_order: VecDeque<String>,
-    retained: HashMap<DeviceUid, Retained>,
-    instruments: HashMap<TelescopeUid, Arc<InstrumentSnapshot>>,
-    events: broadcast::Sender<Event>,
+    pub(crate) retained: HashMap<DeviceUid, Retained>,
+    pub(crate) instruments: HashMap<TelescopeUid, Arc<InstrumentSnapshot>>,
+    pub(crate) events: broadcast::Sender<Event>,
+    /// The observatories, in world order.
+    pub observatories: Vec<Observatory>,
+    /// Every constraint, observatory level and telescope level.
+    pub constraints: Vec<Constraint>,
+    /// The interlocks: one per observatory, one per telescope with
+    /// interlock constraints of its own.
+    pub interlocks: Vec<Interlock>,
 }
 
 /// Command ids remembered for `duplicate_command_id` and `not_cancelable`.
 const REMEMBERED_COMMANDS: usize = 100_000;
 /// Exposure previews kept for download.
 const KEPT_PREVIEWS: usize = 256;
-/// Log entries kept per telescope for new subscribers.
-const KEPT_LOGS: usize = 50;
 /// Events buffered per socket before it counts as too slow.
 const EVENT_BUFFER: usize = 4096;
 
@@ -365,82 +126,6 @@ const EVENT_BUFFER: usize = 4096;
 pub type Outcome = Result<Option<Value>, ErrorBody>;
 
 impl State {
-    fn emit(&self, event: Event) {
-        // No receiver is fine: nobody is listening.
-        let _ = self.events.send(event);
-    }
-
-    /// Appends to a telescope's log and publishes the entry.
-    pub fn log(&mut self, telescope: usize, level: LogLevel, message: String, now: &Now) {
-        let entry = TelescopeLogEntry::message(
-            LogEntryUid(uuid::Uuid::new_v4().to_string()),
-            self.telescopes[telescope].uid().clone(),
-            now.timestamp(),
-            level,
-            message,
-        );
-        self.push_log(telescope, entry);
-    }
-
-    /// Keeps a log entry for replay and publishes it.
-    fn push_log(&mut self, telescope: usize, entry: TelescopeLogEntry) {
-        let entry = Arc::new(entry);
-        let logs = &mut self.telescopes[telescope].logs;
-        if logs.len() == KEPT_LOGS {
-            logs.pop_front();
-        }
-        logs.push_back(entry.clone());
-        self.emit(Event::Log(entry));
-    }
-
-    /// Appends a `command` entry (a command's outcome) to a telescope's log.
-    fn log_command(
-        &mut self,
-        telescope: usize,
-        command_id: CommandId,
-        command_type: &str,
-        status: CommandStatus,
-        now: &Now,
-    ) {
-        let entry = TelescopeLogEntry {
-            entry_uid: LogEntryUid(uuid::Uuid::new_v4().to_string()),
-            telescope_uid: self.telescopes[telescope].uid().clone(),
-            at: now.timestamp(),
-            body: LogEntryBody::Command(LogCommand {
-                command_id,
-                command_type: command_type.to_owned(),
-                status,
-            }),
-        };
-        self.push_log(telescope, entry);
-    }
-
-    /// Publishes the instrument's autofocus progress.
-    pub fn publish_instrument(&mut self, telescope: usize, now: &Now) {
-        let t = &self.telescopes[telescope];
-        let snapshot = Arc::new(InstrumentSnapshot {
-            instrument_uid: InstrumentUid(derived_uid(
-                t.uid(),
-                InstrumentType::OpticalImager.as_str(),
-            )),
-            instrument_type: InstrumentType::OpticalImager,
-            telescope_uid: t.uid().clone(),
-            device_uids: vec![
-                Device::Ota.uid(t.uid()),
-                Device::Camera.uid(t.uid()),
-                Device::FilterWheel.uid(t.uid()),
-            ],
-            observed_at: now.timestamp(),
-            state: InstrumentState {
-                busy: t.busy.contains_key(&Device::Camera)
-                    || t.autofocus.as_ref().is_some_and(|af| af.running),
-                autofocus: t.autofocus.clone(),
-            },
-        });
-        self.instruments.insert(t.uid().clone(), snapshot.clone());
-        self.emit(Event::Instrument(snapshot));
-    }
-
     /// Keeps a rendered preview for download.
     pub fn store_preview(&mut self, exposure_id: String, png: Vec<u8>) {
         if self.preview_order.len() == KEPT_PREVIEWS {
@@ -463,7 +148,7 @@ impl State {
     }
 
     /// Publishes a command's result and its `command` log entry.
-    fn emit_result(
+    pub(crate) fn emit_result(
         &mut self,
         telescope: usize,
         command_id: CommandId,
@@ -488,7 +173,13 @@ impl State {
 
     /// Stops a running command: its devices stop where they are and its
     /// result comes as `canceled`. False if it was not running.
-    fn cancel_running(&mut self, id: CommandId, why: &str, now: &Now, clock: &Clock) -> bool {
+    pub(crate) fn cancel_running(
+        &mut self,
+        id: CommandId,
+        why: &str,
+        now: &Now,
+        clock: &Clock,
+    ) -> bool {
         let Some(running) = self.running.remove(&id) else {
             return false;
         };
@@ -537,32 +228,6 @@ impl State {
         self.log_command(tel, id, &command_type, CommandStatus::Canceled, now);
         true
     }
-
-    /// Ends a telescope's lease and cancels the commands run under it.
-    fn end_lease(&mut self, tel: usize, state: LeaseState, now: &Now, clock: &Clock) {
-        let Some(mut lease) = self.telescopes[tel].lease.take() else {
-            return;
-        };
-        lease.info.state = state.clone();
-        let lease_id = lease.info.lease_id.clone();
-        let doomed: Vec<CommandId> = self
-            .running
-            .iter()
-            .filter(|(_, r)| r.lease_id.as_ref() == Some(&lease_id))
-            .map(|(id, _)| *id)
-            .collect();
-        let why = format!("the lease {lease_id} was {state}");
-        for id in doomed {
-            self.cancel_running(id, &why, now, clock);
-        }
-        let message = format!(
-            "the manual control lease of {} {state}; the telescope is back under remote control",
-            lease.info.holder
-        );
-        self.emit(Event::Lease(Arc::new(lease.info)));
-        self.emit(Event::Telescope(self.telescopes[tel].uid().clone()));
-        self.log(tel, LogLevel::Info, message, now);
-    }
 }
 
 struct Inner {
@@ -580,10 +245,6 @@ pub struct Simulator {
     inner: Arc<Inner>,
 }
 
-/// The minimum interval between snapshots of a device in motion.
-const ACTIVE_INTERVAL: Duration = Duration::from_millis(90);
-/// The interval of snapshots of a device at rest (also the freshness beat).
-const IDLE_INTERVAL: Duration = Duration::from_secs(1);
 /// How often the world is advanced and published.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -592,10 +253,28 @@ impl Simulator {
     pub fn start(world: World, options: Options) -> Self {
         let now = Instant::now();
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let telescopes = world
+        let telescopes: Vec<Telescope> = world
             .telescopes
             .iter()
             .map(|config| Telescope::new(config.clone(), now))
+            .collect();
+        let observatories = world
+            .observatories()
+            .into_iter()
+            .map(|config| {
+                let members: Vec<usize> = (0..telescopes.len())
+                    .filter(|&i| {
+                        telescopes[i].config.observatory_uid.as_ref()
+                            == Some(&config.observatory_uid)
+                    })
+                    .collect();
+                let site = members
+                    .first()
+                    .map_or(skydeck_astro::coords::Site::new(0.0, 0.0, 0.0), |&i| {
+                        telescopes[i].site
+                    });
+                Observatory::new(config, members, site, options.weather.clone(), now)
+            })
             .collect();
         let sim = Self {
             inner: Arc::new(Inner {
@@ -610,6 +289,9 @@ impl Simulator {
                     retained: HashMap::new(),
                     instruments: HashMap::new(),
                     events: events.clone(),
+                    observatories,
+                    constraints: Vec::new(),
+                    interlocks: Vec::new(),
                 }),
                 events,
                 authority: crate::oauth::Authority::new(
@@ -621,6 +303,7 @@ impl Simulator {
                 options,
             }),
         };
+        sim.with(|st, now, _| st.build_safety(now));
         sim.tick();
         let period = sim.inner.options.tick();
         let weak = Arc::downgrade(&sim.inner);
@@ -683,50 +366,6 @@ impl Simulator {
         &self.inner.options
     }
 
-    /// Puts a telescope in an owner's sustained manual mode, or back under
-    /// remote control (SkyNet publishes no command for this; the simulator's
-    /// test hook and world file set it). Going manual revokes a lease someone
-    /// holds, canceling its commands. Errs for an unknown telescope.
-    pub fn set_control_authority(
-        &self,
-        telescope: &TelescopeUid,
-        mode: ControlAuthority,
-    ) -> Result<(), String> {
-        self.with(|st, now, clock| {
-            let tel = st
-                .telescopes
-                .iter()
-                .position(|t| t.uid() == telescope)
-                .ok_or_else(|| format!("no telescope {telescope}"))?;
-            let message = match mode {
-                ControlAuthority::Manual => {
-                    if st.telescopes[tel].lease.is_some() {
-                        st.end_lease(tel, LeaseState::Revoked, now, clock);
-                    }
-                    let set_by = st.telescopes[tel]
-                        .config
-                        .owner()
-                        .unwrap_or("owner")
-                        .to_owned();
-                    let message = format!("{set_by} holds the telescope in sustained manual mode");
-                    st.telescopes[tel].manual_mode = Some(ManualMode {
-                        set_by,
-                        since: now.timestamp(),
-                    });
-                    message
-                }
-                ControlAuthority::Remote => {
-                    st.telescopes[tel].manual_mode = None;
-                    "sustained manual mode ended: the telescope is back under remote control".into()
-                }
-                ControlAuthority::Other(other) => return Err(format!("no mode `{other}`")),
-            };
-            st.emit(Event::Telescope(telescope.clone()));
-            st.log(tel, LogLevel::Info, message, now);
-            Ok(())
-        })
-    }
-
     /// Cuts the sockets of `account` (every socket when `None`); returns how
     /// many sockets were listening. A test hook.
     pub fn cut_sockets(&self, cut: Cut, account: Option<String>) -> usize {
@@ -764,6 +403,13 @@ impl Simulator {
             .cloned()
     }
 
+    /// Whether the account may see some telescope of an observatory.
+    pub fn sees_observatory(&self, account: &str, observatory: &ObservatoryUid) -> bool {
+        self.inner.world.telescopes.iter().any(|t| {
+            t.observatory_uid.as_ref() == Some(observatory) && t.access.contains_key(account)
+        })
+    }
+
     /// A telescope's configuration.
     pub fn telescope_config(&self, telescope: &TelescopeUid) -> Option<&TelescopeConfig> {
         self.inner
@@ -796,15 +442,16 @@ impl Simulator {
                 }
                 let t = &mut st.telescopes[tel];
                 if t.mount.is_tracking() {
-                    let alt = t.mount.state(now, clock).alt_deg;
-                    if alt < t.config.mount.min_altitude_deg {
+                    let state = t.mount.state(now, clock);
+                    let limit = t.mount.limit_at(&t.config.local_horizon, state.az_deg);
+                    if state.alt_deg < limit {
                         t.mount.stop(now, clock);
-                        let limit = t.config.mount.min_altitude_deg;
                         st.log(
                             tel,
                             LogLevel::Warning,
                             format!(
-                                "tracking stopped: the target reached the {limit}° altitude limit"
+                                "tracking stopped: the target reached the {limit:.1}° limit at azimuth {:.1}°",
+                                state.az_deg
                             ),
                             now,
                         );
@@ -812,6 +459,14 @@ impl Simulator {
                 }
                 for device in Device::ALL {
                     publish_if_due(st, tel, device, forced, now, clock);
+                }
+            }
+            st.evaluate_constraints(now, clock);
+            st.update_interlocks(now, clock);
+            st.log_safe_state(now, clock);
+            for o in 0..st.observatories.len() {
+                for device in ObservatoryDevice::ALL {
+                    publish_observatory_if_due(st, o, device, forced, now, clock);
                 }
             }
         });
@@ -867,6 +522,12 @@ impl Simulator {
                 ));
             }
             authorize(t, account, &access, &publish.command).map_err(|m| error(ErrorCode::Forbidden, m, None))?;
+            // Under a shutdown interlock only a lease's release and an
+            // owner's abort (authorized above) are taken; cancels come
+            // through `cancel`.
+            if !matches!(publish.command, Command::LeaseRelease(_) | Command::AbortManualControl(_)) {
+                st.refuse_if_interlocked(tel, id, publish.command.tag(), now)?;
+            }
             st.remember(id);
             st.emit(Event::Command(Arc::new(PublishedCommand {
                 command_id: id,
@@ -948,7 +609,7 @@ impl Simulator {
             telescope_uid: telescope.clone(),
             name: t.config.name.clone(),
             observatory_uid: t.config.observatory_uid.clone(),
-            local_horizon: Vec::new(),
+            local_horizon: t.config.local_horizon.clone(),
             site: t.config.site,
             control_authority: if t.lease.is_some() || t.manual_mode.is_some() {
                 ControlAuthority::Manual
@@ -985,59 +646,6 @@ impl Simulator {
             lease: t.lease.as_ref().map(|l| Arc::new(l.info.clone())),
             logs: t.logs.iter().cloned().collect(),
         }
-    }
-}
-
-/// What a new subscription is sent at once.
-#[derive(Default)]
-pub struct Retention {
-    /// The latest snapshot of each device.
-    pub devices: Vec<Arc<DeviceSnapshot>>,
-    /// The instrument's latest state.
-    pub instrument: Option<Arc<InstrumentSnapshot>>,
-    /// The active lease.
-    pub lease: Option<Arc<LeaseInfo>>,
-    /// The latest log entries.
-    pub logs: Vec<Arc<TelescopeLogEntry>>,
-}
-
-/// Standing authority: the lease holder, or the owner or an operator. Lease
-/// commands need only lease access; the owner's abort needs ownership.
-fn authorize(
-    t: &Telescope,
-    account: &str,
-    access: &Access,
-    command: &Command,
-) -> Result<(), String> {
-    let uid = t.uid();
-    match command {
-        Command::LeaseAcquire(_) | Command::LeaseRenew(_) | Command::LeaseRelease(_) => {
-            if access.may_lease() {
-                Ok(())
-            } else {
-                Err(format!("{account} may watch {uid} but not take a manual control lease on it"))
-            }
-        }
-        Command::AbortManualControl(_) => {
-            if *access == Access::Owner {
-                Ok(())
-            } else {
-                Err(format!("only the owner of {uid} may abort a manual control lease"))
-            }
-        }
-        _ if access.has_standing_authority() || t.holder() == Some(account) => Ok(()),
-        _ if t.manual_mode.is_some() => Err(format!(
-            "{uid} is in sustained manual mode: only its owner and operators command it"
-        )),
-        _ => Err(match (t.holder(), access.may_lease()) {
-            (Some(holder), _) => format!(
-                "{account} has no standing authority on {uid}: its manual control lease is held by {holder}"
-            ),
-            (None, true) => {
-                format!("{account} has no standing authority on {uid}: acquire a manual control lease first")
-            }
-            (None, false) => format!("{account} may watch {uid} but not command it"),
-        }),
     }
 }
 
@@ -1135,208 +743,5 @@ fn start(
     });
     if let Some(running) = st.running.get_mut(&id) {
         running.abort = Some(handle.abort_handle());
-    }
-}
-
-/// The lease and system commands, which complete at once.
-fn lease_command(
-    st: &mut State,
-    tel: usize,
-    account: &str,
-    command: &Command,
-    now: &Now,
-    clock: &Clock,
-) -> Outcome {
-    let lease_data = |lease: &Lease, duration_s: f64| {
-        serde_json::to_value(LeaseData {
-            lease_id: lease.info.lease_id.clone(),
-            expires_at: lease.info.expires_at.clone(),
-            duration_s,
-        })
-        .ok()
-    };
-    let not_found = |lease_id: &LeaseId| {
-        Err(ErrorBody::new(
-            ErrorCode::LeaseNotFound,
-            format!("no active lease {lease_id} of yours on this telescope"),
-        ))
-    };
-    let uid = st.telescopes[tel].uid().clone();
-    match command {
-        Command::LeaseAcquire(c) => {
-            let t = &mut st.telescopes[tel];
-            let standing = t
-                .config
-                .access
-                .get(account)
-                .is_some_and(Access::has_standing_authority);
-            if let (Some(mode), false) = (&t.manual_mode, standing) {
-                return Err(ErrorBody::new(
-                    ErrorCode::ManualMode,
-                    format!(
-                        "{uid} is in sustained manual mode (set by {} at {}): no lease can be taken",
-                        mode.set_by, mode.since
-                    ),
-                ));
-            }
-            if let Some(lease) = &t.lease {
-                if lease.info.holder != account {
-                    return Err(ErrorBody::new(
-                        ErrorCode::LeaseHeld,
-                        format!(
-                            "{uid} is leased to {} until {}",
-                            lease.info.holder, lease.info.expires_at
-                        ),
-                    )
-                    .with_typed_details(&skynet_protocol::LeaseHeldDetails {
-                        holder: lease.info.holder.clone(),
-                        expires_at: lease.info.expires_at.clone(),
-                        lease_id: lease.info.lease_id.clone(),
-                    }));
-                }
-            }
-            let expires = now.at + clock.real(c.duration_s);
-            let renewed = t.lease.is_some();
-            let lease = t.lease.get_or_insert_with(|| Lease {
-                info: LeaseInfo {
-                    lease_id: LeaseId(uuid::Uuid::new_v4().to_string()),
-                    telescope_uid: uid.clone(),
-                    holder: account.to_owned(),
-                    state: LeaseState::Active,
-                    expires_at: now.timestamp_at(expires),
-                    purpose: c.purpose.clone(),
-                },
-                expires,
-            });
-            lease.expires = expires;
-            lease.info.expires_at = now.timestamp_at(expires);
-            if c.purpose.is_some() {
-                lease.info.purpose = c.purpose.clone();
-            }
-            let lease = lease.clone();
-            st.emit(Event::Lease(Arc::new(lease.info.clone())));
-            st.emit(Event::Telescope(uid.clone()));
-            let verb = if renewed { "extended" } else { "acquired" };
-            st.log(
-                tel,
-                LogLevel::Info,
-                format!(
-                    "{account} {verb} a manual control lease until {}",
-                    lease.info.expires_at
-                ),
-                now,
-            );
-            Ok(lease_data(&lease, c.duration_s))
-        }
-        Command::LeaseRenew(c) => {
-            let t = &mut st.telescopes[tel];
-            let Some(lease) = t
-                .lease
-                .as_mut()
-                .filter(|l| l.info.lease_id == c.lease_id && l.info.holder == account)
-            else {
-                return not_found(&c.lease_id);
-            };
-            lease.expires = now.at + clock.real(c.duration_s);
-            lease.info.expires_at = now.timestamp_at(lease.expires);
-            let lease = lease.clone();
-            st.emit(Event::Lease(Arc::new(lease.info.clone())));
-            st.emit(Event::Telescope(uid));
-            Ok(lease_data(&lease, c.duration_s))
-        }
-        Command::LeaseRelease(c) => {
-            let t = &st.telescopes[tel];
-            if !t
-                .lease
-                .as_ref()
-                .is_some_and(|l| l.info.lease_id == c.lease_id && l.info.holder == account)
-            {
-                return not_found(&c.lease_id);
-            }
-            st.end_lease(tel, LeaseState::Released, now, clock);
-            Ok(serde_json::to_value(skynet_protocol::LeaseEndedData {
-                lease_id: c.lease_id.clone(),
-            })
-            .ok())
-        }
-        Command::AbortManualControl(c) => {
-            let t = &st.telescopes[tel];
-            if t.lease
-                .as_ref()
-                .is_none_or(|l| l.info.lease_id != c.lease_id)
-            {
-                return Err(ErrorBody::new(
-                    ErrorCode::LeaseNotFound,
-                    format!("no active lease {} on this telescope", c.lease_id),
-                ));
-            }
-            st.end_lease(tel, LeaseState::Revoked, now, clock);
-            Ok(serde_json::to_value(skynet_protocol::LeaseEndedData {
-                lease_id: c.lease_id.clone(),
-            })
-            .ok())
-        }
-        _ => Err(ErrorBody::new(ErrorCode::Internal, "not a lease command")),
-    }
-}
-
-/// Publishes a device's snapshot when it changed (at most every 90 ms while
-/// it moves, every second at rest) and at least every second.
-/// Publishes a device's snapshot when it is due: on change (at most every
-/// [`ACTIVE_INTERVAL`] while in motion), at least every [`IDLE_INTERVAL`], and
-/// whenever `forced` has passed since the last one.
-fn publish_if_due(
-    st: &mut State,
-    tel: usize,
-    device: Device,
-    forced: Option<Duration>,
-    now: &Now,
-    clock: &Clock,
-) {
-    let t = &st.telescopes[tel];
-    let uid = device.uid(t.uid());
-    let state = t.device_state(device, now, clock);
-    let previous = st.retained.get(&uid);
-    let due = match previous {
-        None => true,
-        Some(prev) => {
-            let since = now.at.saturating_duration_since(prev.at);
-            let active = is_active(&state) || is_active(&prev.snapshot.state);
-            since >= IDLE_INTERVAL
-                || forced.is_some_and(|f| since >= f)
-                || (active && since >= ACTIVE_INTERVAL && prev.snapshot.state != state)
-        }
-    };
-    if !due {
-        return;
-    }
-    let snapshot = Arc::new(DeviceSnapshot {
-        device_uid: uid.clone(),
-        device_type: device.device_type(),
-        telescope_uid: Some(t.uid().clone()),
-        observatory_uid: t.config.observatory_uid.clone(),
-        observed_at: now.timestamp(),
-        state,
-    });
-    st.retained.insert(
-        uid,
-        Retained {
-            snapshot: snapshot.clone(),
-            at: now.at,
-        },
-    );
-    st.emit(Event::Device(snapshot));
-}
-
-/// A device in motion, whose snapshots go out at the fast rate.
-fn is_active(state: &DeviceState) -> bool {
-    match state {
-        DeviceState::Mount(m) => m.slewing || m.offset_pattern.is_some(),
-        DeviceState::Focuser(f) => f.moving,
-        DeviceState::Camera(c) => c.exposure_state != skynet_protocol::ExposureState::Idle,
-        DeviceState::FilterWheel(w) => w.moving,
-        DeviceState::Rotator(r) => r.moving,
-        DeviceState::Enclosure(e) => e.moving,
-        DeviceState::Ota(_) | DeviceState::Weather(_) | DeviceState::Other(_) => false,
     }
 }

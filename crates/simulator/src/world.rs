@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-use skynet_protocol::{Access, FilterSlot, ObservatoryUid, Site, TelescopeUid};
+use skynet_protocol::{
+    Access, ConstraintType, ConstraintUid, FilterSlot, HorizonPoint, ObservatoryUid, Reading, Site,
+    TelescopeUid,
+};
 
 /// Why a world file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,120 @@ pub struct World {
     /// OAuth clients registered besides the built-in `skydeck`.
     #[serde(default)]
     pub clients: Vec<crate::oauth::ClientConfig>,
+    /// The observatories' own settings (constraints, `clear_after_s`); an
+    /// observatory of a telescope not listed here gets the defaults.
+    #[serde(default)]
+    pub observatories: Vec<ObservatoryConfig>,
+}
+
+/// An observatory's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservatoryConfig {
+    /// Its uid (the `observatory_uid` of its telescopes).
+    pub observatory_uid: ObservatoryUid,
+    /// Its name for people.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How long (simulated seconds) every constraint of a tripped interlock
+    /// must hold before it clears.
+    #[serde(default = "default_clear_after_s")]
+    pub clear_after_s: f64,
+    /// How long (simulated seconds) the enclosure takes to open or close.
+    #[serde(default = "default_enclosure_move_s")]
+    pub enclosure_move_s: f64,
+    /// Constraints of the whole observatory.
+    #[serde(default)]
+    pub constraints: Vec<ConstraintConfig>,
+}
+
+impl ObservatoryConfig {
+    /// The defaults, for an observatory the world file does not list.
+    pub fn defaults(observatory_uid: ObservatoryUid) -> Self {
+        Self {
+            observatory_uid,
+            name: None,
+            clear_after_s: default_clear_after_s(),
+            enclosure_move_s: default_enclosure_move_s(),
+            constraints: Vec::new(),
+        }
+    }
+}
+
+fn default_clear_after_s() -> f64 {
+    600.0
+}
+
+fn default_enclosure_move_s() -> f64 {
+    60.0
+}
+
+/// One observing constraint: one threshold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintConfig {
+    /// Its uid; derived from its owner's uid and its threshold when absent.
+    #[serde(default)]
+    pub constraint_uid: Option<ConstraintUid>,
+    /// What it watches.
+    pub constraint_type: ConstraintType,
+    /// Its one threshold, e.g. `{"max_wind_speed_m_s": 15}`.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// A failure trips the shutdown interlock.
+    #[serde(default)]
+    pub interlock: bool,
+}
+
+/// The thresholds each constraint type knows, and whether it is a flag.
+pub const THRESHOLDS: [(ConstraintType, &str, bool); 7] = [
+    (ConstraintType::SunAltitude, "max_sun_altitude_deg", false),
+    (ConstraintType::WeatherSensor, "max_wind_speed_m_s", false),
+    (ConstraintType::WeatherSensor, "max_wind_gust_m_s", false),
+    (ConstraintType::WeatherSensor, "max_humidity_pct", false),
+    (ConstraintType::WeatherSensor, "max_cloud_cover_pct", false),
+    (ConstraintType::WeatherSensor, "rain", true),
+    (
+        ConstraintType::MountSunSeparation,
+        "min_separation_deg",
+        false,
+    ),
+];
+
+impl ConstraintConfig {
+    /// Its one parameter and threshold, checked.
+    pub fn threshold(&self) -> Result<(&'static str, Reading), String> {
+        let kind = &self.constraint_type;
+        let mut keys = self.params.iter();
+        let (Some((key, value)), None) = (keys.next(), keys.next()) else {
+            return Err(format!("a {kind} needs exactly one parameter in params"));
+        };
+        let Some(&(_, name, flag)) = THRESHOLDS
+            .iter()
+            .find(|(t, name, _)| t == kind && name == key)
+        else {
+            let known: Vec<&str> = THRESHOLDS
+                .iter()
+                .filter(|(t, _, _)| t == kind)
+                .map(|(_, name, _)| *name)
+                .collect();
+            return Err(if known.is_empty() {
+                format!("the simulator does not evaluate {kind}")
+            } else {
+                format!(
+                    "a {kind} has no parameter `{key}`; it has {}",
+                    known.join(", ")
+                )
+            });
+        };
+        match (flag, value) {
+            (true, serde_json::Value::Bool(false)) => Ok((name, Reading::Flag(false))),
+            (true, _) => Err(format!("{name} must be false (no rain allowed)")),
+            (false, v) => match v.as_f64().filter(|x| x.is_finite()) {
+                Some(x) => Ok((name, Reading::Number(x))),
+                None => Err(format!("{name} must be a number")),
+            },
+        }
+    }
 }
 
 /// An account and its development token.
@@ -77,6 +194,12 @@ pub struct TelescopeConfig {
     /// owner's sustained manual mode (set by the first owner listed).
     #[serde(default)]
     pub control_authority: Option<skynet_protocol::ControlAuthority>,
+    /// The local horizon, sorted by azimuth (docs/protocol.md §10.2).
+    #[serde(default)]
+    pub local_horizon: Vec<HorizonPoint>,
+    /// Constraints of this telescope alone.
+    #[serde(default)]
+    pub constraints: Vec<ConstraintConfig>,
 }
 
 impl TelescopeConfig {
@@ -224,8 +347,65 @@ impl World {
                     return invalid(format!("{uid}: access names unknown account {account}"));
                 }
             }
+            check_horizon(&t.local_horizon)
+                .map_err(|m| WorldError::Invalid(format!("{uid}: {m}")))?;
+            if t.observatory_uid.is_none() && !t.constraints.is_empty() {
+                return invalid(format!(
+                    "{uid}: constraints need the telescope's observatory_uid"
+                ));
+            }
+            check_constraints(&t.constraints, false)
+                .map_err(|m| WorldError::Invalid(format!("{uid}: {m}")))?;
+        }
+        let mut observatories = std::collections::HashSet::new();
+        for o in &self.observatories {
+            let uid = &o.observatory_uid;
+            if !observatories.insert(uid.as_str()) {
+                return invalid(format!("observatory {uid} is listed twice"));
+            }
+            if !self
+                .telescopes
+                .iter()
+                .any(|t| t.observatory_uid.as_ref() == Some(uid))
+            {
+                return invalid(format!("observatory {uid} has no telescope"));
+            }
+            if !(o.clear_after_s.is_finite() && o.clear_after_s >= 0.0) {
+                return invalid(format!(
+                    "observatory {uid}: clear_after_s must be 0 or more"
+                ));
+            }
+            if !(o.enclosure_move_s.is_finite() && o.enclosure_move_s > 0.0) {
+                return invalid(format!(
+                    "observatory {uid}: enclosure_move_s must be positive"
+                ));
+            }
+            check_constraints(&o.constraints, true)
+                .map_err(|m| WorldError::Invalid(format!("observatory {uid}: {m}")))?;
         }
         Ok(())
+    }
+
+    /// Every observatory of the world, in the order its telescopes come,
+    /// with its settings.
+    pub fn observatories(&self) -> Vec<ObservatoryConfig> {
+        let mut out: Vec<ObservatoryConfig> = Vec::new();
+        for t in &self.telescopes {
+            let Some(uid) = &t.observatory_uid else {
+                continue;
+            };
+            if out.iter().any(|o| &o.observatory_uid == uid) {
+                continue;
+            }
+            out.push(
+                self.observatories
+                    .iter()
+                    .find(|o| &o.observatory_uid == uid)
+                    .cloned()
+                    .unwrap_or_else(|| ObservatoryConfig::defaults(uid.clone())),
+            );
+        }
+        out
     }
 
     /// The account a token signs in as.
@@ -235,6 +415,47 @@ impl World {
             .find(|a| a.token == token)
             .map(|a| a.account.as_str())
     }
+}
+
+/// A local horizon must be sorted by azimuth within 0 to 360, altitudes
+/// within -10 to 90.
+fn check_horizon(horizon: &[HorizonPoint]) -> Result<(), String> {
+    for p in horizon {
+        if !(0.0..=360.0).contains(&p.az_deg) || !(-10.0..=90.0).contains(&p.alt_deg) {
+            return Err(format!(
+                "local_horizon point (az {}, alt {}) lies outside az 0 to 360, alt -10 to 90",
+                p.az_deg, p.alt_deg
+            ));
+        }
+    }
+    if let Some(pair) = horizon.windows(2).find(|w| w[1].az_deg < w[0].az_deg) {
+        return Err(format!(
+            "local_horizon is not sorted by azimuth: {} comes after {}",
+            pair[1].az_deg, pair[0].az_deg
+        ));
+    }
+    Ok(())
+}
+
+/// Each constraint has one known threshold, a UUID if it names one, and no
+/// threshold is set twice at one level.
+fn check_constraints(constraints: &[ConstraintConfig], observatory: bool) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for c in constraints {
+        let (name, _) = c.threshold()?;
+        if c.constraint_type == ConstraintType::MountSunSeparation && observatory {
+            return Err("a MountSunSeparationConstraint belongs to a telescope".into());
+        }
+        if !seen.insert(name) {
+            return Err(format!("{name} is set twice"));
+        }
+        if let Some(uid) = &c.constraint_uid {
+            if uuid::Uuid::parse_str(uid.as_str()).is_err() {
+                return Err(format!("constraint uid {uid} is not a UUID"));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -303,7 +524,35 @@ mod tests {
             let row = format!("| `{}` | `{}` |", device.device_type(), device.uid(lapalma));
             assert!(DOC.contains(&row), "docs/simulator.md lacks {row}");
         }
-        let imager = crate::sim::derived_uid(lapalma, "optical_imager");
+        for o in world.observatories() {
+            let name = o.name.clone().unwrap_or_default();
+            for device in crate::observatory::ObservatoryDevice::ALL {
+                let t = device.device_type();
+                let uid = crate::observatory::observatory_device_uid(&o.observatory_uid, &t);
+                let row = format!("| {name} | `{t}` | `{uid}` |");
+                assert!(DOC.contains(&row), "docs/simulator.md lacks {row}");
+            }
+        }
+        let observatory = TelescopeUid(
+            world.telescopes[0]
+                .observatory_uid
+                .as_ref()
+                .map(|o| o.as_str().to_owned())
+                .unwrap_or_default(),
+        );
+        for (param, what) in [("rain", "rain"), ("max_wind_speed_m_s", "wind")] {
+            let uid = crate::telescope::derived_uid(
+                &observatory,
+                &format!("WeatherSensorConstraint/{param}"),
+            );
+            let line = format!("{what} constraint is `{uid}`");
+            let one_line = DOC.replace('\n', " ");
+            assert!(
+                one_line.contains(&line) || one_line.contains(&format!("{what} one `{uid}`")),
+                "docs/simulator.md lacks the {what} constraint's uid {uid}"
+            );
+        }
+        let imager = crate::telescope::derived_uid(lapalma, "optical_imager");
         assert!(
             DOC.contains(&imager),
             "docs/simulator.md lacks the imager's {imager}"

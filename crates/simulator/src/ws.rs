@@ -479,7 +479,22 @@ impl Conn {
                 self.deliver_stream(&event, Some(id))?;
             }
         }
+        for event in self.sim.retained_safety() {
+            if self.visible(&event) {
+                self.deliver_stream(&event, Some(id))?;
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the account may see what an event concerns: its telescope,
+    /// or for an observatory's own, some telescope of the observatory.
+    fn visible(&self, event: &Event) -> bool {
+        match (event.telescope_uid(), event.observatory_uid()) {
+            (Some(uid), _) => self.sim.access(&self.account, uid).is_some(),
+            (None, Some(observatory)) => self.sim.sees_observatory(&self.account, observatory),
+            (None, None) => false,
+        }
     }
 
     fn on_event(&mut self, event: &Event) -> Result<(), End> {
@@ -493,10 +508,7 @@ impl Conn {
             };
         }
         // Nothing of a telescope the account may not see.
-        let visible = event
-            .telescope_uid()
-            .is_some_and(|uid| self.sim.access(&self.account, uid).is_some());
-        if !visible {
+        if !self.visible(event) {
             return Ok(());
         }
         match self.endpoint {
@@ -545,15 +557,16 @@ impl Conn {
     /// Delivers a stream event to the matching subscriptions (or only to
     /// `only`, for a replay).
     fn deliver_stream(&mut self, event: &Event, only: Option<&SubscriptionId>) -> Result<(), End> {
-        let Some(telescope) = event.telescope_uid().cloned() else {
-            return Ok(());
-        };
+        let telescope = event.telescope_uid().cloned();
         let stream = match event {
             Event::Device(_) => StreamName::DeviceSnapshot,
             Event::Telescope(_) => StreamName::TelescopeSnapshot,
             Event::Instrument(_) => StreamName::InstrumentSnapshot,
             Event::Lease(_) => StreamName::ManualControlLease,
             Event::Log(_) => StreamName::TelescopeLog,
+            Event::Constraint(_) => StreamName::ConstraintSnapshot,
+            Event::ConstraintStatus { .. } => StreamName::ConstraintStatusSnapshot,
+            Event::Interlock(_) => StreamName::ShutdownInterlockSnapshot,
             Event::Command(_) | Event::Result(_) | Event::CutSockets(..) | Event::Revoked(_) => {
                 return Ok(())
             }
@@ -562,15 +575,21 @@ impl Conn {
             Event::Device(s) => Some(&**s),
             _ => None,
         };
-        let observatory = self
-            .sim
-            .telescope_config(&telescope)
-            .and_then(|t| t.observatory_uid.clone());
+        let observatory = event.observatory_uid().cloned().or_else(|| {
+            telescope
+                .as_ref()
+                .and_then(|t| self.sim.telescope_config(t))
+                .and_then(|t| t.observatory_uid.clone())
+        });
+        let scope = Scope {
+            telescope: telescope.as_ref(),
+            observatory: observatory.as_ref(),
+        };
         let targets: Vec<SubscriptionId> = self
             .stream_subs
             .iter()
             .filter(|(id, s)| only.is_none_or(|o| o == *id) && s.stream == stream)
-            .filter(|(_, s)| matches(&s.filter, &telescope, observatory.as_ref(), device))
+            .filter(|(_, s)| self.matches(&s.filter, &scope, device))
             .map(|(id, _)| id.clone())
             .collect();
         if targets.is_empty() {
@@ -588,6 +607,9 @@ impl Conn {
             Event::Device(s) => Some(to_value(&**s)),
             Event::Telescope(_) => telescope_snapshot.as_ref().map(to_value),
             Event::Instrument(s) => Some(to_value(&**s)),
+            Event::Constraint(s) => Some(to_value(&**s)),
+            Event::ConstraintStatus { status, .. } => Some(to_value(&**status)),
+            Event::Interlock(s) => Some(to_value(&**s)),
             _ => None,
         };
         for subscription_id in targets {
@@ -622,7 +644,36 @@ impl Conn {
                         snapshot,
                     })
                 }
-                (Event::Device(_) | Event::Telescope(_) | Event::Instrument(_), None) => continue,
+                (Event::Constraint(_), Some(snapshot)) => {
+                    StreamServerMessage::ConstraintSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot,
+                    })
+                }
+                (Event::ConstraintStatus { .. }, Some(snapshot)) => {
+                    StreamServerMessage::ConstraintStatusSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot,
+                    })
+                }
+                (Event::Interlock(_), Some(snapshot)) => {
+                    StreamServerMessage::ShutdownInterlockSnapshot(SnapshotEvent {
+                        subscription_id,
+                        seq,
+                        snapshot,
+                    })
+                }
+                (
+                    Event::Device(_)
+                    | Event::Telescope(_)
+                    | Event::Instrument(_)
+                    | Event::Constraint(_)
+                    | Event::ConstraintStatus { .. }
+                    | Event::Interlock(_),
+                    None,
+                ) => continue,
                 (Event::Lease(l), _) => StreamServerMessage::ManualControlLease(LeaseEvent {
                     subscription_id,
                     seq,
@@ -644,6 +695,47 @@ impl Conn {
             self.send(&message)?;
         }
         Ok(())
+    }
+
+    /// Whether a resource matches a stream filter: `telescope_uid` takes the
+    /// telescope's own and its observatory's, `observatory_uid` the
+    /// observatory's and its telescopes'; the device keys apply to device
+    /// snapshots only.
+    fn matches(
+        &self,
+        filter: &StreamFilter,
+        scope: &Scope<'_>,
+        device: Option<&DeviceSnapshot>,
+    ) -> bool {
+        let telescope_ok = filter
+            .telescope_uid
+            .as_ref()
+            .is_none_or(|t| match scope.telescope {
+                Some(own) => own == t,
+                None => {
+                    scope.observatory.is_some()
+                        && self
+                            .sim
+                            .telescope_config(t)
+                            .and_then(|c| c.observatory_uid.as_ref())
+                            == scope.observatory
+                }
+            });
+        telescope_ok
+            && filter
+                .observatory_uid
+                .as_ref()
+                .is_none_or(|o| Some(o) == scope.observatory)
+            && device.is_none_or(|d| {
+                filter
+                    .device_type
+                    .as_ref()
+                    .is_none_or(|t| *t == d.device_type)
+                    && filter
+                        .device_uid
+                        .as_ref()
+                        .is_none_or(|u| *u == d.device_uid)
+            })
     }
 
     /// What to deliver of `whole` on a subscription: the whole snapshot the
@@ -678,29 +770,11 @@ fn to_value<T: serde::Serialize>(snapshot: &T) -> Value {
     serde_json::to_value(snapshot).unwrap_or_default()
 }
 
-/// Whether a resource matches a stream filter; the device keys apply to
-/// device snapshots only.
-fn matches(
-    filter: &StreamFilter,
-    telescope: &TelescopeUid,
-    observatory: Option<&skynet_protocol::ObservatoryUid>,
-    device: Option<&DeviceSnapshot>,
-) -> bool {
-    filter.telescope_uid.as_ref().is_none_or(|t| t == telescope)
-        && filter
-            .observatory_uid
-            .as_ref()
-            .is_none_or(|o| Some(o) == observatory)
-        && device.is_none_or(|d| {
-            filter
-                .device_type
-                .as_ref()
-                .is_none_or(|t| *t == d.device_type)
-                && filter
-                    .device_uid
-                    .as_ref()
-                    .is_none_or(|u| *u == d.device_uid)
-        })
+/// What a resource belongs to: a telescope (and its observatory), or an
+/// observatory alone.
+struct Scope<'a> {
+    telescope: Option<&'a TelescopeUid>,
+    observatory: Option<&'a skynet_protocol::ObservatoryUid>,
 }
 
 /// Parses a frame, turning a failure into the `error` that answers it.

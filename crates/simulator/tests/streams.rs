@@ -254,7 +254,7 @@ async fn filters_select_devices() {
         subs.iter()
             .all(|(id, _)| counts.get(id).copied().unwrap_or(0) >= 2)
             && uids.get("focusers").map_or(0, |u| u.len()) == 2
-            && uids.get("sidingspring").map_or(0, |u| u.len()) == 6
+            && uids.get("sidingspring").map_or(0, |u| u.len()) == 8
     };
     while !enough(&counts, &uids) {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -271,11 +271,15 @@ async fn filters_select_devices() {
             .find(|(id, _)| *id == event.subscription_id.as_str())
             .unwrap_or_else(|| panic!("a delivery on a subscription of ours: {event:?}"));
         if let Some(telescope) = &filter.telescope_uid {
-            assert_eq!(
-                snapshot.telescope_uid.as_ref(),
-                Some(telescope),
-                "{id}: {snapshot:?}"
-            );
+            // The telescope's own devices, and its observatory's.
+            match &snapshot.telescope_uid {
+                Some(own) => assert_eq!(own, telescope, "{id}: {snapshot:?}"),
+                None => assert_eq!(
+                    snapshot.observatory_uid.as_ref().map(|o| o.as_str()),
+                    Some(observatory_of(telescope.as_str())),
+                    "{id}: {snapshot:?}"
+                ),
+            }
         }
         if let Some(device_type) = &filter.device_type {
             assert_eq!(&snapshot.device_type, device_type, "{id}: {snapshot:?}");
@@ -301,6 +305,7 @@ async fn filters_select_devices() {
         uids["sidingspring"],
         all_device_uids(sidingspring())
             .into_iter()
+            .chain(observatory_device_uids(observatory_of(sidingspring())))
             .collect::<BTreeSet<_>>()
     );
 }

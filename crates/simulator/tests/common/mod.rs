@@ -92,6 +92,28 @@ pub fn all_device_uids(telescope: &str) -> Vec<DeviceUid> {
     .collect()
 }
 
+/// The observatory of a built-in telescope (docs/simulator.md).
+pub fn observatory_of(telescope: &str) -> &'static str {
+    static WORLD: std::sync::OnceLock<World> = std::sync::OnceLock::new();
+    WORLD
+        .get_or_init(World::builtin)
+        .telescopes
+        .iter()
+        .find(|t| t.telescope_uid.as_str() == telescope)
+        .and_then(|t| t.observatory_uid.as_ref())
+        .unwrap_or_else(|| panic!("telescope {telescope} has no observatory"))
+        .as_str()
+}
+
+/// An observatory's device uids (docs/simulator.md): named by the device
+/// type in the observatory uid's namespace, the weather sensor first.
+pub fn observatory_device_uids(observatory: &str) -> Vec<DeviceUid> {
+    ["weather_sensor", "enclosure"]
+        .iter()
+        .map(|device_type| device_uid(observatory, device_type))
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // The simulator under test
 // ---------------------------------------------------------------------------
