@@ -420,16 +420,36 @@ pub async fn set_control_authority(telescope: &skynet_protocol::TelescopeUid, mo
     .await;
 }
 
+/// Sets weather readings at one observatory at once (test hook), e.g.
+/// `{"rain": true}`; `null` gives a reading back to the scenario.
+pub async fn set_weather(observatory: &str, readings: serde_json::Value) {
+    post_hook_with(
+        &format!("weather?observatory_uid={observatory}"),
+        Some(readings.to_string()),
+    )
+    .await;
+}
+
 async fn cut_sockets(hook: &str, account: &str) {
     post_hook(&format!("{hook}?account={account}")).await;
 }
 
 /// POSTs to a simulator test hook and checks it answered 200.
 async fn post_hook(path_and_query: &str) {
+    post_hook_with(path_and_query, None).await;
+}
+
+/// POSTs `body` (JSON) to a simulator test hook and checks it answered 200.
+async fn post_hook_with(path_and_query: &str, body: Option<String>) {
     let http = sim_url().replacen("ws://", "http://", 1);
     let url = format!("{http}/v1/test/{path_and_query}");
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
+    if let Some(body) = body {
+        // Sent as text (a simple request, no CORS preflight); the hook
+        // reads the body as JSON whatever its type.
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    }
     let window = web_sys::window().expect("a window");
     let response =
         wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init))

@@ -65,10 +65,11 @@ impl Sim {
 
     /// Starts a simulator on `addr` (to restart one where it was).
     pub async fn start_on(addr: SocketAddr) -> Self {
-        Self::start_with(addr, &["--time-scale", "20"]).await
+        Self::start_with(addr, &["--time-scale", "20", "--weather", "clear"]).await
     }
 
-    /// Starts a simulator on `addr` serving the site, with these flags.
+    /// Starts a simulator on `addr` serving the site, with these flags
+    /// (give `--weather clear` unless the test wants the sky to change).
     pub async fn start_with(addr: SocketAddr, flags: &[&str]) -> Self {
         let bin = path_from_env("SKYNODE_SIM_BIN", "target/debug/skynode-sim");
         let dist = path_from_env("SKYDECK_DIST", "dist");
@@ -167,7 +168,9 @@ impl Browser {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--window-size=1500,1100"
-                ]
+                ],
+                // Notifications allowed, as an astronomer who said yes.
+                "prefs": {"profile.default_content_setting_values.notifications": 1}
             }
         });
         let capabilities = match capabilities {
@@ -461,6 +464,20 @@ pub async fn post_form(addr: SocketAddr, path: &str, form: &str) -> (u16, String
         &format!(
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
             form.len()
+        ),
+    )
+    .await
+}
+
+/// POSTs JSON to the simulator (its test hooks); returns the status and
+/// the body.
+pub async fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, String) {
+    let body = body.to_string();
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         ),
     )
     .await

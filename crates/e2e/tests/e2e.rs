@@ -33,7 +33,15 @@ async fn a_new_user_signs_in_and_runs_both_patterns_from_the_ui() {
     // whole test is a night longer than a token's life.
     let sim = Sim::start_with(
         "127.0.0.1:0".parse().expect("an address"),
-        &["--time-scale", "20", "--token-ttl", "20", "--no-dev-tokens"],
+        &[
+            "--time-scale",
+            "20",
+            "--token-ttl",
+            "20",
+            "--no-dev-tokens",
+            "--weather",
+            "clear",
+        ],
     )
     .await;
     let page = Browser::open("new user", &sim.url()).await;
@@ -491,7 +499,14 @@ async fn refresh_token(page: &Browser) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful_server() {
     // Access tokens live 20 s, so they renew every 10 s.
-    let flags = ["--time-scale", "20", "--token-ttl", "20"];
+    let flags = [
+        "--time-scale",
+        "20",
+        "--token-ttl",
+        "20",
+        "--weather",
+        "clear",
+    ];
     let mut sim = Sim::start_with("127.0.0.1:0".parse().expect("an address"), &flags).await;
     let addr = sim.addr;
     let page = Browser::open("signed in", &sim.url()).await;
@@ -549,7 +564,11 @@ async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
-    assert_eq!(exposures, [exposure.clone()], "the exposure was sent once");
+    assert_eq!(
+        exposures,
+        std::slice::from_ref(&exposure),
+        "the exposure was sent once"
+    );
     page.wait_state("socket-commands", "open", WAIT).await;
     page.screenshot("09-signed-in-through-renewals").await;
 
@@ -633,5 +652,155 @@ async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful
 
     // And signing in again carries on, without a reload.
     page.sign_in("dev-astronomer").await;
+    page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_on() {
+    let sim = Sim::start_with(
+        "127.0.0.1:0".parse().expect("an address"),
+        &["--time-scale", "20", "--test-hooks", "--weather", "clear"],
+    )
+    .await;
+    let page = Browser::open("astronomer in the rain", &sim.url()).await;
+    page.connect(ASTRONOMER, LAPALMA).await;
+    page.wait_text("weather-rain", "dry", WAIT).await;
+    page.wait_state("enclosure", "open", WAIT).await;
+    page.wait_js(
+        "the constraints",
+        "return document.querySelectorAll('[data-testid=constraint-row]').length >= 3;",
+        WAIT,
+    )
+    .await;
+    page.screenshot_of("conditions", "11-conditions").await;
+
+    // Notifications on, as an astronomer does before looking away; the
+    // browser was told to allow them. Then the tab is hidden.
+    page.js("document.querySelector('[data-testid=alert-settings]').open = true;")
+        .await;
+    page.click("alert-channel-notification").await;
+    page.wait_text("notification-permission", "allowed", WAIT)
+        .await;
+    page.js("window.shownNotifications = [];
+             window.Notification = new Proxy(window.Notification, {
+               construct(target, args) {
+                 window.shownNotifications.push(args[0] + ': ' + ((args[1] || {}).body || ''));
+                 return Reflect.construct(target, args);
+               }
+             });
+             Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});")
+        .await;
+
+    let lease = page
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    page.wait_command(&lease, "ok", WAIT).await;
+    page.type_into("exposure-duration", "600").await;
+    let exposure = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    page.wait_command(&exposure, "running", WAIT).await;
+
+    // The rain starts.
+    let (status, body) = skydeck_e2e::post_json(
+        sim.addr,
+        "/v1/test/weather",
+        &serde_json::json!({"rain": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    page.wait_js(
+        "the interlock banner",
+        "const b = document.querySelector('[data-testid=interlock-banner]'); return !!b && !b.hidden;",
+        WAIT,
+    )
+    .await;
+    page.wait_state(&format!("command-{exposure}"), "canceled", WAIT)
+        .await;
+    let entry = page.text(&format!("command-{exposure}")).await;
+    assert!(
+        entry.to_lowercase().contains("rain") || entry.contains("interlock"),
+        "the reason: {entry}"
+    );
+    page.wait_text("controls-denied", "Safety shutdown", WAIT)
+        .await;
+    page.wait_text("weather-rain", "raining", WAIT).await;
+    // The dome closes, taking time: closing first, then closed.
+    page.wait_js(
+        "the enclosure to close",
+        "const s = document.querySelector('[data-testid=enclosure]')?.dataset.state; return s === 'closing' || s === 'closed';",
+        WAIT,
+    )
+    .await;
+    page.wait_js(
+        "a notification of the shutdown",
+        "return window.shownNotifications.some(n => n.startsWith('Safety shutdown'));",
+        WAIT,
+    )
+    .await;
+    page.wait_text("conditions-verdict", "Safety shutdown", WAIT)
+        .await;
+    page.screenshot("12-safety-shutdown").await;
+    page.screenshot_of("conditions", "12b-conditions-shutdown")
+        .await;
+    page.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));",
+    )
+    .await;
+    page.wait_js(
+        "night vision",
+        "return document.documentElement.dataset.theme === 'night';",
+        WAIT,
+    )
+    .await;
+    page.screenshot("12c-safety-shutdown-night").await;
+    page.screenshot_of("conditions", "12d-conditions-night")
+        .await;
+    page.js(
+        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));",
+    )
+    .await;
+    page.wait_state("enclosure", "closed", Duration::from_secs(60))
+        .await;
+    page.wait_js(
+        "the log to tell it",
+        "return [...document.querySelectorAll('[data-testid=telescope-log-entry]')].some(e => e.dataset.kind === 'safety');",
+        WAIT,
+    )
+    .await;
+
+    // The rain stops; after the site's wait the telescope comes back, and
+    // the astronomer carries on without a reload.
+    let (status, body) = skydeck_e2e::post_json(
+        sim.addr,
+        "/v1/test/weather",
+        &serde_json::json!({"rain": false}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    page.wait_js(
+        "the interlock to clear",
+        "return document.querySelector('[data-testid=interlock-banner]').hidden;",
+        Duration::from_secs(120),
+    )
+    .await;
+    page.wait_js(
+        "a notification that it cleared",
+        "return window.shownNotifications.some(n => n.startsWith('Safety shutdown cleared'));",
+        WAIT,
+    )
+    .await;
+    page.wait_state("enclosure", "open", Duration::from_secs(60))
+        .await;
+    let lease = page
+        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+        .await;
+    page.wait_command(&lease, "ok", WAIT).await;
+    page.type_into("exposure-duration", "2").await;
+    let again = page
+        .publish_by_click("exposure-start", "camera.exposure.start")
+        .await;
+    page.wait_command(&again, "ok", WAIT).await;
+    page.screenshot("13-after-the-rain").await;
     page.close().await;
 }
