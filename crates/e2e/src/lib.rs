@@ -407,6 +407,23 @@ impl Browser {
         self.new_command(command_type, &before).await
     }
 
+    /// Acquires the selected telescope's lease by its button and waits for
+    /// the grant.
+    pub async fn acquire_lease(&self) {
+        let lease = self
+            .publish_by_click("lease-acquire", "manual_control_lease.acquire")
+            .await;
+        self.wait_command(&lease, "ok", WAIT).await;
+    }
+
+    /// Starts an exposure of `seconds` (as typed) by its button; returns its
+    /// `command_id`.
+    pub async fn start_exposure(&self, seconds: &str) -> String {
+        self.type_into("exposure-duration", seconds).await;
+        self.publish_by_click("exposure-start", "camera.exposure.start")
+            .await
+    }
+
     /// Waits for command `id` to reach `state`; fails if it ends otherwise.
     pub async fn wait_command(&self, id: &str, state: &str, timeout: Duration) {
         let script = format!(

@@ -204,10 +204,7 @@ async fn two_astronomers_share_a_telescope_one_lease_at_a_time() {
     first.connect(ASTRONOMER, LAPALMA).await;
     second.connect(ASTRONOMER_2, LAPALMA).await;
 
-    let lease = first
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    first.wait_command(&lease, "ok", WAIT).await;
+    first.acquire_lease().await;
     // The second sees the lease, and the first's commands, live.
     second
         .wait_text("lease-status", "dev-astronomer holds the lease", WAIT)
@@ -253,10 +250,7 @@ async fn two_astronomers_share_a_telescope_one_lease_at_a_time() {
     second
         .wait_text("lease-status", "Nobody holds a lease", WAIT)
         .await;
-    let granted = second
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    second.wait_command(&granted, "ok", WAIT).await;
+    second.acquire_lease().await;
     second
         .wait_text("lease-status", "You hold the lease", WAIT)
         .await;
@@ -276,14 +270,8 @@ async fn the_owner_aborts_an_astronomers_lease() {
     astronomer.connect(ASTRONOMER, LAPALMA).await;
     owner.connect(OWNER, LAPALMA).await;
 
-    let lease = astronomer
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    astronomer.wait_command(&lease, "ok", WAIT).await;
-    astronomer.type_into("exposure-duration", "600").await;
-    let exposure = astronomer
-        .publish_by_click("exposure-start", "camera.exposure.start")
-        .await;
+    astronomer.acquire_lease().await;
+    let exposure = astronomer.start_exposure("600").await;
     astronomer.wait_command(&exposure, "running", WAIT).await;
 
     owner
@@ -321,14 +309,8 @@ async fn a_simulator_crash_mid_exposure_is_survived_without_a_reload() {
     let addr = sim.addr;
     let page = Browser::open("astronomer", &sim.url()).await;
     page.connect(ASTRONOMER, LAPALMA).await;
-    let lease = page
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    page.wait_command(&lease, "ok", WAIT).await;
-    page.type_into("exposure-duration", "600").await;
-    let exposure = page
-        .publish_by_click("exposure-start", "camera.exposure.start")
-        .await;
+    page.acquire_lease().await;
+    let exposure = page.start_exposure("600").await;
     page.wait_command(&exposure, "running", WAIT).await;
 
     sim.kill().await;
@@ -366,14 +348,8 @@ async fn a_simulator_crash_mid_exposure_is_survived_without_a_reload() {
         serde_json::Value::from("unknown"),
         "the lost exposure stays unknown: no result will come, and nothing was re-sent"
     );
-    let lease = page
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    page.wait_command(&lease, "ok", WAIT).await;
-    page.type_into("exposure-duration", "2").await;
-    let again = page
-        .publish_by_click("exposure-start", "camera.exposure.start")
-        .await;
+    page.acquire_lease().await;
+    let again = page.start_exposure("2").await;
     page.wait_command(&again, "ok", WAIT).await;
     page.screenshot("08-reconnected").await;
     page.close().await;
@@ -457,10 +433,7 @@ async fn an_astronomer_finds_m42_slews_focuses_exposes_and_looks() {
     .await;
 
     // Expose and look at the frame, stretched.
-    page.type_into("exposure-duration", "5").await;
-    let frame = page
-        .publish_by_click("exposure-start", "camera.exposure.start")
-        .await;
+    let frame = page.start_exposure("5").await;
     page.wait_command(&frame, "ok", WAIT).await;
     page.wait_js(
         "the frame drawn stretched",
@@ -512,10 +485,7 @@ async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful
     let page = Browser::open("signed in", &sim.url()).await;
     page.sign_in("dev-astronomer").await;
     page.pick_telescope(LAPALMA).await;
-    let lease = page
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    page.wait_command(&lease, "ok", WAIT).await;
+    page.acquire_lease().await;
 
     // 600 s at 20× is 30 s: longer than a token lives, two renewals or more.
     page.type_into("exposure-duration", "600").await;
@@ -610,10 +580,7 @@ async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful
     // Signed in again, mid-exposure, the simulator restarts and has forgotten
     // every grant: "sign in again", and nothing reconnects on its own.
     page.sign_in("dev-astronomer").await;
-    let lease = page
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    page.wait_command(&lease, "ok", WAIT).await;
+    page.acquire_lease().await;
     let exposure = page
         .publish_by_click("exposure-start", "camera.exposure.start")
         .await;
@@ -691,14 +658,8 @@ async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_o
              Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});")
         .await;
 
-    let lease = page
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    page.wait_command(&lease, "ok", WAIT).await;
-    page.type_into("exposure-duration", "600").await;
-    let exposure = page
-        .publish_by_click("exposure-start", "camera.exposure.start")
-        .await;
+    page.acquire_lease().await;
+    let exposure = page.start_exposure("600").await;
     page.wait_command(&exposure, "running", WAIT).await;
 
     // The rain starts.
@@ -792,14 +753,8 @@ async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_o
     .await;
     page.wait_state("enclosure", "open", Duration::from_secs(60))
         .await;
-    let lease = page
-        .publish_by_click("lease-acquire", "manual_control_lease.acquire")
-        .await;
-    page.wait_command(&lease, "ok", WAIT).await;
-    page.type_into("exposure-duration", "2").await;
-    let again = page
-        .publish_by_click("exposure-start", "camera.exposure.start")
-        .await;
+    page.acquire_lease().await;
+    let again = page.start_exposure("2").await;
     page.wait_command(&again, "ok", WAIT).await;
     page.screenshot("13-after-the-rain").await;
     page.close().await;
