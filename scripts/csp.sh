@@ -4,15 +4,17 @@
 #
 #   scripts/csp.sh wss://api.skynetgo.org [dist]
 #
-# It allows scripts, styles and the wasm module from the site itself, trunk's
-# one inline module script by its sha256 hash (so no 'unsafe-inline'), images
-# from the site and the API's HTTP origin (exposure previews), and network
-# connections to the API's origin only. See docs/deploy.md. Needs perl (core
-# Digest::SHA), which every Debian and macOS has.
+# It allows scripts, styles and the wasm module from the site itself, the
+# page's inline scripts (trunk's loader, the service worker's registration)
+# by their sha256 hashes (so no 'unsafe-inline'), the service worker and the
+# manifest from the site, images from the site and the API's HTTP origin
+# (exposure previews), and network connections to the API's origin only. See
+# docs/deploy.md. Needs perl (core Digest::SHA), which every Debian and macOS
+# has.
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 api="${1%/}"
@@ -39,5 +41,5 @@ hashes="$(perl -MDigest::SHA=sha256_base64 -0777 -ne '
         print " '\''sha256-$h'\''";
     }' "$index")"
 
-printf "Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'%s; style-src 'self'; img-src 'self' data: %s; connect-src 'self' %s %s; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'\n" \
+printf "Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'%s; style-src 'self'; img-src 'self' data: %s; connect-src 'self' %s %s; worker-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'\n" \
     "$hashes" "$http" "$ws" "$http"

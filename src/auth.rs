@@ -223,7 +223,11 @@ async fn fetch_form(url: &str, body: &str) -> Result<web_sys::Response, AuthErro
 /// invalid file is an error to show, never silently ignored.
 pub async fn load_config_file() -> Result<Option<ConfigFile>, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str("skydeck.config.json"))
+    // Always the deployment's current file: revalidated with the host, never
+    // a copy the HTTP cache kept (the service worker leaves it alone too).
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoCache);
+    let response = JsFuture::from(window.fetch_with_str_and_init("skydeck.config.json", &init))
         .await
         .map_err(|_| "could not fetch skydeck.config.json".to_owned())?;
     let response: web_sys::Response = response

@@ -164,6 +164,12 @@ pub struct Console {
     pub alert_settings: RwSignal<crate::state::alerts::Settings>,
     /// What was told lately, so the same news does not ring twice.
     pub(crate) alerter: StoredValue<crate::state::alerts::Alerter>,
+    /// Whether the browser says it has a network (`navigator.onLine`, then
+    /// its `online` and `offline` events): no command is sent without one.
+    pub online: RwSignal<bool>,
+    /// Whether this page loaded through the service worker (the app shell
+    /// from this browser's cache, or from the network through it).
+    pub from_shell: bool,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -225,6 +231,8 @@ impl Console {
             telescope_log: RwSignal::new(Default::default()),
             alert_settings: RwSignal::new(crate::storage::alert_settings().unwrap_or_default()),
             alerter: StoredValue::new(Default::default()),
+            online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
+            from_shell: loaded_through_service_worker(),
         }
     }
 
@@ -724,7 +732,8 @@ impl Console {
 
     /// Publishes `command` to the selected telescope with a fresh command id.
     /// The log entry exists before the frame leaves; a socket that is not
-    /// open makes it an error at once, never a later retry.
+    /// open, or a browser offline, makes it an error at once, never a later
+    /// retry.
     pub fn publish(&self, command: Command) -> Result<CommandId, String> {
         let telescope_uid = self
             .selected
@@ -759,7 +768,14 @@ impl Console {
             });
             this.workflow_saw(command_id);
         };
-        match self.send_commands_reporting(message, delivered) {
+        // Offline, a frame could wait in the browser's socket and reach the
+        // telescope long after: refuse it now instead.
+        let sent = if self.online.get_untracked() {
+            self.send_commands_reporting(message, delivered)
+        } else {
+            Err("the browser is offline".to_owned())
+        };
+        match sent {
             Ok(()) => Ok(command_id),
             Err(e) => {
                 self.log.update(|log| log.not_sent(command_id, &e, now));
@@ -812,6 +828,12 @@ impl Console {
     /// when they can. The controls are disabled, and their keys inert, while
     /// it is `Some`.
     pub fn command_denied(&self) -> Option<String> {
+        // A socket may still say open for a while after the network went:
+        // a command written then would wait in the browser and could reach
+        // the telescope long after it was pressed.
+        if !self.online.get() {
+            return Some(crate::state::connection::OFFLINE.to_owned());
+        }
         if !self.commands_state.with(SocketState::is_open) {
             return Some(
                 "Not connected: commands cannot be sent until the commands socket is open."
@@ -929,4 +951,18 @@ impl Console {
 /// The console from context.
 pub fn use_console() -> Console {
     expect_context::<Console>()
+}
+
+/// Whether a service worker controls this page
+/// (`navigator.serviceWorker.controller`), read through `Reflect` so that
+/// web-sys's service worker bindings stay out of the module.
+fn loaded_through_service_worker() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    js_sys::Reflect::get(&window.navigator(), &"serviceWorker".into())
+        .ok()
+        .filter(|c| c.is_object())
+        .and_then(|c| js_sys::Reflect::get(&c, &"controller".into()).ok())
+        .is_some_and(|controller| controller.is_object())
 }

@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use components::abort::AbortBar;
 use components::alert_settings::AlertSettings;
 use components::conditions::{ConditionsPanel, InterlockBanner};
-use components::connection::ConnectionPanel;
+use components::connection::{ConnectionPanel, OfflineStatus};
 use components::controls::Controls;
 use components::gallery::Gallery;
 use components::lease::LeasePanel;
@@ -140,6 +140,7 @@ pub fn ConsoleView(
             <Shortcuts />
         </header>
         <AbortBar />
+        <OfflineStatus />
         <InterlockBanner />
         <Notices />
         <main class="layout">

@@ -101,6 +101,42 @@ impl SocketState {
     }
 }
 
+impl SocketState {
+    /// True while the socket tries again after failing to connect, or after
+    /// losing its link (not a first attempt, not closed for good).
+    pub fn cannot_connect(&self) -> bool {
+        matches!(
+            self,
+            Self::Reconnecting { .. } | Self::Connecting { attempt: 2.. }
+        )
+    }
+}
+
+/// The browser says it has no network (`navigator.onLine` false).
+pub const OFFLINE: &str = "Offline: the telescope needs a network connection. Nothing is sent, and no command waits to be sent later; SkyDeck reconnects when the network is back.";
+
+/// The page came from this browser's copy of SkyDeck but cannot reach the
+/// telescope's server.
+pub const NO_SERVER: &str = "No connection to the telescope: SkyDeck started from this browser's copy, but the telescope needs a connection to its server. Nothing is sent, and no command waits to be sent later; SkyDeck keeps trying.";
+
+/// The line that says the telescope needs a connection, if one is due:
+/// while the browser is offline, or while a page that loaded through the
+/// service worker (`from_shell`) cannot connect either socket.
+pub fn offline_notice(
+    online: bool,
+    from_shell: bool,
+    commands: &SocketState,
+    stream: &SocketState,
+) -> Option<&'static str> {
+    if !online {
+        Some(OFFLINE)
+    } else if from_shell && (commands.cannot_connect() || stream.cannot_connect()) {
+        Some(NO_SERVER)
+    } else {
+        None
+    }
+}
+
 /// Capped exponential backoff with equal jitter: attempt n waits between half
 /// and all of `min(cap, base * 2^n)`, so a fleet of tabs that lost the same
 /// server does not come back in lock-step, and none waits less than half.
@@ -249,6 +285,38 @@ pub fn api_base_of_origin(origin: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_offline_line_shows_offline_or_from_the_shell_without_a_server() {
+        let open = SocketState::Open;
+        let first = SocketState::Connecting { attempt: 1 };
+        let again = SocketState::Connecting { attempt: 2 };
+        let waiting = SocketState::Reconnecting {
+            retry_at: 0.0,
+            reason: "refused".into(),
+        };
+        let rejected = SocketState::Closed {
+            reason: "token".into(),
+            token_rejected: true,
+        };
+        assert_eq!(offline_notice(false, false, &open, &open), Some(OFFLINE));
+        assert_eq!(offline_notice(false, true, &open, &open), Some(OFFLINE));
+        assert_eq!(offline_notice(true, false, &open, &open), None);
+        assert_eq!(offline_notice(true, true, &open, &open), None);
+        // A page loaded from the network that lost its server shows the
+        // sockets' own states, not this line.
+        assert_eq!(offline_notice(true, false, &waiting, &waiting), None);
+        assert_eq!(offline_notice(true, true, &waiting, &open), Some(NO_SERVER));
+        assert_eq!(offline_notice(true, true, &open, &again), Some(NO_SERVER));
+        // A first attempt is not a failure yet; a refused token says so
+        // elsewhere; not connecting at all is the user's choice.
+        assert_eq!(offline_notice(true, true, &first, &first), None);
+        assert_eq!(offline_notice(true, true, &rejected, &rejected), None);
+        assert_eq!(
+            offline_notice(true, true, &SocketState::Idle, &SocketState::Idle),
+            None
+        );
+    }
 
     #[test]
     fn the_pages_origin_becomes_a_websocket_base() {
