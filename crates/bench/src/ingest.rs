@@ -11,8 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
-use serde_json::{json, Value};
+use serde_json::json;
 use skydeck_e2e::{tokens, Browser, Sim};
 
 use crate::replay::{self, Recording, END_MARKER};
@@ -39,27 +38,7 @@ impl Ingest {
     }
 }
 
-/// A DevTools protocol command through chromedriver.
-#[derive(Debug)]
-pub struct Cdp(pub &'static str, pub Value);
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"cmd": self.0, "params": self.1});
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
+pub use skydeck_e2e::Cdp;
 
 async fn task_duration_ms(page: &Browser) -> f64 {
     let metrics = page

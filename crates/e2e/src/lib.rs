@@ -551,3 +551,35 @@ pub fn high_target() -> &'static str {
     .map(|o| o.name)
     .expect("some catalog object is between 30° and 75° altitude, far from the Sun")
 }
+
+/// A DevTools protocol command through chromedriver (`goog/cdp/execute`),
+/// for [`cdp`] and fantoccini's `issue_cmd`.
+#[derive(Debug)]
+pub struct Cdp(pub &'static str, pub Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Runs the DevTools protocol `command` with `params` in the page's browser
+/// and returns its result.
+pub async fn cdp(page: &Browser, command: &'static str, params: Value) -> Value {
+    page.client
+        .issue_cmd(Cdp(command, params))
+        .await
+        .unwrap_or_else(|e| panic!("{}: {command}: {e}", page.label))
+}

@@ -8,42 +8,12 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::{json, Value};
 use skydeck_e2e::tokens::OWNER;
-use skydeck_e2e::{root, Browser, Sim, WAIT};
+use skydeck_e2e::{cdp, root, Browser, Sim, WAIT};
 
 /// The telescope the test drives, by its name.
 const LAPALMA: &str = "La Palma 1.0 m";
-
-/// A DevTools protocol command through chromedriver.
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"cmd": self.0, "params": self.1});
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
-async fn cdp(page: &Browser, command: &'static str, params: Value) -> Value {
-    page.client
-        .issue_cmd(Cdp(command, params))
-        .await
-        .unwrap_or_else(|e| panic!("{command}: {e}"))
-}
 
 /// Runs `body` (the body of an async function) in the page and returns what
 /// it returns; a rejection fails the test with its message.
@@ -111,7 +81,9 @@ async fn nothing_can_be_sent(page: &Browser, reason: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shell_installs_loads_through_its_worker_and_starts_offline() {
-    let mut sim = Sim::start().await;
+    // Clear skies: no safety shutdown disables the controls on its own.
+    let any = "127.0.0.1:0".parse().expect("an address");
+    let mut sim = Sim::start_with(any, &["--time-scale", "20", "--weather", "clear"]).await;
     let url = sim.url();
     let page = Browser::open("shell", &url).await;
 
