@@ -43,6 +43,7 @@ struct Args {
 struct Plan {
     cold_loads: usize,
     warm_loads: usize,
+    worker_loads: usize,
     fanout_clients: usize,
     fanout_hz: f64,
     fanout_seconds: f64,
@@ -73,6 +74,7 @@ async fn main() {
         Plan {
             cold_loads: 1,
             warm_loads: 1,
+            worker_loads: 1,
             fanout_clients: 10,
             fanout_hz: 20.0,
             fanout_seconds: 1.0,
@@ -86,6 +88,7 @@ async fn main() {
         Plan {
             cold_loads: 5,
             warm_loads: 10,
+            worker_loads: 10,
             fanout_clients: 200,
             fanout_hz: 20.0,
             fanout_seconds: 10.0,
@@ -119,12 +122,20 @@ async fn main() {
     });
 
     eprintln!(
-        "bench: load, {} cold and {} warm",
-        plan.cold_loads, plan.warm_loads
+        "bench: load, {} cold, {} warm and {} through the service worker",
+        plan.cold_loads, plan.warm_loads, plan.worker_loads
     );
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut sim = Sim::start_with(any, &["--weather", "clear"]).await;
-    let (cold, warm) = load::measure(&sim, plan.cold_loads, plan.warm_loads).await;
+    let counts = load::Counts {
+        cold: plan.cold_loads,
+        warm: plan.warm_loads,
+        worker: plan.worker_loads,
+    };
+    let loads = load::measure(&sim, &counts).await;
+    let initial_files = loads.initial.dist_files();
+    let initial = sizes::of_files(&dist, &initial_files, "initial")
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dist.display()));
 
     eprintln!("bench: ingest of {} recorded frames", plan.ingest_frames);
     let (mix, app, reference) =
@@ -159,8 +170,15 @@ async fn main() {
 
     let figures = report::Figures {
         sizes,
-        cold,
-        warm,
+        cold: loads.cold,
+        warm: loads.warm,
+        worker: loads.worker,
+        initial,
+        initial_files: initial_files
+            .into_iter()
+            .filter(|f| dist.join(f).is_file())
+            .collect(),
+        initial_wire: loads.initial.wire_bytes(),
         fanout,
         fanout_hz: plan.fanout_hz,
         mix,

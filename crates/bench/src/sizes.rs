@@ -62,6 +62,28 @@ pub fn measure(dist: &Path) -> std::io::Result<Vec<Sizes>> {
     Ok(rows)
 }
 
+/// The sizes, together, of the files of `dist` named in `names` (names that
+/// are not files of `dist`, such as a path the host answered with its
+/// fallback page, are left out), labelled `kind`.
+pub fn of_files(dist: &Path, names: &[String], kind: &'static str) -> std::io::Result<Sizes> {
+    let mut sizes = Sizes {
+        kind,
+        ..Default::default()
+    };
+    for name in names {
+        let path = dist.join(name);
+        if name.contains('/') || !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        sizes.files += 1;
+        sizes.raw += bytes.len();
+        sizes.gzip += gzip(&bytes)?;
+        sizes.brotli += brotli(&bytes)?;
+    }
+    Ok(sizes)
+}
+
 fn gzip(bytes: &[u8]) -> std::io::Result<usize> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
@@ -92,7 +114,6 @@ mod tests {
         std::fs::write(dir.join("b.js"), &text).unwrap();
         std::fs::write(dir.join("index.html"), "<!doctype html>").unwrap();
         let rows = measure(&dir).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
         let js = rows.iter().find(|r| r.kind == "js").unwrap();
         assert_eq!((js.files, js.raw), (2, 2 * text.len()));
         assert!(js.gzip < js.raw / 10 && js.brotli < js.raw / 10, "{js:?}");
@@ -100,5 +121,10 @@ mod tests {
         assert_eq!(total.kind, "total");
         assert_eq!(total.files, 3);
         assert_eq!(total.raw, 2 * text.len() + 15);
+        let names = ["a.js", "index.html", "skydeck.config.json", "../b.js"].map(String::from);
+        let some = of_files(&dir, &names, "initial").unwrap();
+        assert_eq!((some.kind, some.files), ("initial", 2));
+        assert_eq!(some.raw, text.len() + 15);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
