@@ -165,7 +165,8 @@ pub struct Console {
     /// What was told lately, so the same news does not ring twice.
     pub(crate) alerter: StoredValue<crate::state::alerts::Alerter>,
     /// Whether the browser says it has a network (`navigator.onLine`, then
-    /// its `online` and `offline` events): no command is sent without one.
+    /// its `online` and `offline` events, which [`crate::ConsoleView`]
+    /// follows): no command is sent without one.
     pub online: RwSignal<bool>,
     /// Whether this page loaded through the service worker (the app shell
     /// from this browser's cache, or from the network through it).

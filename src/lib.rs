@@ -125,10 +125,15 @@ pub fn ConsoleView(
         std::time::Duration::from_millis(500),
     )
     .ok();
+    // The browser's word on the network: no command is sent while offline.
+    let online = window_event_listener(leptos::ev::online, move |_| console.online.set(true));
+    let offline = window_event_listener(leptos::ev::offline, move |_| console.online.set(false));
     on_cleanup(move || {
         if let Some(tick) = tick {
             tick.clear();
         }
+        online.remove();
+        offline.remove();
         console.disconnect();
     });
     console.watch_for_alerts();

@@ -236,17 +236,11 @@ fn SocketBadge(
 }
 
 /// Says plainly that the telescope needs a connection: while the browser is
-/// offline, or while a page the service worker served cannot reach the
-/// server. Follows the browser's `online` and `offline` events.
+/// offline (the console follows its `online` and `offline` events), or while
+/// a page the service worker served cannot reach the server.
 #[component]
 pub fn OfflineStatus() -> impl IntoView {
     let console = use_console();
-    let online = window_event_listener(leptos::ev::online, move |_| console.online.set(true));
-    let offline = window_event_listener(leptos::ev::offline, move |_| console.online.set(false));
-    on_cleanup(move || {
-        online.remove();
-        offline.remove();
-    });
     let notice = move || {
         console.commands_state.with(|commands| {
             console.stream_state.with(|stream| {
