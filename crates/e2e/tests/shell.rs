@@ -81,9 +81,8 @@ async fn nothing_can_be_sent(page: &Browser, reason: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shell_installs_loads_through_its_worker_and_starts_offline() {
-    // Clear skies: no safety shutdown disables the controls on its own.
-    let any = "127.0.0.1:0".parse().expect("an address");
-    let mut sim = Sim::start_with(any, &["--time-scale", "20", "--weather", "clear"]).await;
+    // Clear skies (Sim::start): no safety shutdown disables the controls.
+    let mut sim = Sim::start().await;
     let url = sim.url();
     let page = Browser::open("shell", &url).await;
 
