@@ -544,9 +544,24 @@ impl Console {
         let Some(snapshots) = snapshots.filter(|s| !s.is_empty()) else {
             return;
         };
+        // An observatory's own devices go to their own signal, the rest to
+        // the telescopes' telemetry: each is written once per frame.
+        let (site, telescope): (Vec<_>, Vec<_>) = snapshots
+            .into_iter()
+            .partition(|(s, _)| crate::state::telemetry::Sites::is_site_device(s));
+        if !site.is_empty() {
+            self.sites.try_update(|sites| {
+                for (snapshot, at) in site {
+                    sites.on_device(snapshot, at);
+                }
+            });
+        }
+        if telescope.is_empty() {
+            return;
+        }
         // A frame or timer may outlive the console (a test unmounting it).
         self.telemetry.try_update(|t| {
-            for (snapshot, at) in snapshots {
+            for (snapshot, at) in telescope {
                 t.on_device(snapshot, at);
             }
         });
@@ -708,11 +723,6 @@ impl Console {
     /// Queues a device snapshot for the next animation frame (or the
     /// backstop timer when no frame comes).
     fn on_device(&self, snapshot: DeviceSnapshot, now: Millis) {
-        if crate::state::telemetry::Sites::is_site_device(&snapshot) {
-            // Slow, and not what the mount's views follow: applied at once.
-            self.sites.update(|s| s.on_device(snapshot, now));
-            return;
-        }
         let schedule = self
             .pending_devices
             .try_update_value(|p| p.push(snapshot, now))
