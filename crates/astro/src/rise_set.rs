@@ -205,17 +205,17 @@ fn iterate(mut m: f64, correction: &dyn Fn(f64) -> f64) -> Option<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::time::julian_date_from_calendar;
 
-    /// Minutes between two Julian dates.
-    fn minutes(a: f64, b: f64) -> f64 {
+    /// Minutes between two Julian dates (from `b` to `a`).
+    pub(crate) fn minutes(a: f64, b: f64) -> f64 {
         (a - b) * 1440.0
     }
 
     /// A UT time of day on the date `jd0` as a Julian date.
-    fn at(jd0: f64, h: f64, m: f64) -> f64 {
+    pub(crate) fn at(jd0: f64, h: f64, m: f64) -> f64 {
         jd0 + (h + m / 60.0) / 24.0
     }
 

@@ -77,25 +77,32 @@ fn crossing(site: Site, noon: f64, altitude: f64) -> Crossing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rise_set::tests::{at, minutes};
     use crate::time::julian_date_from_calendar;
 
-    /// Minutes from `b` to `a`.
-    fn minutes(a: f64, b: f64) -> f64 {
-        (a - b) * 1440.0
-    }
-
-    /// `h`:`m` UT on the date whose 0h UT is `jd0`.
-    fn at(jd0: f64, h: f64, m: f64) -> f64 {
-        jd0 + (h + m / 60.0) / 24.0
-    }
-
-    fn within_a_minute(what: &str, got: Option<f64>, want: f64) {
-        let got = got.unwrap_or_else(|| panic!("{what}: none"));
-        assert!(
-            minutes(got, want).abs() <= 1.0,
-            "{what}: {:.1} min off",
-            minutes(got, want)
-        );
+    /// Checks each of the night's eight events against `want` (Julian
+    /// dates, in the order of the night: sunset, civil, nautical and
+    /// astronomical dusk, then astronomical, nautical and civil dawn,
+    /// sunrise), each within a minute.
+    fn within_a_minute(n: &Night, want: [f64; 8]) {
+        let got = [
+            ("sunset", n.sun.evening),
+            ("civil dusk", n.civil.evening),
+            ("nautical dusk", n.nautical.evening),
+            ("astronomical dusk", n.astronomical.evening),
+            ("astronomical dawn", n.astronomical.morning),
+            ("nautical dawn", n.nautical.morning),
+            ("civil dawn", n.civil.morning),
+            ("sunrise", n.sun.morning),
+        ];
+        for ((what, got), want) in got.into_iter().zip(want) {
+            let got = got.unwrap_or_else(|| panic!("{what}: none"));
+            assert!(
+                minutes(got, want).abs() <= 1.0,
+                "{what}: {:.1} min off",
+                minutes(got, want)
+            );
+        }
     }
 
     #[test]
@@ -113,22 +120,19 @@ mod tests {
         let sep7 = sep6 + 1.0;
         // Asked at 3 p.m. EDT on the 6th: the coming night.
         let n = night(site, at(sep6, 19.0, 0.0));
-        within_a_minute("sunset", n.sun.evening, at(sep6, 23.0, 56.0));
-        within_a_minute("civil dusk", n.civil.evening, at(sep7, 0.0, 21.0));
-        within_a_minute("nautical dusk", n.nautical.evening, at(sep7, 0.0, 51.0));
         within_a_minute(
-            "astronomical dusk",
-            n.astronomical.evening,
-            at(sep7, 1.0, 21.5),
+            &n,
+            [
+                at(sep6, 23.0, 56.0),
+                at(sep7, 0.0, 21.0),
+                at(sep7, 0.0, 51.0),
+                at(sep7, 1.0, 21.5),
+                at(sep7, 9.0, 50.3),
+                at(sep7, 10.0, 20.7),
+                at(sep7, 10.0, 50.4),
+                at(sep7, 11.0, 15.6),
+            ],
         );
-        within_a_minute(
-            "astronomical dawn",
-            n.astronomical.morning,
-            at(sep7, 9.0, 50.3),
-        );
-        within_a_minute("nautical dawn", n.nautical.morning, at(sep7, 10.0, 20.7));
-        within_a_minute("civil dawn", n.civil.morning, at(sep7, 10.0, 50.4));
-        within_a_minute("sunrise", n.sun.morning, at(sep7, 11.0, 15.6));
         // Asked at 4 a.m. EDT on the 7th: still the same night.
         assert_eq!(night(site, at(sep7, 8.0, 0.0)), n);
     }
@@ -140,22 +144,19 @@ mod tests {
         let dec3 = julian_date_from_calendar(2026, 12, 3.0);
         let dec4 = dec3 + 1.0;
         let n = night(site, at(dec3, 22.0, 0.0));
-        within_a_minute("sunset", n.sun.evening, at(dec3, 18.0, 13.9));
-        within_a_minute("civil dusk", n.civil.evening, at(dec3, 18.0, 39.6));
-        within_a_minute("nautical dusk", n.nautical.evening, at(dec3, 19.0, 8.8));
         within_a_minute(
-            "astronomical dusk",
-            n.astronomical.evening,
-            at(dec3, 19.0, 37.5),
+            &n,
+            [
+                at(dec3, 18.0, 13.9),
+                at(dec3, 18.0, 39.6),
+                at(dec3, 19.0, 8.8),
+                at(dec3, 19.0, 37.5),
+                at(dec4, 6.0, 25.6),
+                at(dec4, 6.0, 54.4),
+                at(dec4, 7.0, 23.6),
+                at(dec4, 7.0, 49.3),
+            ],
         );
-        within_a_minute(
-            "astronomical dawn",
-            n.astronomical.morning,
-            at(dec4, 6.0, 25.6),
-        );
-        within_a_minute("nautical dawn", n.nautical.morning, at(dec4, 6.0, 54.4));
-        within_a_minute("civil dawn", n.civil.morning, at(dec4, 7.0, 23.6));
-        within_a_minute("sunrise", n.sun.morning, at(dec4, 7.0, 49.3));
     }
 
     #[test]

@@ -241,6 +241,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{}: choosing {value} in {testid}: {e}", self.label));
     }
 
+    /// Presses `key` on the page, as the keyboard shortcuts hear it.
+    pub async fn press(&self, key: &str) {
+        self.js(&format!(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', {{key: {}, bubbles: true}}));",
+            Value::String(key.to_owned())
+        ))
+        .await;
+    }
+
     /// Runs `script` (a function body) in the page and returns its value.
     pub async fn js(&self, script: &str) -> Value {
         self.client
@@ -498,6 +507,13 @@ pub async fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Stri
         ),
     )
     .await
+}
+
+/// Sets weather readings at every observatory at once through the
+/// simulator's test hook (`{"rain": true}`), and checks it took them.
+pub async fn set_weather(addr: SocketAddr, readings: Value) {
+    let (status, body) = post_json(addr, "/v1/test/weather", &readings).await;
+    assert_eq!(status, 200, "the weather hook: {body}");
 }
 
 /// GETs a path of the simulator; returns the status and the body.

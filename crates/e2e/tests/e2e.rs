@@ -143,10 +143,7 @@ async fn a_new_user_signs_in_and_runs_both_patterns_from_the_ui() {
     .await;
     page.screenshot_of("vcurve", "03b-v-curve").await;
     // Night vision: everything red, remembered.
-    page.js(
-        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));",
-    )
-    .await;
+    page.press("n").await;
     page.wait_js(
         "night vision",
         "return document.documentElement.dataset.theme === 'night';",
@@ -663,13 +660,7 @@ async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_o
     page.wait_command(&exposure, "running", WAIT).await;
 
     // The rain starts.
-    let (status, body) = skydeck_e2e::post_json(
-        sim.addr,
-        "/v1/test/weather",
-        &serde_json::json!({"rain": true}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    skydeck_e2e::set_weather(sim.addr, serde_json::json!({"rain": true})).await;
     page.wait_js(
         "the interlock banner",
         "const b = document.querySelector('[data-testid=interlock-banner]'); return !!b && !b.hidden;",
@@ -704,10 +695,7 @@ async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_o
     page.screenshot("12-safety-shutdown").await;
     page.screenshot_of("conditions", "12b-conditions-shutdown")
         .await;
-    page.js(
-        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));",
-    )
-    .await;
+    page.press("n").await;
     page.wait_js(
         "night vision",
         "return document.documentElement.dataset.theme === 'night';",
@@ -717,10 +705,7 @@ async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_o
     page.screenshot("12c-safety-shutdown-night").await;
     page.screenshot_of("conditions", "12d-conditions-night")
         .await;
-    page.js(
-        "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'n', bubbles: true}));",
-    )
-    .await;
+    page.press("n").await;
     page.wait_state("enclosure", "closed", Duration::from_secs(60))
         .await;
     page.wait_js(
@@ -732,13 +717,7 @@ async fn rain_mid_exposure_shuts_the_telescope_down_and_the_astronomer_carries_o
 
     // The rain stops; after the site's wait the telescope comes back, and
     // the astronomer carries on without a reload.
-    let (status, body) = skydeck_e2e::post_json(
-        sim.addr,
-        "/v1/test/weather",
-        &serde_json::json!({"rain": false}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    skydeck_e2e::set_weather(sim.addr, serde_json::json!({"rain": false})).await;
     page.wait_js(
         "the interlock to clear",
         "return document.querySelector('[data-testid=interlock-banner]').hidden;",
