@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::console::Console;
 use crate::state::alerts::{Alert, Channel, Environment, Event, Severity};
-use crate::state::conditions::Change;
+use crate::state::conditions::{covers, Change};
 use crate::state::time::now_ms;
 
 impl Console {
@@ -40,29 +40,21 @@ impl Console {
         let Some(selected) = untrack(|| self.telescope()) else {
             return;
         };
-        let covers =
-            |telescope: &Option<skynet_protocol::TelescopeUid>,
-             observatory: &skynet_protocol::ObservatoryUid| match telescope {
-                Some(t) => *t == selected.telescope_uid,
-                None => selected.observatory_uid.as_ref() == Some(observatory),
-            };
+        let (telescope, observatory) = (&selected.telescope_uid, selected.observatory_uid.as_ref());
         let relevant = match &change {
-            Change::Failing { uid, .. } | Change::Holding { uid } => {
-                self.conditions.with_untracked(|c| {
-                    c.rows(&selected.telescope_uid, selected.observatory_uid.as_ref())
-                        .iter()
-                        .any(|r| &r.uid == uid)
-                })
-            }
+            Change::Failing { uid, .. } => self
+                .conditions
+                .with_untracked(|c| c.constraint_covers(uid, telescope, observatory)),
+            Change::Holding { .. } => return,
             Change::InterlockActive {
-                telescope,
-                observatory,
+                telescope: scope,
+                observatory: site,
                 ..
             }
             | Change::InterlockCleared {
-                telescope,
-                observatory,
-            } => covers(telescope, observatory),
+                telescope: scope,
+                observatory: site,
+            } => covers(scope.as_ref(), site, telescope, observatory),
         };
         if !relevant {
             return;

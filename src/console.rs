@@ -489,23 +489,9 @@ impl Console {
                 Routed::Constraint(constraint) => {
                     self.conditions.update(|c| c.on_constraint(constraint));
                 }
-                Routed::ConstraintStatus(status) => {
-                    if let Some(change) = self
-                        .conditions
-                        .try_update(|c| c.on_status(status))
-                        .flatten()
-                    {
-                        self.on_condition_change(change);
-                    }
-                }
+                Routed::ConstraintStatus(status) => self.update_conditions(|c| c.on_status(status)),
                 Routed::Interlock(interlock) => {
-                    if let Some(change) = self
-                        .conditions
-                        .try_update(|c| c.on_interlock(interlock))
-                        .flatten()
-                    {
-                        self.on_condition_change(change);
-                    }
+                    self.update_conditions(|c| c.on_interlock(interlock))
                 }
                 Routed::LogEntry(entry) => {
                     self.telescope_log.update(|log| {
@@ -534,6 +520,19 @@ impl Console {
                 Routed::Notice(text) => self.notify(text),
                 Routed::Pong(id) => self.on_pong(&id),
             }
+        }
+    }
+
+    /// Changes the conditions, and tells the astronomer what the change
+    /// was news of.
+    fn update_conditions(
+        &self,
+        change: impl FnOnce(
+            &mut crate::state::conditions::Conditions,
+        ) -> Option<crate::state::conditions::Change>,
+    ) {
+        if let Some(news) = self.conditions.try_update(change).flatten() {
+            self.on_condition_change(news);
         }
     }
 
@@ -874,9 +873,9 @@ impl Console {
     /// Why hardware commands wait while an interlock is active (tracked).
     fn interlock_denial(&self) -> Option<String> {
         let interlock = self.interlock()?;
-        let since = crate::state::time::parse_rfc3339(interlock.since.as_str())
-            .map(|at| format!(" since {} UTC", crate::state::time::format_clock(at)))
-            .unwrap_or_default();
+        let since = crate::state::display::since(crate::state::time::parse_rfc3339(
+            interlock.since.as_str(),
+        ));
         Some(format!(
             "Safety shutdown{since}: {}. Hardware commands wait until it clears; releasing your lease and canceling still work.",
             crate::state::display::message(&interlock.reason)

@@ -21,9 +21,7 @@ pub fn InterlockBanner() -> impl IntoView {
     let text = move || {
         interlock.with(|i| {
             i.as_ref().map(|i| {
-                let since = crate::state::time::parse_rfc3339(i.since.as_str())
-                    .map(|at| format!(" since {} UTC", format_clock(at)))
-                    .unwrap_or_default();
+                let since = display::since(crate::state::time::parse_rfc3339(i.since.as_str()));
                 let scope = if i.telescope_uid.is_some() {
                     "This telescope is"
                 } else {
@@ -69,21 +67,16 @@ pub fn ConditionsPanel() -> impl IntoView {
             failing,
         } => format!(
             "Not observing: {why}{}{}.",
-            since
-                .map(|at| format!(" since {} UTC", format_clock(at)))
-                .unwrap_or_default(),
+            display::since(since),
             if failing > 1 {
                 format!(" ({} conditions fail)", failing)
             } else {
                 String::new()
             }
         ),
-        Verdict::Interlocked { reason, since } => format!(
-            "Safety shutdown{}: {reason}.",
-            since
-                .map(|at| format!(" since {} UTC", format_clock(at)))
-                .unwrap_or_default()
-        ),
+        Verdict::Interlocked { reason, since } => {
+            format!("Safety shutdown{}: {reason}.", display::since(since))
+        }
     };
     let rows = Memo::new(move |_| {
         place.with(|p| match p {
@@ -143,7 +136,11 @@ pub fn ConditionsPanel() -> impl IntoView {
 #[component]
 fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
     let console = use_console();
-    let weather = move || site.with(|s| s.weather.as_ref().map(|w| w.value.clone()));
+    // Reads one value of the latest weather, without copying the rest.
+    let reading = move |pick: &dyn Fn(&WeatherState) -> Option<f64>| {
+        site.with(|s| s.weather.as_ref().and_then(|w| pick(&w.value)))
+    };
+    let reported = move || site.with(|s| s.weather.is_some());
     let stale = move || {
         site.with(|s| {
             s.weather.as_ref().is_none_or(|w| {
@@ -236,11 +233,11 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
     view! {
         <div class="weather" data-testid="weather" data-stale=move || stale().to_string()>
             <h3>"Weather"</h3>
-            <p class="empty" hidden=move || weather().is_some()>"No weather sensor reported yet."</p>
-            <dl hidden=move || weather().is_none()>
+            <p class="empty" hidden=reported>"No weather sensor reported yet."</p>
+            <dl hidden=move || !reported()>
                 <div class="reading">
                     <dt>"Rain"</dt>
-                    <dd data-testid="weather-rain">{move || match weather().and_then(|w| w.rain) {
+                    <dd data-testid="weather-rain">{move || match site.with(|s| s.weather.as_ref().and_then(|w| w.value.rain)) {
                         Some(true) => "raining",
                         Some(false) => "dry",
                         None => "—",
@@ -250,7 +247,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
                     <div class="reading">
                         <dt>{row.label}</dt>
                         <dd data-testid=row.testid>
-                            {move || weather().and_then(|w| (row.pick)(&w))
+                            {move || reading(&row.pick)
                                 .map(|v| display::number(v, row.decimals, row.range.0, row.range.1, row.unit).to_string())
                                 .unwrap_or_else(|| "—".into())}
                             {row.trend.map(|trend| view! { <Trend site=site pick=trend /> })}

@@ -150,6 +150,21 @@ impl Verdict {
     }
 }
 
+/// Whether something set at `scope_telescope` (or, `None`, at the whole
+/// observatory `scope_observatory`) covers `telescope`, which stands in
+/// `observatory` (when known): a constraint, an interlock.
+pub fn covers(
+    scope_telescope: Option<&TelescopeUid>,
+    scope_observatory: &ObservatoryUid,
+    telescope: &TelescopeUid,
+    observatory: Option<&ObservatoryUid>,
+) -> bool {
+    match scope_telescope {
+        Some(t) => t == telescope,
+        None => observatory == Some(scope_observatory),
+    }
+}
+
 /// An interlock's key: `observatory/telescope` (the telescope part empty at
 /// the observatory level), as the merge keys it.
 fn interlock_key(i: &ShutdownInterlockSnapshot) -> String {
@@ -179,12 +194,11 @@ impl Conditions {
     pub fn on_status(&mut self, s: ConstraintStatusSnapshot) -> Option<Change> {
         let uid = s.constraint_uid.to_string();
         let satisfied = s.satisfied;
-        let text = self.row_for_status(&s).map(|row| failing_text(&row));
         let before = keep(&mut self.statuses, uid.clone(), s)?;
         match (before.satisfied, satisfied) {
             (true, false) => Some(Change::Failing {
+                text: self.failing_text_of(&uid).unwrap_or_default(),
                 uid,
-                text: text.unwrap_or_default(),
             }),
             (false, true) => Some(Change::Holding { uid }),
             _ => None,
@@ -216,18 +230,21 @@ impl Conditions {
         }
     }
 
-    /// Whether a constraint set at `telescope_uid` (or, `None`, at
-    /// `observatory_uid`) applies to this telescope.
-    fn applies(
-        c_telescope: Option<&TelescopeUid>,
-        c_observatory: Option<&ObservatoryUid>,
+    /// Whether the constraint `uid` (a known one) covers the telescope.
+    pub fn constraint_covers(
+        &self,
+        uid: &str,
         telescope: &TelescopeUid,
         observatory: Option<&ObservatoryUid>,
     ) -> bool {
-        match c_telescope {
-            Some(t) => t == telescope,
-            None => observatory.is_some() && c_observatory == observatory,
-        }
+        self.constraints.get(uid).is_some_and(|c| {
+            covers(
+                c.telescope_uid.as_ref(),
+                &c.observatory_uid,
+                telescope,
+                observatory,
+            )
+        })
     }
 
     /// The telescope's constraints and its observatory's: observatory ones
@@ -241,9 +258,9 @@ impl Conditions {
             .constraints
             .values()
             .filter(|c| {
-                Self::applies(
+                covers(
                     c.telescope_uid.as_ref(),
-                    Some(&c.observatory_uid),
+                    &c.observatory_uid,
                     telescope,
                     observatory,
                 )
@@ -272,9 +289,9 @@ impl Conditions {
             .values()
             .filter(|i| i.active)
             .filter(|i| {
-                Self::applies(
+                covers(
                     i.telescope_uid.as_ref(),
-                    Some(&i.observatory_uid),
+                    &i.observatory_uid,
                     telescope,
                     observatory,
                 )
@@ -314,10 +331,10 @@ impl Conditions {
         }
     }
 
-    fn row_for_status(&self, s: &ConstraintStatusSnapshot) -> Option<ConstraintRow> {
-        self.constraints
-            .get(s.constraint_uid.as_str())
-            .map(|c| row(c, Some(s)))
+    /// What a failing constraint says, as its row shows it now.
+    fn failing_text_of(&self, uid: &str) -> Option<String> {
+        let c = self.constraints.get(uid)?;
+        Some(failing_text(&row(c, self.statuses.get(uid))))
     }
 }
 

@@ -74,6 +74,15 @@ impl SocketState {
         )
     }
 
+    /// True while the socket tries again after failing to connect, or after
+    /// losing its link (not a first attempt, not closed for good).
+    pub fn cannot_connect(&self) -> bool {
+        matches!(
+            self,
+            Self::Reconnecting { .. } | Self::Connecting { attempt: 2.. }
+        )
+    }
+
     /// What to show next to the socket's name; `now` counts the retry down.
     pub fn describe(&self, now: Millis) -> String {
         match self {
@@ -98,17 +107,6 @@ impl SocketState {
             Self::Reconnecting { .. } => "reconnecting",
             Self::Closed { .. } => "closed",
         }
-    }
-}
-
-impl SocketState {
-    /// True while the socket tries again after failing to connect, or after
-    /// losing its link (not a first attempt, not closed for good).
-    pub fn cannot_connect(&self) -> bool {
-        matches!(
-            self,
-            Self::Reconnecting { .. } | Self::Connecting { attempt: 2.. }
-        )
     }
 }
 

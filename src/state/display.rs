@@ -62,6 +62,13 @@ pub fn started(at: &str) -> String {
     }
 }
 
+/// ` since 21:04:05 UTC` for an instant, nothing when it is not known: the
+/// tail of "failing since", "shut down since".
+pub fn since(at: Option<super::time::Millis>) -> String {
+    at.map(|at| format!(" since {} UTC", super::time::format_clock(at)))
+        .unwrap_or_default()
+}
+
 /// At most `max` characters of `s`; longer text is cut with `…` and flagged.
 /// Control characters (a newline flood) become spaces.
 pub fn text(s: &str, max: usize) -> Shown {
@@ -204,6 +211,13 @@ pub fn pixels(px: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn since_says_when_or_nothing() {
+        let at = super::super::time::parse_rfc3339("2026-12-03T01:02:03Z");
+        assert_eq!(since(at), " since 01:02:03 UTC");
+        assert_eq!(since(None), "");
+    }
 
     #[test]
     fn optics_read_as_astronomers_write_them() {
