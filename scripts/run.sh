@@ -16,5 +16,6 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 trunk build --release --offline
 cargo build --release -p skynode-sim
 echo
-echo "Open http://127.0.0.1:5001/ and sign in with a development token printed below."
+echo "Open http://127.0.0.1:5001/ (or the address printed below), press 'Sign in with SkyNet'"
+echo "and pick an account; scripts can use the development tokens printed below."
 exec "$root/target/release/skynode-sim" --serve "$root/dist" "$@"
