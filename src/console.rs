@@ -171,6 +171,11 @@ pub struct Console {
     /// Whether this page loaded through the service worker (the app shell
     /// from this browser's cache, or from the network through it).
     pub from_shell: bool,
+    /// Whether the first screen is complete, so the deferred panels
+    /// ([`crate::components::later`]) may load: the first mount snapshot is
+    /// on screen, or start-up left nothing to wait for, or 3 s passed. Always
+    /// true in a build without the `split` feature (nothing to load).
+    pub first_screen: RwSignal<bool>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -234,6 +239,7 @@ impl Console {
             alerter: StoredValue::new(Default::default()),
             online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
             from_shell: loaded_through_service_worker(),
+            first_screen: RwSignal::new(!cfg!(feature = "split")),
         }
     }
 

@@ -18,22 +18,19 @@ pub mod transport;
 use leptos::prelude::*;
 
 use components::abort::AbortBar;
-use components::alert_settings::AlertSettings;
-use components::conditions::{ConditionsPanel, InterlockBanner};
+use components::conditions::InterlockBanner;
 use components::connection::{ConnectionPanel, OfflineStatus};
-use components::controls::Controls;
-use components::gallery::Gallery;
+use components::later::{
+    LaterAlertSettings, LaterConditions, LaterControls, LaterGallery, LaterSky, LaterTelescopeLog,
+    LaterVCurve, LaterWorkflows,
+};
 use components::lease::LeasePanel;
 use components::log::CommandLogView;
 use components::notices::Notices;
 use components::shortcuts::Shortcuts;
-use components::sky::SkyView;
 use components::snapshots::Snapshots;
-use components::telescope_log::TelescopeLogPanel;
 use components::telescopes::TelescopePicker;
 use components::theme::ThemeToggle;
-use components::vcurve::VCurve;
-use components::workflows::Workflows;
 use console::{Console, Settings};
 
 /// The API base URL used when the page's own origin does not serve the API.
@@ -58,39 +55,50 @@ pub fn App() -> impl IntoView {
     };
     let console = Console::new(settings);
     leptos::task::spawn_local(async move {
-        let loaded = auth::load_config_file().await;
-        if !console.alive() {
-            return;
-        }
-        let configured = match loaded {
-            Ok(Some(file)) => {
-                let api_base = file.api_base.clone();
-                console.config_file.set(file);
-                api_base
-            }
-            Ok(None) => None,
-            Err(why) => {
-                console.notify(why);
-                None
-            }
-        };
-        if remembered.is_none() {
-            match configured {
-                Some(base) => console.settings.update(|s| s.api_base = base),
-                None => use_own_origin_if_it_serves_the_api(console).await,
-            }
-        }
-        if !console.alive() || console.resume_sign_in().await || !console.alive() {
-            return;
-        }
-        let pasted = console.settings.with_untracked(|s| !s.token.is_empty());
-        if remembered.is_some() && pasted {
-            if let Err(why) = console.connect() {
-                console.notify(format!("Could not reconnect: {why}"));
-            }
+        start_up(console, remembered).await;
+        // With no socket opening there is no snapshot to wait for: the
+        // deferred panels may load now.
+        if console.alive() && !console.stream_state.with_untracked(|s| s.is_active()) {
+            console.first_screen.set(true);
         }
     });
     view! { <ConsoleView console=console /> }
+}
+
+/// Reads the deploy-time settings, then signs in again or reconnects as
+/// this tab did before.
+async fn start_up(console: Console, remembered: Option<String>) {
+    let loaded = auth::load_config_file().await;
+    if !console.alive() {
+        return;
+    }
+    let configured = match loaded {
+        Ok(Some(file)) => {
+            let api_base = file.api_base.clone();
+            console.config_file.set(file);
+            api_base
+        }
+        Ok(None) => None,
+        Err(why) => {
+            console.notify(why);
+            None
+        }
+    };
+    if remembered.is_none() {
+        match configured {
+            Some(base) => console.settings.update(|s| s.api_base = base),
+            None => use_own_origin_if_it_serves_the_api(console).await,
+        }
+    }
+    if !console.alive() || console.resume_sign_in().await || !console.alive() {
+        return;
+    }
+    let pasted = console.settings.with_untracked(|s| !s.token.is_empty());
+    if remembered.is_some() && pasted {
+        if let Err(why) = console.connect() {
+            console.notify(format!("Could not reconnect: {why}"));
+        }
+    }
 }
 
 /// Points the console at the page's own origin when that origin serves the
@@ -111,6 +119,9 @@ async fn use_own_origin_if_it_serves_the_api(console: Console) {
         });
     }
 }
+
+/// How long the deferred panels wait for the first screen at most.
+const FIRST_SCREEN_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The console around a given [`Console`] (tests build their own).
 #[component]
@@ -137,6 +148,18 @@ pub fn ConsoleView(
         console.disconnect();
     });
     console.watch_for_alerts();
+    // A telescope without a mount never shows a mount snapshot: the
+    // deferred panels load after 3 s whatever happens.
+    if !console.first_screen.get_untracked() {
+        set_timeout(
+            move || {
+                if console.alive() {
+                    console.first_screen.set(true);
+                }
+            },
+            FIRST_SCREEN_AT_MOST,
+        );
+    }
     view! {
         <header class="app-header">
             <h1>"SkyDeck"</h1>
@@ -153,20 +176,20 @@ pub fn ConsoleView(
                 <ConnectionPanel />
                 <TelescopePicker />
                 <LeasePanel />
-                <ConditionsPanel />
-                <Workflows />
-                <AlertSettings />
+                <LaterConditions />
+                <LaterWorkflows />
+                <LaterAlertSettings />
             </div>
             <div class="column wide">
-                <Controls />
+                <LaterControls />
             </div>
             <div class="column">
-                <SkyView />
+                <LaterSky />
                 <Snapshots />
-                <Gallery />
-                <VCurve />
+                <LaterGallery />
+                <LaterVCurve />
                 <CommandLogView />
-                <TelescopeLogPanel />
+                <LaterTelescopeLog />
             </div>
         </main>
     }

@@ -11,6 +11,7 @@ pub mod controls;
 pub mod export;
 pub mod fields;
 pub mod gallery;
+pub mod later;
 pub mod lease;
 pub mod log;
 pub mod notices;

@@ -137,6 +137,7 @@ fn MountCard() -> impl IntoView {
             if let Some(performance) = window().performance() {
                 let _ = performance.mark(FIRST_MOUNT_MARK);
             }
+            console.first_screen.set(true);
         }
         shown
     });

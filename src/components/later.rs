@@ -1,0 +1,128 @@
+//! Panels the first screen does not need, loaded once it is up.
+//!
+//! The first screen is what an astronomer needs at once: signing in, the
+//! connection, the telescope picker, the lease, Abort, the interlock banner,
+//! the live snapshots and the command log. Everything else (the controls,
+//! conditions, workflows, alert settings, the sky view, the gallery, the
+//! V-curve and the telescope log) is a deferred panel: in the shipped build
+//! (cargo feature `split`, which `index.html` turns on) its code is a
+//! separate wasm chunk (`wasm_split`, the tooling behind Leptos's `#[lazy]`;
+//! `scripts/split-wasm.sh` splits the module after trunk's build), fetched
+//! when [`Console::first_screen`] says the first screen is complete. Until
+//! then the panel shows its title and "Loading"; if the chunk cannot be
+//! fetched (a bad network), it says so with a Retry button, and nothing
+//! else on the page is touched. Without the feature (development and the
+//! browser tests) the same panels render from the main module, at once.
+//!
+//! [`Console::first_screen`]: crate::console::Console::first_screen
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+use crate::components::alert_settings::AlertSettings;
+use crate::components::conditions::ConditionsPanel;
+use crate::components::controls::Controls;
+use crate::components::gallery::Gallery;
+use crate::components::sky::SkyView;
+use crate::components::telescope_log::TelescopeLogPanel;
+use crate::components::vcurve::VCurve;
+use crate::components::workflows::Workflows;
+use crate::console::use_console;
+
+/// A deferred panel's code could not be fetched.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadError;
+
+#[cfg(feature = "split")]
+impl From<leptos::wasm_split::SplitLoaderError> for LoadError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        LoadError
+    }
+}
+
+/// Defines each deferred panel: the component `$component`, which shows
+/// `$title` until `$load` gives the panel. With the `split` feature `$load`
+/// is a `wasm_split` function whose code goes to the `later` chunk, loaded
+/// on the first call (a failed load is an `Err`, never a panic, and the
+/// next call tries again); without it, an ordinary async function.
+macro_rules! deferred {
+    ($($(#[$doc:meta])* $component:ident($title:literal, $load:ident) => $view:expr;)*) => {$(
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $load() -> Result<AnyView, LoadError> {
+            Ok($view.into_any())
+        }
+
+        #[cfg(not(feature = "split"))]
+        async fn $load() -> Result<AnyView, LoadError> {
+            Ok($view.into_any())
+        }
+
+        $(#[$doc])*
+        #[component]
+        pub fn $component() -> impl IntoView {
+            deferred($title, $load)
+        }
+    )*};
+}
+
+deferred! {
+    /// The controls (the wide column).
+    LaterControls("Controls", controls) => view! { <Controls /> };
+    /// The observing conditions.
+    LaterConditions("Conditions", conditions) => view! { <ConditionsPanel /> };
+    /// The guided workflows.
+    LaterWorkflows("Workflows", workflows) => view! { <Workflows /> };
+    /// Which alerts go where.
+    LaterAlertSettings("Alerts", alert_settings) => view! { <AlertSettings /> };
+    /// The sky view.
+    LaterSky("Sky", sky) => view! { <SkyView /> };
+    /// The gallery and its stretch.
+    LaterGallery("Frames", gallery) => view! { <Gallery /> };
+    /// The focus V-curve.
+    LaterVCurve("Autofocus V-curve", vcurve) => view! { <VCurve /> };
+    /// The telescope's log.
+    LaterTelescopeLog("Telescope log", telescope_log) => view! { <TelescopeLogPanel /> };
+}
+
+/// A deferred panel: `title` (and a "Loading" line) until `load` gives the
+/// panel, once the first screen is complete; a Retry button if it fails.
+fn deferred<F, Fut>(title: &'static str, load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<AnyView, LoadError>> + 'static,
+{
+    let console = use_console();
+    let attempt = RwSignal::new(0u32);
+    let waiting = move || {
+        view! {
+            <section class="panel deferred" aria-busy="true">
+                <h2>{title}</h2>
+                <p class="muted">"Loading…"</p>
+            </section>
+        }
+    };
+    let panel = move || {
+        attempt.track();
+        Suspend::new(SendWrapper::new(async move {
+            match load().await {
+                Ok(view) => view,
+                Err(LoadError) => view! {
+                    <section class="panel deferred" role="alert">
+                        <h2>{title}</h2>
+                        <p>"This panel could not be loaded: the network may be down."</p>
+                        <button on:click=move |_| attempt.update(|a| *a += 1)>"Retry"</button>
+                    </section>
+                }
+                .into_any(),
+            }
+        }))
+    };
+    view! {
+        <Show when=move || console.first_screen.get() fallback=waiting>
+            <Suspense fallback=waiting>{panel}</Suspense>
+        </Show>
+    }
+}
