@@ -176,6 +176,9 @@ pub struct Console {
     /// on screen, or start-up left nothing to wait for, or 3 s passed. Always
     /// true in a build without the `split` feature (nothing to load).
     pub first_screen: RwSignal<bool>,
+    /// Bumped by a deferred panel's Retry: every panel whose code failed to
+    /// load tries again (they share one chunk).
+    pub deferred_attempt: RwSignal<u32>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -240,6 +243,7 @@ impl Console {
             online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
             from_shell: loaded_through_service_worker(),
             first_screen: RwSignal::new(!cfg!(feature = "split")),
+            deferred_attempt: RwSignal::new(0),
         }
     }
 

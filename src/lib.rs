@@ -21,15 +21,12 @@ use components::abort::AbortBar;
 use components::conditions::InterlockBanner;
 use components::connection::{ConnectionPanel, OfflineStatus};
 use components::later::{
-    LaterAlertSettings, LaterConditions, LaterControls, LaterGallery, LaterSky, LaterTelescopeLog,
-    LaterVCurve, LaterWorkflows,
+    LaterAlertSettings, LaterCommandLog, LaterConditions, LaterControls, LaterGallery, LaterLease,
+    LaterSky, LaterTelescopeLog, LaterTelescopes, LaterVCurve, LaterWorkflows,
 };
-use components::lease::LeasePanel;
-use components::log::CommandLogView;
 use components::notices::Notices;
 use components::shortcuts::Shortcuts;
 use components::snapshots::Snapshots;
-use components::telescopes::TelescopePicker;
 use components::theme::ThemeToggle;
 use console::{Console, Settings};
 
@@ -56,9 +53,10 @@ pub fn App() -> impl IntoView {
     let console = Console::new(settings);
     leptos::task::spawn_local(async move {
         start_up(console, remembered).await;
-        // With no socket opening there is no snapshot to wait for: the
-        // deferred panels may load now.
-        if console.alive() && !console.stream_state.with_untracked(|s| s.is_active()) {
+        // With no sockets opened there is no snapshot to wait for: the
+        // deferred panels may load now. (A socket's state says Connecting
+        // only once its task runs, so ask whether there are sockets.)
+        if console.alive() && console.sockets.with_value(Option::is_none) {
             console.first_screen.set(true);
         }
     });
@@ -174,8 +172,8 @@ pub fn ConsoleView(
         <main class="layout">
             <div class="column">
                 <ConnectionPanel />
-                <TelescopePicker />
-                <LeasePanel />
+                <LaterTelescopes />
+                <LaterLease />
                 <LaterConditions />
                 <LaterWorkflows />
                 <LaterAlertSettings />
@@ -188,7 +186,7 @@ pub fn ConsoleView(
                 <Snapshots />
                 <LaterGallery />
                 <LaterVCurve />
-                <CommandLogView />
+                <LaterCommandLog />
                 <LaterTelescopeLog />
             </div>
         </main>

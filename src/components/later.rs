@@ -1,13 +1,16 @@
 //! Panels the first screen does not need, loaded once it is up.
 //!
 //! The first screen is what an astronomer needs at once: signing in, the
-//! connection, the telescope picker, the lease, Abort, the interlock banner,
-//! the live snapshots and the command log. Everything else (the controls,
-//! conditions, workflows, alert settings, the sky view, the gallery, the
-//! V-curve and the telescope log) is a deferred panel: in the shipped build
-//! (cargo feature `split`, which `index.html` turns on) its code is a
-//! separate wasm chunk (`wasm_split`, the tooling behind Leptos's `#[lazy]`;
-//! `scripts/split-wasm.sh` splits the module after trunk's build), fetched
+//! connection, Abort (the bar and the Esc key), the interlock banner, the
+//! offline line, the notices and the live snapshots. Everything else (the
+//! telescope picker, the lease, the controls, conditions, workflows, alert
+//! settings, the sky view, the frames, the V-curve, the command log with
+//! the export and the telescope log) is a deferred panel: the state behind
+//! them lives in the console from the start, so nothing is missed while
+//! their code loads. In the shipped build (cargo feature `split`, which
+//! `index.html` turns on) their code is a separate wasm chunk (`wasm_split`,
+//! the tooling behind Leptos's `#[lazy]`; `crates/split` splits the module
+//! after trunk's build), fetched
 //! when [`Console::first_screen`] says the first screen is complete. Until
 //! then the panel shows its title and "Loading"; if the chunk cannot be
 //! fetched (a bad network), it says so with a Retry button, and nothing
@@ -25,8 +28,11 @@ use crate::components::alert_settings::AlertSettings;
 use crate::components::conditions::ConditionsPanel;
 use crate::components::controls::Controls;
 use crate::components::gallery::Gallery;
+use crate::components::lease::LeasePanel;
+use crate::components::log::CommandLogView;
 use crate::components::sky::SkyView;
 use crate::components::telescope_log::TelescopeLogPanel;
+use crate::components::telescopes::TelescopePicker;
 use crate::components::vcurve::VCurve;
 use crate::components::workflows::Workflows;
 use crate::console::use_console;
@@ -69,6 +75,12 @@ macro_rules! deferred {
 }
 
 deferred! {
+    /// The telescope picker.
+    LaterTelescopes("Telescopes", telescopes) => view! { <TelescopePicker /> };
+    /// The manual control lease.
+    LaterLease("Manual control lease", lease) => view! { <LeasePanel /> };
+    /// The command log and the session export.
+    LaterCommandLog("Command log", command_log) => view! { <CommandLogView /> };
     /// The controls (the wide column).
     LaterControls("Controls", controls) => view! { <Controls /> };
     /// The observing conditions.
@@ -88,19 +100,32 @@ deferred! {
 }
 
 /// A deferred panel: `title` (and a "Loading" line) until `load` gives the
-/// panel, once the first screen is complete; a Retry button if it fails.
+/// panel, once the first screen is complete; a Retry button if it fails,
+/// which retries every panel that failed.
 fn deferred<F, Fut>(title: &'static str, load: F) -> impl IntoView
 where
     F: Fn() -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<AnyView, LoadError>> + 'static,
 {
     let console = use_console();
+    // This panel's own attempts: a Retry anywhere retries it only if it failed.
     let attempt = RwSignal::new(0u32);
+    let failed = StoredValue::new(false);
+    Effect::watch(
+        move || console.deferred_attempt.get(),
+        move |_, _, _| {
+            if failed.get_value() {
+                failed.set_value(false);
+                attempt.update(|a| *a += 1);
+            }
+        },
+        false,
+    );
     let waiting = move || {
         view! {
             <section class="panel deferred" aria-busy="true">
                 <h2>{title}</h2>
-                <p class="muted">"Loading…"</p>
+                <p class="empty">"Loading…"</p>
             </section>
         }
     };
@@ -109,14 +134,22 @@ where
         Suspend::new(SendWrapper::new(async move {
             match load().await {
                 Ok(view) => view,
-                Err(LoadError) => view! {
-                    <section class="panel deferred" role="alert">
+                Err(LoadError) => {
+                    failed.set_value(true);
+                    view! {
+                    <section class="panel deferred" role="alert" data-testid="deferred-failed">
                         <h2>{title}</h2>
                         <p>"This panel could not be loaded: the network may be down."</p>
-                        <button on:click=move |_| attempt.update(|a| *a += 1)>"Retry"</button>
+                        <button
+                            data-testid="deferred-retry"
+                            on:click=move |_| console.deferred_attempt.update(|a| *a += 1)
+                        >
+                            "Retry"
+                        </button>
                     </section>
+                    }
+                    .into_any()
                 }
-                .into_any(),
             }
         }))
     };

@@ -63,14 +63,6 @@ impl SocketState {
         matches!(self, Self::Open)
     }
 
-    /// True while the socket is open or on its way there.
-    pub fn is_active(&self) -> bool {
-        matches!(
-            self,
-            Self::Connecting { .. } | Self::Open | Self::Reconnecting { .. }
-        )
-    }
-
     /// True once the server refused the token: nothing retries.
     pub fn token_rejected(&self) -> bool {
         matches!(

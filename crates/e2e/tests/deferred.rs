@@ -1,0 +1,99 @@
+//! The deferred panels, end to end on the split release build: the first
+//! screen (snapshots, Abort, connection) comes from the main module alone,
+//! the panels' chunk is fetched only once the first mount snapshot is on
+//! screen, and a chunk the network refuses leaves the page working with a
+//! Retry that brings every panel once the network is back. One simulator and
+//! one browser.
+
+use serde_json::{json, Value};
+use skydeck_e2e::tokens::VIEWER;
+use skydeck_e2e::{cdp, Browser, Sim, WAIT};
+
+/// The mark's time, once the first mount snapshot is on screen.
+const FIRST_MOUNT: &str =
+    "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
+
+/// How many deferred panels said they could not load.
+const FAILED: &str = "return document.querySelectorAll('[data-testid=deferred-failed]').length;";
+
+/// The deferred panels of the console (src/components/later.rs).
+const PANELS: usize = 11;
+
+/// Each deferred panel's own element, once its code has loaded.
+const LOADED: &str = "return ['controls-body', 'conditions', 'telescope-list']
+       .filter((id) => document.querySelector(`[data-testid=${id}]`)).length === 3
+     && !document.querySelector('.panel.deferred');";
+
+/// When the page started fetching the panels' chunk, and the mark's time.
+const CHUNK_AFTER_MARK: &str = "const mark = performance.getEntriesByName('skydeck:first-mount')[0].startTime;
+     const chunk = performance.getEntriesByType('resource').filter((e) => /split_later-[0-9a-f]+\\.wasm$/.test(e.name));
+     return { mark, starts: chunk.map((e) => e.startTime) };";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
+    let sim = Sim::start().await;
+    let url = sim.url();
+    // A same-origin page that loads nothing, to leave the tab's connection
+    // (the viewer's token) so that SkyDeck connects by itself.
+    let page = Browser::open("deferred", &format!("{url}healthz")).await;
+    page.js(&format!(
+        "localStorage.setItem('skydeck.api_base', '{}'); sessionStorage.setItem('skydeck.token', '{VIEWER}'); return true;",
+        sim.ws()
+    ))
+    .await;
+    cdp(&page, "Network.enable", json!({})).await;
+    // The page's own requests, not the service worker's cache, so that the
+    // network decides.
+    cdp(&page, "Network.setBypassServiceWorker", json!({ "bypass": true })).await;
+
+    // The network refuses the chunk: the first screen still comes, the
+    // panels say they could not load, nothing else breaks.
+    cdp(
+        &page,
+        "Network.setBlockedURLs",
+        json!({ "urls": ["*split_later-*"] }),
+    )
+    .await;
+    page.client.goto(&url).await.expect("opening SkyDeck");
+    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT).await;
+    page.wait_text("live-mount-tracking", "", WAIT).await;
+    page.wait_js(
+        "every deferred panel to say it could not load",
+        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {PANELS};"),
+        WAIT,
+    )
+    .await;
+    let failed = page.text("deferred-failed").await;
+    assert!(failed.contains("could not be loaded"), "{failed}");
+    page.wait_state("socket-stream", "open", WAIT).await;
+    // Abort stays reachable: its bar is in the main module.
+    assert_eq!(
+        page.js("return !!document.querySelector('[data-testid=abort-all]');").await,
+        Value::Bool(true),
+        "no Abort bar without the chunk"
+    );
+    page.screenshot("deferred-failed").await;
+
+    // The network is back: one Retry brings every panel.
+    cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
+    page.click("deferred-retry").await;
+    page.wait_js("every deferred panel to load", LOADED, WAIT).await;
+    assert_eq!(page.js(FAILED).await, Value::from(0));
+
+    // A plain load: the chunk is fetched after the first mount snapshot is
+    // on screen, never before, and the panels come.
+    page.client.goto(&url).await.expect("reloading SkyDeck");
+    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT).await;
+    page.wait_js("every deferred panel to load", LOADED, WAIT).await;
+    let timing = page.js(CHUNK_AFTER_MARK).await;
+    let mark = timing["mark"].as_f64().expect("the mark");
+    let starts: Vec<f64> = timing["starts"]
+        .as_array()
+        .expect("chunk requests")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert_eq!(starts.len(), 1, "the chunk fetched once: {timing}");
+    assert!(starts[0] >= mark, "the chunk was fetched before the first mount snapshot: {timing}");
+    page.close().await;
+}
