@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# trunk post_build hook (Trunk.toml): fills in the service worker that trunk
-# copied into the staged dist/ with what this build ships.
+# Part of trunk's post_build hook (Trunk.toml, scripts/post-build.sh, after
+# the split step): fills in the service worker that trunk copied into the
+# staged dist/ with what this build ships.
 #
 #   TRUNK_STAGING_DIR=dist/.stage scripts/sw-assets.sh   (trunk sets it)
 #

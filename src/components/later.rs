@@ -21,8 +21,8 @@
 
 use std::future::Future;
 
+use futures::FutureExt;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 
 use crate::components::alert_settings::AlertSettings;
 use crate::components::conditions::ConditionsPanel;
@@ -49,27 +49,52 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadError {
 }
 
 /// Defines each deferred panel: the component `$component`, which shows
-/// `$title` until `$load` gives the panel. With the `split` feature `$load`
-/// is a `wasm_split` function whose code goes to the `later` chunk, loaded
-/// on the first call (a failed load is an `Err`, never a panic, and the
-/// next call tries again); without it, an ordinary async function.
+/// `$title` until the panel's code is there, then the panel `$view`.
+///
+/// Each panel gets a module `$load` with `preload` (fetch the code) and
+/// `$load` (build the panel). With the `split` feature `$load` is a
+/// `wasm_split` function whose code goes to the `later` chunk, and
+/// `preload` fetches that chunk (a failed fetch is an `Err`, never a panic,
+/// and the next call tries again); once it has succeeded, `$load` is ready
+/// at its first poll, so the panel is built synchronously where Leptos
+/// renders it, under the panel's own owner. Without the feature `preload`
+/// has nothing to do.
 macro_rules! deferred {
     ($($(#[$doc:meta])* $component:ident($title:literal, $load:ident) => $view:expr;)*) => {$(
-        #[cfg(feature = "split")]
-        #[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-        fn $load() -> Result<AnyView, LoadError> {
-            Ok($view.into_any())
-        }
+        mod $load {
+            use super::*;
 
-        #[cfg(not(feature = "split"))]
-        async fn $load() -> Result<AnyView, LoadError> {
-            Ok($view.into_any())
+            #[cfg(feature = "split")]
+            #[leptos::wasm_split::wasm_split(
+                later,
+                wasm_split_path = ::leptos::wasm_split,
+                fallible,
+                preload(preload_chunk)
+            )]
+            pub fn $load() -> Result<AnyView, LoadError> {
+                Ok($view.into_any())
+            }
+
+            #[cfg(feature = "split")]
+            pub async fn preload() -> Result<(), LoadError> {
+                Ok(preload_chunk().await?)
+            }
+
+            #[cfg(not(feature = "split"))]
+            pub async fn $load() -> Result<AnyView, LoadError> {
+                Ok($view.into_any())
+            }
+
+            #[cfg(not(feature = "split"))]
+            pub async fn preload() -> Result<(), LoadError> {
+                Ok(())
+            }
         }
 
         $(#[$doc])*
         #[component]
         pub fn $component() -> impl IntoView {
-            deferred($title, $load)
+            deferred($title, $load::preload, $load::$load)
         }
     )*};
 }
@@ -99,63 +124,75 @@ deferred! {
     LaterTelescopeLog("Telescope log", telescope_log) => view! { <TelescopeLogPanel /> };
 }
 
-/// A deferred panel: `title` (and a "Loading" line) until `load` gives the
-/// panel, once the first screen is complete; a Retry button if it fails,
-/// which retries every panel that failed.
-fn deferred<F, Fut>(title: &'static str, load: F) -> impl IntoView
+/// Where a deferred panel's code is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Code {
+    /// Not fetched yet, or being fetched.
+    Waiting,
+    /// Fetching it failed.
+    Failed,
+    /// Here: the panel can be built.
+    Ready,
+}
+
+/// A deferred panel: `title` (and a "Loading" line) until `preload` has
+/// fetched the code, once the first screen is complete; then the panel
+/// `build` makes. A failed fetch shows a Retry button, which retries every
+/// panel that failed.
+fn deferred<P, PFut, B, BFut>(title: &'static str, preload: P, build: B) -> impl IntoView
 where
-    F: Fn() -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Result<AnyView, LoadError>> + 'static,
+    P: Fn() -> PFut + Copy + 'static,
+    PFut: Future<Output = Result<(), LoadError>> + 'static,
+    B: Fn() -> BFut + Copy + Send + Sync + 'static,
+    BFut: Future<Output = Result<AnyView, LoadError>> + 'static,
 {
     let console = use_console();
-    // This panel's own attempts: a Retry anywhere retries it only if it failed.
-    let attempt = RwSignal::new(0u32);
-    let failed = StoredValue::new(false);
-    Effect::watch(
-        move || console.deferred_attempt.get(),
-        move |_, _, _| {
-            if failed.get_value() {
-                failed.set_value(false);
-                attempt.update(|a| *a += 1);
-            }
-        },
-        false,
-    );
-    let waiting = move || {
+    let code = RwSignal::new(Code::Waiting);
+    // Fetches when the first screen is complete, and again on a Retry
+    // anywhere while this panel's fetch has failed.
+    Effect::new(move |_| {
+        console.deferred_attempt.track();
+        if !console.first_screen.get() || code.get_untracked() == Code::Ready {
+            return;
+        }
+        code.set(Code::Waiting);
+        leptos::task::spawn_local(async move {
+            let fetched = preload().await;
+            code.try_set(if fetched.is_ok() {
+                Code::Ready
+            } else {
+                Code::Failed
+            });
+        });
+    });
+    let failed = move || {
         view! {
+            <section class="panel deferred" role="alert" data-testid="deferred-failed">
+                <h2>{title}</h2>
+                <p>"This panel could not be loaded: the network may be down."</p>
+                <button
+                    data-testid="deferred-retry"
+                    on:click=move |_| console.deferred_attempt.update(|a| *a += 1)
+                >
+                    "Retry"
+                </button>
+            </section>
+        }
+        .into_any()
+    };
+    move || match code.get() {
+        Code::Waiting => view! {
             <section class="panel deferred" aria-busy="true">
                 <h2>{title}</h2>
                 <p class="empty">"Loading…"</p>
             </section>
         }
-    };
-    let panel = move || {
-        attempt.track();
-        Suspend::new(SendWrapper::new(async move {
-            match load().await {
-                Ok(view) => view,
-                Err(LoadError) => {
-                    failed.set_value(true);
-                    view! {
-                    <section class="panel deferred" role="alert" data-testid="deferred-failed">
-                        <h2>{title}</h2>
-                        <p>"This panel could not be loaded: the network may be down."</p>
-                        <button
-                            data-testid="deferred-retry"
-                            on:click=move |_| console.deferred_attempt.update(|a| *a += 1)
-                        >
-                            "Retry"
-                        </button>
-                    </section>
-                    }
-                    .into_any()
-                }
-            }
-        }))
-    };
-    view! {
-        <Show when=move || console.first_screen.get() fallback=waiting>
-            <Suspense fallback=waiting>{panel}</Suspense>
-        </Show>
+        .into_any(),
+        Code::Failed => failed(),
+        // The code is here, so the build is ready at once.
+        Code::Ready => match build().now_or_never() {
+            Some(Ok(panel)) => panel,
+            _ => failed(),
+        },
     }
 }

@@ -44,7 +44,12 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
     cdp(&page, "Network.enable", json!({})).await;
     // The page's own requests, not the service worker's cache, so that the
     // network decides.
-    cdp(&page, "Network.setBypassServiceWorker", json!({ "bypass": true })).await;
+    cdp(
+        &page,
+        "Network.setBypassServiceWorker",
+        json!({ "bypass": true }),
+    )
+    .await;
 
     // The network refuses the chunk: the first screen still comes, the
     // panels say they could not load, nothing else breaks.
@@ -55,7 +60,8 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
     )
     .await;
     page.client.goto(&url).await.expect("opening SkyDeck");
-    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT).await;
+    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
+        .await;
     page.wait_text("live-mount-tracking", "", WAIT).await;
     page.wait_js(
         "every deferred panel to say it could not load",
@@ -68,7 +74,8 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
     page.wait_state("socket-stream", "open", WAIT).await;
     // Abort stays reachable: its bar is in the main module.
     assert_eq!(
-        page.js("return !!document.querySelector('[data-testid=abort-all]');").await,
+        page.js("return !!document.querySelector('[data-testid=abort-all]');")
+            .await,
         Value::Bool(true),
         "no Abort bar without the chunk"
     );
@@ -77,14 +84,17 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
     // The network is back: one Retry brings every panel.
     cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
     page.click("deferred-retry").await;
-    page.wait_js("every deferred panel to load", LOADED, WAIT).await;
+    page.wait_js("every deferred panel to load", LOADED, WAIT)
+        .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
 
     // A plain load: the chunk is fetched after the first mount snapshot is
     // on screen, never before, and the panels come.
     page.client.goto(&url).await.expect("reloading SkyDeck");
-    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT).await;
-    page.wait_js("every deferred panel to load", LOADED, WAIT).await;
+    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
+        .await;
+    page.wait_js("every deferred panel to load", LOADED, WAIT)
+        .await;
     let timing = page.js(CHUNK_AFTER_MARK).await;
     let mark = timing["mark"].as_f64().expect("the mark");
     let starts: Vec<f64> = timing["starts"]
@@ -94,6 +104,9 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
         .filter_map(Value::as_f64)
         .collect();
     assert_eq!(starts.len(), 1, "the chunk fetched once: {timing}");
-    assert!(starts[0] >= mark, "the chunk was fetched before the first mount snapshot: {timing}");
+    assert!(
+        starts[0] >= mark,
+        "the chunk was fetched before the first mount snapshot: {timing}"
+    );
     page.close().await;
 }
