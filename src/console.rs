@@ -465,7 +465,8 @@ impl Console {
                         self.selected.set(Some(uid));
                     }
                 }
-                Routed::Device(snapshot) => self.on_device(snapshot, now),
+                Routed::DeviceChanged(key) => self.on_device(key, now),
+                Routed::Device(snapshot) => self.show_devices(vec![(snapshot, now)]),
                 Routed::Instrument(snapshot) => {
                     self.telemetry.update(|t| t.on_instrument(snapshot, now));
                 }
@@ -546,13 +547,34 @@ impl Console {
         }
     }
 
-    /// Applies the pending device snapshots `take` hands over (the animation
-    /// frame's or the backstop timer's) to `telemetry`, in one update.
-    fn apply_devices(&self, take: fn(&mut PendingDevices) -> Vec<(DeviceSnapshot, Millis)>) {
-        let snapshots = self.pending_devices.try_update_value(take);
-        let Some(snapshots) = snapshots.filter(|s| !s.is_empty()) else {
+    /// Decodes the devices `take` hands over (the animation frame's or the
+    /// backstop timer's) and applies them to the telemetry, in one update.
+    fn apply_devices(&self, take: fn(&mut PendingDevices) -> Vec<(String, Millis)>) {
+        let changed = self.pending_devices.try_update_value(take);
+        let Some(changed) = changed.filter(|c| !c.is_empty()) else {
             return;
         };
+        let mut snapshots = Vec::with_capacity(changed.len());
+        let mut incomplete = None;
+        self.router.try_update_value(|router| {
+            for (key, at) in changed {
+                for update in router.device(&key) {
+                    match update {
+                        Routed::Device(snapshot) => snapshots.push((snapshot, at)),
+                        Routed::Incomplete(items) => incomplete = Some(items),
+                        _ => {}
+                    }
+                }
+            }
+        });
+        if let Some(items) = incomplete {
+            self.incomplete.set(items);
+        }
+        self.show_devices(snapshots);
+    }
+
+    /// Applies device snapshots to the telemetry, in one update.
+    fn show_devices(&self, snapshots: Vec<(DeviceSnapshot, Millis)>) {
         // An observatory's own devices go to their own signal, the rest to
         // the telescopes' telemetry: each is written once per frame.
         let (site, telescope): (Vec<_>, Vec<_>) = snapshots
@@ -731,10 +753,10 @@ impl Console {
 
     /// Queues a device snapshot for the next animation frame (or the
     /// backstop timer when no frame comes).
-    fn on_device(&self, snapshot: DeviceSnapshot, now: Millis) {
+    fn on_device(&self, key: String, now: Millis) {
         let schedule = self
             .pending_devices
-            .try_update_value(|p| p.push(snapshot, now))
+            .try_update_value(|p| p.push(key, now))
             .unwrap_or_default();
         let this = *self;
         if schedule.frame {

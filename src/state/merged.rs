@@ -80,7 +80,7 @@ impl Merged {
         let full = self.resources.len() >= MAX_RESOURCES;
         match self.resources.get_mut(&key) {
             Some(resource) if resource.subscription == self.subscription => {
-                merge_snapshot(&mut resource.value, &snapshot);
+                merge_snapshot(&mut resource.value, snapshot);
             }
             Some(resource) => {
                 resource.value = snapshot;

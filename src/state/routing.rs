@@ -56,7 +56,11 @@ impl Socket {
 pub enum Update {
     /// A telescope snapshot.
     Telescope(TelescopeSnapshot),
-    /// A device snapshot (coalesced per animation frame by the console).
+    /// A device's merged state changed, by its key. Devices report many
+    /// times a second: the console decodes the latest of each once per
+    /// animation frame ([`Router::device`]) rather than every delivery.
+    DeviceChanged(String),
+    /// A device snapshot, as [`Router::device`] decodes it.
     Device(DeviceSnapshot),
     /// An instrument snapshot.
     Instrument(InstrumentSnapshot),
@@ -205,23 +209,46 @@ impl Router {
         snapshot: Value,
         update: fn(T) -> Update,
     ) -> Vec<Update> {
-        let Some(merged) = self.snapshots.of(&stream) else {
-            return Vec::new();
-        };
-        let Applied::Resource(key) = merged.apply(snapshot) else {
-            return Vec::new();
-        };
-        let Some(decoded) = merged.decode::<T>(&key) else {
+        match self.merge(&stream, snapshot) {
+            Some(key) => self.decoded(stream, &key, update),
+            None => Vec::new(),
+        }
+    }
+
+    /// Merges a snapshot into its stream's resources; the resource's key.
+    fn merge(&mut self, stream: &StreamName, snapshot: Value) -> Option<String> {
+        match self.snapshots.of(stream)?.apply(snapshot) {
+            Applied::Resource(key) => Some(key),
+            Applied::Unkeyed | Applied::Full => None,
+        }
+    }
+
+    /// Decodes a resource's merged state: the typed update on success, and
+    /// the incomplete list whenever it changes.
+    fn decoded<T: DeserializeOwned>(
+        &mut self,
+        stream: StreamName,
+        key: &str,
+        update: fn(T) -> Update,
+    ) -> Vec<Update> {
+        let Some(decoded) = self.snapshots.of(&stream).and_then(|m| m.decode::<T>(key)) else {
             return Vec::new();
         };
         let mut updates = Vec::new();
-        if self.incomplete.record(&stream, &key, &decoded) {
+        if self.incomplete.record(&stream, key, &decoded) {
             updates.push(Update::Incomplete(self.incomplete.items().to_vec()));
         }
         if let Ok(typed) = decoded {
             updates.push(update(typed));
         }
         updates
+    }
+
+    /// What [`Update::DeviceChanged`] leaves for later: the device's merged
+    /// state decoded, as [`Update::Device`], and the incomplete list when it
+    /// changed. Nothing for a device no longer kept.
+    pub fn device(&mut self, key: &str) -> Vec<Update> {
+        self.decoded(StreamName::DeviceSnapshot, key, Update::Device)
     }
 
     /// What was ignored so far.
@@ -296,9 +323,13 @@ impl Router {
                 event.snapshot,
                 Update::Telescope,
             ),
-            StreamServerMessage::DeviceSnapshot(event) => {
-                self.merged(StreamName::DeviceSnapshot, event.snapshot, Update::Device)
-            }
+            // The one stream that comes faster than a screen shows it:
+            // decoded when the console shows it ([`Router::device`]).
+            StreamServerMessage::DeviceSnapshot(event) => self
+                .merge(&StreamName::DeviceSnapshot, event.snapshot)
+                .map(Update::DeviceChanged)
+                .into_iter()
+                .collect(),
             StreamServerMessage::InstrumentSnapshot(event) => self.merged(
                 StreamName::InstrumentSnapshot,
                 event.snapshot,
@@ -390,8 +421,18 @@ mod tests {
         router.commands(CommandsServerMessage::from_json(&frame.to_string()).expect("decodes"))
     }
 
+    /// A stream frame's updates, each changed device decoded at once (as
+    /// the console does at its next animation frame).
     fn stream(router: &mut Router, frame: serde_json::Value) -> Vec<Update> {
-        router.stream(StreamServerMessage::from_json(&frame.to_string()).expect("decodes"))
+        let updates =
+            router.stream(StreamServerMessage::from_json(&frame.to_string()).expect("decodes"));
+        updates
+            .into_iter()
+            .flat_map(|update| match update {
+                Update::DeviceChanged(key) => router.device(&key),
+                other => vec![other],
+            })
+            .collect()
     }
 
     fn command_event(subscription: &str, session: &str) -> serde_json::Value {
@@ -629,5 +670,32 @@ mod tests {
             focuser_delivery(1, json!({"position_um": 130.0})),
         );
         assert!(focuser_position(&updates).is_none(), "{updates:?}");
+    }
+
+    #[test]
+    fn device_deliveries_merge_at_once_and_decode_when_asked() {
+        let mut router = Router::new("tab");
+        let deliver = |router: &mut Router, seq, state| {
+            router.stream(
+                StreamServerMessage::from_json(&focuser_delivery(seq, state).to_string())
+                    .expect("decodes"),
+            )
+        };
+        let first = deliver(
+            &mut router,
+            1,
+            json!({"position_um": 100.0, "moving": false, "temperature_c": 4.0}),
+        );
+        let [Update::DeviceChanged(key)] = &first[..] else {
+            panic!("{first:?}");
+        };
+        // Three more deliveries before the console asks: each merged.
+        for (seq, position) in [(2, 110.0), (3, 120.0), (4, 130.0)] {
+            let updates = deliver(&mut router, seq, json!({ "position_um": position }));
+            assert_eq!(updates, vec![Update::DeviceChanged(key.clone())]);
+        }
+        // Asked once, the decode holds the latest merged state.
+        assert_eq!(focuser_position(&router.device(key)), Some(130.0));
+        assert!(router.device("a device never delivered").is_empty());
     }
 }

@@ -315,12 +315,13 @@ impl Telemetry {
     }
 }
 
-/// Device snapshots that arrived since the views last updated: the latest of
-/// each device, with when it arrived. Frames can come far faster than a
-/// screen shows them; the console applies these once per animation frame.
+/// The devices whose merged state changed since the views last updated, by
+/// key, with when the latest delivery arrived. Frames can come far faster
+/// than a screen shows them; the console decodes and applies these once per
+/// animation frame.
 #[derive(Debug, Default)]
 pub struct PendingDevices {
-    latest: Vec<(DeviceSnapshot, Millis)>,
+    latest: Vec<(String, Millis)>,
     frame_requested: bool,
     timer_armed: bool,
 }
@@ -335,16 +336,13 @@ pub struct Schedule {
 }
 
 impl PendingDevices {
-    /// Keeps `snapshot`, replacing an older one of the same device; says
-    /// what to schedule so that it is applied (nothing when already asked).
-    pub fn push(&mut self, snapshot: DeviceSnapshot, at: Millis) -> Schedule {
-        match self
-            .latest
-            .iter_mut()
-            .find(|(s, _)| s.device_uid == snapshot.device_uid)
-        {
-            Some(slot) => *slot = (snapshot, at),
-            None => self.latest.push((snapshot, at)),
+    /// Notes that device `key` changed at `at` (once per device: a later
+    /// change moves its time on); says what to schedule so that it is
+    /// applied (nothing when already asked).
+    pub fn push(&mut self, key: String, at: Millis) -> Schedule {
+        match self.latest.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = at,
+            None => self.latest.push((key, at)),
         }
         let schedule = Schedule {
             frame: !self.frame_requested,
@@ -355,15 +353,15 @@ impl PendingDevices {
         schedule
     }
 
-    /// The pending snapshots, oldest device first; the animation frame that
+    /// The changed devices, first changed first; the animation frame that
     /// was requested has run.
-    pub fn take_for_frame(&mut self) -> Vec<(DeviceSnapshot, Millis)> {
+    pub fn take_for_frame(&mut self) -> Vec<(String, Millis)> {
         self.frame_requested = false;
         std::mem::take(&mut self.latest)
     }
 
-    /// The pending snapshots; the backstop timer has fired.
-    pub fn take_for_timer(&mut self) -> Vec<(DeviceSnapshot, Millis)> {
+    /// The changed devices; the backstop timer has fired.
+    pub fn take_for_timer(&mut self) -> Vec<(String, Millis)> {
         self.timer_armed = false;
         std::mem::take(&mut self.latest)
     }
@@ -406,26 +404,27 @@ mod tests {
     use skynet_protocol::{DeviceType, DeviceUid, Timestamp};
 
     #[test]
-    fn pending_snapshots_keep_the_latest_per_device_and_ask_once() {
+    fn pending_devices_are_kept_once_each_and_asked_for_once() {
         let mut pending = PendingDevices::default();
+        let focuser = || "tel-a-focuser".to_owned();
         assert_eq!(
-            pending.push(focuser(1.0), 10.0),
+            pending.push(focuser(), 10.0),
             Schedule {
                 frame: true,
                 timer: true
             }
         );
-        assert_eq!(pending.push(focuser(2.0), 11.0), Schedule::default());
-        let mut other = focuser(5.0);
-        other.device_uid = DeviceUid("tel-b-focuser".into());
-        pending.push(other, 12.0);
+        assert_eq!(pending.push(focuser(), 11.0), Schedule::default());
+        pending.push("tel-b-focuser".into(), 12.0);
         let taken = pending.take_for_frame();
-        assert_eq!(taken.len(), 2, "one per device");
-        assert!(matches!(&taken[0].0.state, DeviceState::Focuser(f) if f.position_um == 2.0));
-        assert_eq!(taken[0].1, 11.0, "stamped with its own arrival");
+        assert_eq!(
+            taken,
+            [(focuser(), 11.0), ("tel-b-focuser".into(), 12.0)],
+            "one per device, stamped with its latest arrival"
+        );
         // The frame ran; the timer is still armed.
         assert_eq!(
-            pending.push(focuser(3.0), 20.0),
+            pending.push(focuser(), 20.0),
             Schedule {
                 frame: true,
                 timer: false
@@ -433,10 +432,7 @@ mod tests {
         );
         assert_eq!(pending.take_for_timer().len(), 1);
         assert!(pending.take_for_frame().is_empty());
-        assert!(
-            pending.push(focuser(4.0), 30.0).timer,
-            "re-armed after firing"
-        );
+        assert!(pending.push(focuser(), 30.0).timer, "re-armed after firing");
     }
 
     fn focuser(position_um: f64) -> DeviceSnapshot {

@@ -5,9 +5,10 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use futures::{future, pin_mut, select, FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message as Frame, State, WebSocketError};
+use futures::{pin_mut, select, FutureExt, StreamExt};
 use skynet_protocol::Message;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use super::{probe_status, sleep_ms, Protocol};
 use crate::state::connection::{probe_url, Backoff, SocketState};
@@ -187,7 +188,7 @@ struct Wire {
     on_state: Rc<dyn Fn(SocketState)>,
     /// Decodes a text frame and hands it to the app; says what the socket
     /// must do about it.
-    on_text: Box<dyn Fn(&str) -> Heard>,
+    on_text: Rc<dyn Fn(&str) -> Heard>,
     /// A frame that is not a message (a binary one), with why.
     on_malformed: Rc<dyn Fn(String)>,
     /// The heartbeat's `ping` with this id, as text.
@@ -215,7 +216,7 @@ impl Wire {
         Self {
             on_state,
             on_malformed,
-            on_text: Box::new(move |text| match P::Incoming::from_json(text) {
+            on_text: Rc::new(move |text| match P::Incoming::from_json(text) {
                 Ok(message) => {
                     if let Some(id) = P::as_ping(&message) {
                         return Heard::Reply(P::pong(id).to_json());
@@ -323,18 +324,141 @@ async fn run(
     }
 }
 
+/// What the browser's socket tells the task. Text frames are not among
+/// them: each is decoded and handed to the app in its own message event
+/// (no channel, no task wake-up per frame), and only what the socket must
+/// act on comes here.
+enum LinkEvent {
+    /// The socket opened.
+    Open,
+    /// A binary frame of this many bytes arrived (not a message).
+    Binary(u32),
+    /// A frame said the token is no longer accepted.
+    Unauthorized,
+    /// The socket closed (after an error too), with the close frame's code
+    /// and reason.
+    Closed { code: u16, reason: String },
+}
+
+/// One browser WebSocket and its event handlers. Dropping it detaches the
+/// handlers and closes the socket if it is still open.
+struct Link {
+    ws: web_sys::WebSocket,
+    events: UnboundedReceiver<LinkEvent>,
+    /// Set by every frame; the heartbeat reads and clears it.
+    heard: Rc<Cell<bool>>,
+    _on_open: Closure<dyn FnMut(web_sys::Event)>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_close: Closure<dyn FnMut(web_sys::CloseEvent)>,
+}
+
+impl Link {
+    /// Opens `url`; each text frame goes to `on_text` as it arrives.
+    fn open(url: &str, on_text: Rc<dyn Fn(&str) -> Heard>) -> Result<Self, String> {
+        let ws = web_sys::WebSocket::new(url).map_err(|e| {
+            e.as_string()
+                .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
+                .unwrap_or_else(|| format!("cannot open {url}"))
+        })?;
+        ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
+        let (tx, events) = unbounded();
+        let heard = Rc::new(Cell::new(false));
+        let on_open = {
+            let tx = tx.clone();
+            Closure::<dyn FnMut(_)>::new(move |_: web_sys::Event| {
+                let _ = tx.unbounded_send(LinkEvent::Open);
+            })
+        };
+        let on_message = {
+            let (tx, heard, ws) = (tx.clone(), heard.clone(), ws.clone());
+            // After a refused token nothing more reaches the app.
+            let refused = Cell::new(false);
+            Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
+                if refused.get() {
+                    return;
+                }
+                heard.set(true);
+                let data = event.data();
+                let Some(text) = data.as_string() else {
+                    let bytes = data
+                        .dyn_ref::<js_sys::ArrayBuffer>()
+                        .map_or(0, js_sys::ArrayBuffer::byte_length);
+                    let _ = tx.unbounded_send(LinkEvent::Binary(bytes));
+                    return;
+                };
+                match on_text(&text) {
+                    Heard::Handled => {}
+                    Heard::Reply(reply) => {
+                        let _ = ws.send_with_str(&reply);
+                    }
+                    Heard::Unauthorized => {
+                        refused.set(true);
+                        let _ = tx.unbounded_send(LinkEvent::Unauthorized);
+                    }
+                }
+            })
+        };
+        let on_close = Closure::<dyn FnMut(_)>::new(move |event: web_sys::CloseEvent| {
+            let _ = tx.unbounded_send(LinkEvent::Closed {
+                code: event.code(),
+                reason: event.reason(),
+            });
+        });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Ok(Self {
+            ws,
+            events,
+            heard,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+        })
+    }
+
+    /// Writes a text frame; false when the socket is not open (the browser
+    /// would drop it silently) or refuses it.
+    fn send(&self, text: &str) -> bool {
+        self.ws.ready_state() == web_sys::WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
+    }
+
+    /// Starts the closing handshake.
+    fn close(&self, code: u16, reason: &str) {
+        let _ = self.ws.close_with_code_and_reason(code, reason);
+    }
+
+    /// Whether a frame arrived since the last call.
+    fn heard(&self) -> bool {
+        self.heard.replace(false)
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        // The handlers go with this value: the browser must not call them.
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        if self.ws.ready_state() <= web_sys::WebSocket::OPEN {
+            let _ = self.ws.close();
+        }
+    }
+}
+
+/// What woke the open socket's loop.
+enum Event {
+    Link(Option<LinkEvent>),
+    Control(Option<Control>),
+    Tick,
+}
+
 /// What happened while waiting for the socket to open.
 enum Opening {
     Ready,
     TimedOut,
     Closed,
-}
-
-/// What woke the open socket's loop.
-enum Event {
-    Frame(Option<Result<Frame, WebSocketError>>),
-    Control(Option<Control>),
-    Tick,
+    Failed,
 }
 
 async fn connect_once(
@@ -345,23 +469,25 @@ async fn connect_once(
     open: &Rc<Cell<bool>>,
     backoff: &mut Backoff,
 ) -> Ended {
-    let mut ws = match WebSocket::open(url) {
-        Ok(ws) => ws,
-        Err(e) => {
+    let mut link = match Link::open(url, callbacks.on_text.clone()) {
+        Ok(link) => link,
+        Err(reason) => {
             return Ended::Lost {
-                reason: e.to_string(),
+                reason,
                 was_open: false,
             }
         }
     };
     let opening = {
-        let ready =
-            future::poll_fn(|cx| futures::Sink::poll_ready(std::pin::Pin::new(&mut ws), cx)).fuse();
         let timeout = sleep_ms(options.connect_timeout_ms).fuse();
-        pin_mut!(ready, timeout);
+        pin_mut!(timeout);
         loop {
             select! {
-                _ = ready => break Opening::Ready,
+                event = link.events.next() => match event {
+                    Some(LinkEvent::Open) => break Opening::Ready,
+                    Some(LinkEvent::Closed { .. }) | None => break Opening::Failed,
+                    Some(_) => {}
+                },
                 () = timeout => break Opening::TimedOut,
                 control = rx.next() => match control {
                     Some(Control::Send(_, done)) => not_written(done),
@@ -371,24 +497,24 @@ async fn connect_once(
         }
     };
     match opening {
+        Opening::Ready => {}
         Opening::Closed => {
-            let _ = ws.close(Some(1000), Some("client closed"));
+            link.close(1000, "client closed");
             return Ended::ByClient;
         }
         Opening::TimedOut => {
-            let _ = ws.close(Some(1000), Some("took too long to open"));
+            link.close(1000, "took too long to open");
             return Ended::Lost {
                 reason: format!("no answer within {} s", options.connect_timeout_ms / 1000.0),
                 was_open: false,
             };
         }
-        Opening::Ready if !matches!(ws.state(), State::Open) => {
+        Opening::Failed => {
             return Ended::Lost {
                 reason: "could not connect".into(),
                 was_open: false,
             };
         }
-        Opening::Ready => {}
     }
 
     open.set(true);
@@ -396,16 +522,15 @@ async fn connect_once(
     (callbacks.on_state)(SocketState::Open);
 
     let mut ping_seq = 0u64;
-    let mut heard_since_tick = true;
     let mut awaiting_pong = false;
     let tick = sleep_ms(options.heartbeat_ms).fuse();
     let mut tick = Box::pin(tick);
     loop {
         let event = {
-            let mut frame = ws.next().fuse();
+            let mut link_event = link.events.next();
             let mut control = rx.next();
             select! {
-                frame = frame => Event::Frame(frame),
+                event = link_event => Event::Link(event),
                 control = control => Event::Control(control),
                 () = tick.as_mut() => Event::Tick,
             }
@@ -413,19 +538,17 @@ async fn connect_once(
         match event {
             Event::Tick => {
                 tick = Box::pin(sleep_ms(options.heartbeat_ms).fuse());
-                if heard_since_tick {
-                    heard_since_tick = false;
+                if link.heard() {
                     awaiting_pong = false;
                 } else if awaiting_pong {
-                    let _ = ws.close(Some(4000), Some("no answer to ping"));
+                    link.close(4000, "no answer to ping");
                     return Ended::Lost {
                         reason: "no answer to ping".into(),
                         was_open: true,
                     };
                 } else {
                     ping_seq += 1;
-                    let ping = (callbacks.ping)(format!("heartbeat-{ping_seq}"));
-                    if ws.send(Frame::Text(ping)).await.is_err() {
+                    if !link.send(&(callbacks.ping)(format!("heartbeat-{ping_seq}"))) {
                         return Ended::Lost {
                             reason: "the link failed".into(),
                             was_open: true,
@@ -435,7 +558,7 @@ async fn connect_once(
                 }
             }
             Event::Control(Some(Control::Send(text, done))) => {
-                let written = ws.send(Frame::Text(text)).await.is_ok();
+                let written = link.send(&text);
                 if let Some(done) = done {
                     done(if written {
                         Delivery::Written
@@ -451,53 +574,34 @@ async fn connect_once(
                 }
             }
             Event::Control(Some(Control::Close) | None) => {
-                let _ = ws.close(Some(1000), Some("client closed"));
+                link.close(1000, "client closed");
                 return Ended::ByClient;
             }
-            Event::Frame(Some(Ok(Frame::Text(text)))) => {
-                heard_since_tick = true;
-                awaiting_pong = false;
-                match (callbacks.on_text)(&text) {
-                    Heard::Handled => {}
-                    Heard::Reply(reply) => {
-                        let _ = ws.send(Frame::Text(reply)).await;
-                    }
-                    Heard::Unauthorized => {
-                        let _ = ws.close(Some(1000), Some("token rejected"));
-                        return Ended::Unauthorized(
-                            "the server no longer accepts the token: sign in again".into(),
-                        );
-                    }
-                }
+            Event::Link(Some(LinkEvent::Unauthorized)) => {
+                link.close(1000, "token rejected");
+                return Ended::Unauthorized(
+                    "the server no longer accepts the token: sign in again".into(),
+                );
             }
-            Event::Frame(Some(Ok(Frame::Bytes(bytes)))) => {
-                heard_since_tick = true;
+            Event::Link(Some(LinkEvent::Binary(bytes))) => {
                 (callbacks.on_malformed)(format!(
-                    "{}: a binary frame of {} bytes was ignored",
+                    "{}: a binary frame of {bytes} bytes was ignored",
                     options.name,
-                    bytes.len()
                 ));
             }
-            // An error event is followed by the close event: wait for it.
-            Event::Frame(Some(Err(WebSocketError::ConnectionError))) => {}
-            Event::Frame(Some(Err(WebSocketError::ConnectionClose(close)))) => {
-                if close.code == CLOSE_UNAUTHORIZED {
+            Event::Link(Some(LinkEvent::Closed { code, reason })) => {
+                if code == CLOSE_UNAUTHORIZED {
                     return Ended::Unauthorized(
                         "the server no longer accepts the token: sign in again".into(),
                     );
                 }
                 return Ended::Lost {
-                    reason: close_reason(close.code, &close.reason),
+                    reason: close_reason(code, &reason),
                     was_open: true,
                 };
             }
-            Event::Frame(Some(Err(e))) => {
-                return Ended::Lost {
-                    reason: e.to_string(),
-                    was_open: true,
-                }
-            }
-            Event::Frame(None) => {
+            Event::Link(Some(LinkEvent::Open)) => {}
+            Event::Link(None) => {
                 return Ended::Lost {
                     reason: "connection closed".into(),
                     was_open: true,

@@ -13,7 +13,7 @@
 //! let delta = snapshot_delta(&previous, &current, &["device_uid"]).unwrap();
 //! assert_eq!(delta, json!({"device_uid": "d", "observed_at": "t2", "state": {"moving": true}}));
 //! let mut held = previous.clone();
-//! merge_snapshot(&mut held, &delta);
+//! merge_snapshot(&mut held, delta);
 //! assert_eq!(held, current);
 //! ```
 
@@ -32,34 +32,36 @@ const OBSERVED_AT: &str = "observed_at";
 /// sides are objects, merges one level (each state key: `null` removes,
 /// anything else replaces the value whole); every other key replaces the
 /// value whole (a `target`, `site` or `lease` object is not merged into).
-/// A `base` that is not an object is replaced by the delta.
-pub fn merge_snapshot(base: &mut Value, delta: &Value) {
+/// A `base` that is not an object is replaced by the delta. The delta's
+/// values move into `base`: nothing is copied.
+pub fn merge_snapshot(base: &mut Value, delta: Value) {
     let Value::Object(delta) = delta else {
-        *base = delta.clone();
+        *base = delta;
         return;
     };
-    if !base.is_object() {
-        *base = Value::Object(Map::new());
-    }
     let Value::Object(base) = base else {
+        *base = Value::Object(delta.into_iter().filter(|(_, v)| !v.is_null()).collect());
         return;
     };
     for (key, value) in delta {
-        match (key.as_str(), value, base.get_mut(key)) {
-            (_, Value::Null, _) => {
-                base.remove(key);
+        match (key.as_str(), value) {
+            (_, Value::Null) => {
+                base.remove(&key);
             }
-            (STATE, Value::Object(changes), Some(Value::Object(state))) => {
+            (STATE, Value::Object(changes)) if base.get(STATE).is_some_and(Value::is_object) => {
+                let Some(Value::Object(state)) = base.get_mut(STATE) else {
+                    continue;
+                };
                 for (state_key, state_value) in changes {
                     if state_value.is_null() {
-                        state.remove(state_key);
+                        state.remove(&state_key);
                     } else {
-                        state.insert(state_key.clone(), state_value.clone());
+                        state.insert(state_key, state_value);
                     }
                 }
             }
-            _ => {
-                base.insert(key.clone(), value.clone());
+            (_, value) => {
+                base.insert(key, value);
             }
         }
     }
@@ -195,7 +197,7 @@ mod tests {
 
     fn merged(base: Value, delta: Value) -> Value {
         let mut base = base;
-        merge_snapshot(&mut base, &delta);
+        merge_snapshot(&mut base, delta);
         base
     }
 

@@ -385,9 +385,61 @@ macro_rules! impl_message {
 impl_message!(
     CommandsClientMessage,
     CommandsServerMessage,
-    StreamClientMessage,
-    StreamServerMessage
+    StreamClientMessage
 );
+
+impl Message for StreamServerMessage {
+    /// Snapshot deliveries, nearly every frame of the stream, decode
+    /// straight from the text ([`TaggedSnapshotEvent`]); any other frame,
+    /// and any that one does not decode cleanly, goes the general way
+    /// (text, value, typed), which gives the same message or names the
+    /// field at fault.
+    fn from_json(text: &str) -> Result<Self, ProtocolError> {
+        if let Some(message) = TaggedSnapshotEvent::decode(text) {
+            return Ok(message);
+        }
+        Self::from_value(parse_frame(text)?)
+    }
+
+    fn from_value(value: Value) -> Result<Self, ProtocolError> {
+        Self::decode_value(value).map_err(ProtocolError::from)
+    }
+}
+
+/// A snapshot delivery with its `kind`, read in one pass from the text: no
+/// value of the whole frame, the snapshot parsed once. serde refuses a field
+/// given twice (a second `kind`, or a field with its camelCase twin), and
+/// such a frame goes the general way, which settles it.
+#[derive(Deserialize)]
+struct TaggedSnapshotEvent<'a> {
+    #[serde(borrow)]
+    kind: &'a str,
+    #[serde(alias = "subscriptionId")]
+    subscription_id: SubscriptionId,
+    seq: u64,
+    snapshot: Value,
+}
+
+impl TaggedSnapshotEvent<'_> {
+    fn decode(text: &str) -> Option<StreamServerMessage> {
+        use StreamServerMessage as M;
+        let tagged: TaggedSnapshotEvent = serde_json::from_str(text).ok()?;
+        let variant = match tagged.kind {
+            "event_device_snapshot" => M::DeviceSnapshot,
+            "event_telescope_snapshot" => M::TelescopeSnapshot,
+            "event_instrument_snapshot" => M::InstrumentSnapshot,
+            "event_constraint_snapshot" => M::ConstraintSnapshot,
+            "event_constraint_status_snapshot" => M::ConstraintStatusSnapshot,
+            "event_shutdown_interlock_snapshot" => M::ShutdownInterlockSnapshot,
+            _ => return None,
+        };
+        Some(variant(SnapshotEvent {
+            subscription_id: tagged.subscription_id,
+            seq: tagged.seq,
+            snapshot: tagged.snapshot,
+        }))
+    }
+}
 
 impl StreamServerMessage {
     /// The `seq` of a delivery, if this is one.

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{decode, fixtures_dir, json_close, valid_frames, AnyMessage, Dir};
+use common::{decode, decode_value, fixtures_dir, json_close, valid_frames, AnyMessage, Dir};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use serde_json::{Map, Number, Value};
@@ -24,9 +24,14 @@ fn config() -> ProptestConfig {
 }
 
 /// What any decoder may answer to text that is JSON: a value, or `Invalid`
-/// (an object of a known kind that is malformed, or not an object at all).
+/// (an object of a known kind that is malformed, or not an object at all);
+/// the same as it answers to the parsed value (a decoder may read some
+/// frames straight from their text).
 fn assert_decodes_or_invalid(dir: Dir, text: &str) -> Result<Option<AnyMessage>, TestCaseError> {
-    match decode(dir, text) {
+    let decoded = decode(dir, text);
+    let value = serde_json::from_str(text).expect("JSON text");
+    prop_assert_eq!(&decoded, &decode_value(dir, value), "{:?}: {}", dir, text);
+    match decoded {
         Ok(message) => {
             // What was decoded encodes and decodes back to itself (floats
             // to within their last bits: see `floats_round_trip_exactly`).

@@ -59,7 +59,7 @@ proptest! {
             Some(delta) => {
                 prop_assert_eq!(delta.get("device_uid"), current.get("device_uid"));
                 prop_assert_eq!(delta.get("observed_at"), current.get("observed_at"));
-                merge_snapshot(&mut held, &delta);
+                merge_snapshot(&mut held, delta);
             }
             None => prop_assert_eq!(&previous, &current),
         }
@@ -95,7 +95,7 @@ fn a_whole_first_delivery_then_a_delta() {
             "observed_at": "2", "state": {"position_um": 2.0, "moving": false}})
     );
     let mut held = Value::Null;
-    merge_snapshot(&mut held, &first);
-    merge_snapshot(&mut held, &delta);
+    merge_snapshot(&mut held, first.clone());
+    merge_snapshot(&mut held, delta);
     assert_eq!(held, second);
 }

@@ -437,6 +437,61 @@ fn snake_case_wins_over_its_camel_case_twin() {
     }
 }
 
+#[test]
+fn snapshot_deliveries_read_from_text_as_from_their_value() {
+    // Snapshot deliveries are read straight from the text; these are the
+    // frames that way refuses, which must still answer as the value does.
+    let snapshot = r#"{"device_uid":"d","observed_at":"t","state":{}}"#;
+    let frames = [
+        // The kind last, a camelCase field.
+        format!(
+            r#"{{"subscriptionId":"devices","seq":4,"snapshot":{snapshot},"kind":"event_device_snapshot"}}"#
+        ),
+        // A field with its camelCase twin: the snake_case one wins.
+        format!(
+            r#"{{"kind":"event_device_snapshot","subscriptionId":"b","subscription_id":"devices","seq":4,"snapshot":{snapshot}}}"#
+        ),
+        // The kind twice: as JSON is read, the last one counts.
+        format!(
+            r#"{{"kind":"event_device_snapshot","subscription_id":"devices","seq":4,"snapshot":{snapshot},"kind":"event_telescope_snapshot"}}"#
+        ),
+        // An escaped kind.
+        format!(
+            r#"{{"kind":"event_device\u005fsnapshot","subscription_id":"devices","seq":4,"snapshot":{snapshot}}}"#
+        ),
+        // Malformed: the field is named.
+        format!(
+            r#"{{"kind":"event_device_snapshot","subscription_id":"devices","seq":-4,"snapshot":{snapshot}}}"#
+        ),
+    ];
+    let mut answers = Vec::new();
+    for text in &frames {
+        let from_text = StreamServerMessage::from_json(text);
+        let from_value = StreamServerMessage::from_value(serde_json::from_str(text).unwrap());
+        assert_eq!(from_text, from_value, "{text}");
+        answers.push(from_text.map(|m| (m.tag().to_owned(), m.seq())));
+    }
+    let device = Ok(("event_device_snapshot".to_owned(), Some(4)));
+    assert_eq!(answers[0], device);
+    assert_eq!(answers[1], device);
+    assert_eq!(
+        answers[2],
+        Ok(("event_telescope_snapshot".to_owned(), Some(4)))
+    );
+    assert_eq!(answers[3], device);
+    assert!(
+        matches!(&answers[4], Err(e) if e.field() == Some("seq")),
+        "{:?}",
+        answers[4]
+    );
+    let StreamServerMessage::DeviceSnapshot(event) =
+        StreamServerMessage::from_json(&frames[1]).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(event.subscription_id.as_str(), "devices");
+}
+
 // ---- errors name the field ----
 
 fn field_of(dir: Dir, text: &str) -> String {

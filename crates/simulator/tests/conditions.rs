@@ -415,7 +415,7 @@ async fn the_weather_comes_whole_then_as_deltas_and_changes() {
         assert!(delta.get("device_uid").is_some() && delta.get("observed_at").is_some());
         let keys = delta["state"].as_object().map_or(10, |s| s.len());
         partial |= keys < 10;
-        skynet_protocol::merge_snapshot(&mut merged, delta);
+        skynet_protocol::merge_snapshot(&mut merged, delta.clone());
     }
     assert!(partial, "later deliveries are deltas: {deliveries:#?}");
     let last: DeviceSnapshot = whole(&merged);

@@ -54,7 +54,7 @@ async fn watch_a_focuser_move(sim: &TestSim, stream: &mut StreamClient, sub: &st
     let mut deliveries = vec![first];
     loop {
         let raw = next_raw(stream, "the focuser moving to its target", sub).await;
-        merge_snapshot(&mut merged, &raw);
+        merge_snapshot(&mut merged, raw.clone());
         deliveries.push(raw);
         let Ok(DeviceState::Focuser(state)) =
             decode_snapshot::<DeviceSnapshot>(&merged).map(|s| s.state)
@@ -93,7 +93,7 @@ async fn the_first_delivery_is_whole_and_later_ones_are_deltas() {
     );
     let mut merged = Value::Null;
     for delivery in &deliveries {
-        merge_snapshot(&mut merged, delivery);
+        merge_snapshot(&mut merged, delivery.clone());
     }
 
     // A fresh subscription (as after a reconnect) starts whole again, and

@@ -163,6 +163,21 @@ pub fn decode(dir: Dir, text: &str) -> Result<AnyMessage, ProtocolError> {
     })
 }
 
+/// Decodes the parsed frame `value` with the enum of `dir`: the general
+/// way, which a frame's text must decode the same as.
+pub fn decode_value(dir: Dir, value: serde_json::Value) -> Result<AnyMessage, ProtocolError> {
+    Ok(match dir {
+        Dir::CommandsClient => {
+            AnyMessage::CommandsClient(CommandsClientMessage::from_value(value)?)
+        }
+        Dir::CommandsServer => {
+            AnyMessage::CommandsServer(CommandsServerMessage::from_value(value)?)
+        }
+        Dir::StreamClient => AnyMessage::StreamClient(StreamClientMessage::from_value(value)?),
+        Dir::StreamServer => AnyMessage::StreamServer(StreamServerMessage::from_value(value)?),
+    })
+}
+
 /// The fixtures folder.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

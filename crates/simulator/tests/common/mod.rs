@@ -360,7 +360,7 @@ impl Endpoint for Stream {
         let whole = held
             .entry((event.subscription_id.to_string(), resource))
             .or_insert(Value::Null);
-        merge_snapshot(whole, &event.snapshot);
+        merge_snapshot(whole, std::mem::take(&mut event.snapshot));
         event.snapshot = whole.clone();
     }
 }
