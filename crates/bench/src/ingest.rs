@@ -134,7 +134,7 @@ pub async fn measure(
 
     let page = Browser::open("ingest", &format!("{}healthz", sim.url())).await;
     let app = run(&recording, &page, async |addr| {
-        crate::load::remember_connection(&page, &format!("ws://{addr}")).await;
+        page.remember_connection(&format!("ws://{addr}")).await;
         page.client.goto(&sim.url()).await.expect("opening SkyDeck");
     })
     .await;

@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use skydeck_e2e::{cdp, tokens, Browser, Sim};
+use skydeck_e2e::{cdp, Browser, Sim, FIRST_MOUNT};
 
 /// The figures of one kind of load, milliseconds.
 #[derive(Debug, Clone)]
@@ -45,18 +45,6 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len()) - 1]
 }
 
-/// Leaves in the page's tab what a first connection to `api_base` as the
-/// viewer leaves (the API base and the session token), so that SkyDeck,
-/// loaded next in this tab, connects by itself. The page must be of the
-/// origin SkyDeck is served from.
-pub async fn remember_connection(page: &Browser, api_base: &str) {
-    page.js(&format!(
-        "localStorage.setItem('skydeck.api_base', '{api_base}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
-        tokens::VIEWER
-    ))
-    .await;
-}
-
 /// Opens SkyDeck from `sim` in a new browser labelled `label`, with `script`
 /// run ahead of the page's own in every document (DevTools
 /// `Page.addScriptToEvaluateOnNewDocument`), connected as the viewer; returns
@@ -70,7 +58,7 @@ pub async fn open_watched(sim: &Sim, label: &'static str, script: &str) -> Brows
         ))
         .await
         .expect("installing a script ahead of the page's");
-    remember_connection(&page, &sim.ws()).await;
+    page.remember_connection(&sim.ws()).await;
     page.client.goto(&sim.url()).await.expect("opening SkyDeck");
     page.wait_js(
         "the mount card",
@@ -81,7 +69,6 @@ pub async fn open_watched(sim: &Sim, label: &'static str, script: &str) -> Brows
     page
 }
 
-const FIRST_MOUNT: &str = "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
 
 /// What the page fetched from the navigation until the first mount
 /// snapshot: each response's path and its bytes on the wire
@@ -133,7 +120,7 @@ pub async fn measure(sim: &Sim, counts: &Counts) -> Loads {
     for run in 0..counts.cold.max(1) {
         // A same-origin page that loads nothing, to leave the tab's token.
         let page = Browser::open("load", &format!("{}healthz", sim.url())).await;
-        remember_connection(&page, &sim.ws()).await;
+        page.remember_connection(&sim.ws()).await;
         cold_runs.push(load_once(&page, &sim.url(), false).await);
         if run == 0 {
             initial = fetched(&page).await;

@@ -33,6 +33,11 @@ pub mod tokens {
 /// Default wait for a condition in the page.
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// A script returning the time of SkyDeck's first-mount mark (set when the
+/// mount card first shows a snapshot), `null` until it is set.
+pub const FIRST_MOUNT: &str =
+    "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -269,6 +274,18 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Leaves in this tab what a first connection to `api_base` as the
+    /// viewer leaves (the API base and the session token), so that SkyDeck,
+    /// loaded next in this tab, connects by itself. The page must be of the
+    /// origin SkyDeck is served from.
+    pub async fn remember_connection(&self, api_base: &str) {
+        self.js(&format!(
+            "localStorage.setItem('skydeck.api_base', '{api_base}'); sessionStorage.setItem('skydeck.token', '{}'); return true;",
+            tokens::VIEWER
+        ))
+        .await;
     }
 
     /// Waits until `script` returns something truthy, and returns it.

@@ -6,12 +6,7 @@
 //! one browser.
 
 use serde_json::{json, Value};
-use skydeck_e2e::tokens::VIEWER;
-use skydeck_e2e::{cdp, Browser, Sim, WAIT};
-
-/// The mark's time, once the first mount snapshot is on screen.
-const FIRST_MOUNT: &str =
-    "const m = performance.getEntriesByName('skydeck:first-mount')[0]; return m ? m.startTime : null;";
+use skydeck_e2e::{cdp, Browser, Sim, FIRST_MOUNT, WAIT};
 
 /// How many deferred panels said they could not load.
 const FAILED: &str = "return document.querySelectorAll('[data-testid=deferred-failed]').length;";
@@ -36,11 +31,7 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
     // A same-origin page that loads nothing, to leave the tab's connection
     // (the viewer's token) so that SkyDeck connects by itself.
     let page = Browser::open("deferred", &format!("{url}healthz")).await;
-    page.js(&format!(
-        "localStorage.setItem('skydeck.api_base', '{}'); sessionStorage.setItem('skydeck.token', '{VIEWER}'); return true;",
-        sim.ws()
-    ))
-    .await;
+    page.remember_connection(&sim.ws()).await;
     cdp(&page, "Network.enable", json!({})).await;
     // The page's own requests, not the service worker's cache, so that the
     // network decides.
