@@ -6,8 +6,9 @@
 #   scripts/bench.sh --smoke    every measurement briefly, written to
 #                               target/bench/BENCHMARKS.smoke.md (CI runs this)
 #
-# Builds the release site and the release simulator, then runs crates/bench in
-# headless Chromium through /usr/bin/chromedriver. Installs what it needs first
+# Builds the release site as it ships (scripts/build-site.sh) and the release
+# simulator, then runs crates/bench in headless Chromium through
+# /usr/bin/chromedriver. Installs what it needs first
 # (scripts/install-tools.sh --browser), skipping what is already there.
 set -euo pipefail
 
@@ -16,7 +17,7 @@ cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 "$root/scripts/install-tools.sh" --browser
-trunk build --release --offline
+"$root/scripts/build-site.sh"
 cargo build --release -p skynode-sim -p skydeck-bench
 SKYNODE_SIM_BIN="$root/target/release/skynode-sim" SKYDECK_DIST="$root/dist" \
     exec "$root/target/release/skydeck-bench" "$@"

@@ -5,7 +5,8 @@
 # version; what is already there is skipped and said so. Facts behind the choices
 # (versions, flags, pitfalls) are in shared/toolchain.md.
 #
-#   scripts/install-tools.sh            wasm target, trunk, wasm-bindgen CLI, wasm-opt
+#   scripts/install-tools.sh            wasm target, trunk, wasm-bindgen CLI, wasm-opt,
+#                                       the site's nightly toolchain with rust-src
 #   scripts/install-tools.sh --browser  also chromium, chromium-driver, wasm-pack
 #
 # Needs rustup and cargo; wasm-opt comes from npm (Node.js), Chromium from Debian (apt).
@@ -14,13 +15,17 @@ set -euo pipefail
 TRUNK_VERSION=0.21.14 # trunk 0.22 needs a newer rustc than ours
 WASM_OPT_MIN=132 # oldest wasm-opt checked to keep wasm-bindgen's externref table intact
 BINARYEN_NPM_VERSION=132.0.0
+# The toolchain of the shipped site (scripts/build-site.sh reads this line):
+# a nightly pinned by date, for -Zbuild-std. Its rust-std for wasm32 is not
+# needed (build-std compiles std from rust-src); nightly-2026-05-19 has none.
+SITE_TOOLCHAIN=nightly-2026-05-20
 
 browser=false
 for arg in "$@"; do
     case "$arg" in
         --browser) browser=true ;;
         -h | --help)
-            sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -61,6 +66,15 @@ if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "skip: rust target wasm32-unknown-unknown already installed"
 else
     rustup target add wasm32-unknown-unknown
+fi
+
+# --- the site's nightly toolchain, with rust-src (scripts/build-site.sh) ---
+if rustup toolchain list | grep -q "^$SITE_TOOLCHAIN-" &&
+    rustup component list --installed --toolchain "$SITE_TOOLCHAIN" 2>/dev/null | grep -qx 'rust-src'; then
+    say "skip: $SITE_TOOLCHAIN with rust-src already installed"
+else
+    say "installing $SITE_TOOLCHAIN with rust-src (minimal profile)"
+    rustup toolchain install "$SITE_TOOLCHAIN" --profile minimal --component rust-src
 fi
 
 # --- trunk, exactly $TRUNK_VERSION ---
@@ -152,7 +166,7 @@ if [ "$browser" = true ]; then
 fi
 
 # --- summary ---
-summary="trunk $(trunk --version | awk '{print $2}')"
+summary="$SITE_TOOLCHAIN, trunk $(trunk --version | awk '{print $2}')"
 summary+=", wasm-bindgen $(wasm-bindgen --version | awk '{print $2}')"
 summary+=", wasm-opt $(wasm-opt --version | awk '{print $3}')"
 if [ "$browser" = true ]; then

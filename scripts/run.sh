@@ -4,16 +4,15 @@
 #
 #   scripts/run.sh [skynode-sim flags...]    e.g. --time-scale 5
 #
-# Installs what the build needs first (scripts/install-tools.sh), skipping
-# what is already there.
+# The site is built as it ships (scripts/build-site.sh), which installs what
+# the build needs first (scripts/install-tools.sh), skipping what is there.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-"$root/scripts/install-tools.sh"
-trunk build --release --offline
+"$root/scripts/build-site.sh"
 cargo build --release -p skynode-sim
 echo
 echo "Open http://127.0.0.1:5001/ (or the address printed below), press 'Sign in with SkyNet'"

@@ -106,11 +106,13 @@ fi
 stop_sim
 sim_pid=""
 
-# End to end: the release site, as users load it, served by skynode-sim and
-# driven in headless Chromium through chromedriver. Each test starts (and
-# kills) simulators of its own; one test at a time, each with its browsers.
+# End to end: the release site, as users load it (scripts/build-site.sh, the
+# nightly build that ships; the browser tests above build with stable),
+# served by skynode-sim and driven in headless Chromium through chromedriver.
+# Each test starts (and kills) simulators of its own; one test at a time,
+# each with its browsers.
 build_site() {
-    trunk build --release --offline >"$logs/site-build.log" 2>&1 &&
+    "$root/scripts/build-site.sh" >"$logs/site-build.log" 2>&1 &&
         cargo build -p skynode-sim --color never >>"$logs/site-build.log" 2>&1
 }
 if build_site; then

@@ -65,6 +65,14 @@ impl Console {
                     .with_untracked(|t| t.get(uid).map(|t| crate::state::display::name(&t.name)))
             })
         };
+        // The same news about the same interlock rings once: the key names
+        // its site and telescope (Display only: the shipped build prints
+        // no Debug, scripts/build-site.sh).
+        let interlock = |observatory: &skynet_protocol::ObservatoryUid,
+                         telescope: &Option<skynet_protocol::TelescopeUid>| match telescope {
+            Some(telescope) => format!("{observatory}/{telescope}"),
+            None => observatory.to_string(),
+        };
         let alert = match change {
             Change::Failing { uid, text } => Alert::new(Event::ConstraintFailing, text, uid),
             Change::Holding { .. } => return,
@@ -78,7 +86,7 @@ impl Console {
                     Some(name) => format!("{name} shut down: {reason}"),
                     None => format!("the observatory shut down: {reason}"),
                 },
-                format!("{observatory}/{telescope:?}"),
+                interlock(&observatory, &telescope),
             ),
             Change::InterlockCleared {
                 telescope,
@@ -89,7 +97,7 @@ impl Console {
                     Some(name) => format!("{name} may observe again"),
                     None => "the observatory may observe again".to_owned(),
                 },
-                format!("{observatory}/{telescope:?}"),
+                interlock(&observatory, &telescope),
             ),
         };
         self.alert(alert);

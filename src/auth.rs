@@ -32,11 +32,7 @@ impl std::fmt::Display for AuthError {
 }
 
 fn js_error(what: &str, e: JsValue) -> AuthError {
-    let detail = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| format!("{e:?}"));
-    AuthError::Failed(format!("{what}: {detail}"))
+    AuthError::Failed(format!("{what}: {}", crate::browser::error_text(&e)))
 }
 
 /// `n` bytes from the browser's cryptographic randomness.

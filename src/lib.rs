@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod browser;
 pub mod components;
 pub mod console;
 pub mod handover;

@@ -44,7 +44,7 @@ fn export(console: Console, json: bool) {
     });
     match download(&name, mime, &text) {
         Ok(()) => console.notify(format!("Exported the session as {name}.")),
-        Err(e) => console.notify(format!("Export failed: {e:?}")),
+        Err(e) => console.notify(format!("Export failed: {}", crate::browser::error_text(&e))),
     }
 }
 

@@ -60,7 +60,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, src: String, stretch: Stretch) {
             target.set_attribute("data-drawn", stretch.as_str())
         })();
         if let Err(e) = result {
-            let _ = target.set_attribute("data-error", &format!("{e:?}"));
+            let _ = target.set_attribute("data-error", &crate::browser::error_text(&e));
         }
     });
     image.set_onload(Some(on_load.unchecked_ref()));

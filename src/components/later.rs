@@ -21,7 +21,6 @@
 
 use std::future::Future;
 
-use futures::FutureExt;
 use leptos::prelude::*;
 
 use crate::components::alert_settings::AlertSettings;
@@ -52,13 +51,14 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadError {
 /// `$title` until the panel's code is there, then the panel `$view`.
 ///
 /// Each panel gets a module `$load` with `preload` (fetch the code) and
-/// `$load` (build the panel). With the `split` feature `$load` is a
-/// `wasm_split` function whose code goes to the `later` chunk, and
-/// `preload` fetches that chunk (a failed fetch is an `Err`, never a panic,
-/// and the next call tries again); once it has succeeded, `$load` is ready
-/// at its first poll, so the panel is built synchronously where Leptos
-/// renders it, under the panel's own owner. Without the feature `preload`
-/// has nothing to do.
+/// `build` (build the panel, `None` while its code is not here). With the
+/// `split` feature `$load` is a `wasm_split` function whose code goes to
+/// the `later` chunk, and `preload` fetches that chunk (a failed fetch is an
+/// `Err`, never a panic, and the next call tries again); once it has
+/// succeeded, `$load` is ready at its first poll, so the panel is built
+/// synchronously where Leptos renders it, under the panel's own owner.
+/// Without the feature `preload` has nothing to do. Both are plain function
+/// pointers, so [`deferred`] is compiled once for all the panels.
 macro_rules! deferred {
     ($($(#[$doc:meta])* $component:ident($title:literal, $load:ident) => $view:expr;)*) => {$(
         mod $load {
@@ -71,33 +71,41 @@ macro_rules! deferred {
                 fallible,
                 preload(preload_chunk)
             )]
-            pub fn $load() -> Result<AnyView, LoadError> {
+            fn $load() -> Result<AnyView, LoadError> {
                 Ok($view.into_any())
             }
 
             #[cfg(feature = "split")]
-            pub async fn preload() -> Result<(), LoadError> {
-                Ok(preload_chunk().await?)
+            pub fn preload() -> Preload {
+                Box::pin(async { Ok(preload_chunk().await?) })
+            }
+
+            #[cfg(feature = "split")]
+            pub fn build() -> Option<Result<AnyView, LoadError>> {
+                futures::FutureExt::now_or_never($load())
             }
 
             #[cfg(not(feature = "split"))]
-            pub async fn $load() -> Result<AnyView, LoadError> {
-                Ok($view.into_any())
+            pub fn preload() -> Preload {
+                Box::pin(async { Ok(()) })
             }
 
             #[cfg(not(feature = "split"))]
-            pub async fn preload() -> Result<(), LoadError> {
-                Ok(())
+            pub fn build() -> Option<Result<AnyView, LoadError>> {
+                Some(Ok($view.into_any()))
             }
         }
 
         $(#[$doc])*
         #[component]
         pub fn $component() -> impl IntoView {
-            deferred($title, $load::preload, $load::$load)
+            deferred($title, $load::preload, $load::build)
         }
     )*};
 }
+
+/// Fetching a deferred panel's code.
+type Preload = std::pin::Pin<Box<dyn Future<Output = Result<(), LoadError>>>>;
 
 deferred! {
     /// The telescope picker.
@@ -139,13 +147,11 @@ enum Code {
 /// fetched the code, once the first screen is complete; then the panel
 /// `build` makes. A failed fetch shows a Retry button, which retries every
 /// panel that failed.
-fn deferred<P, PFut, B, BFut>(title: &'static str, preload: P, build: B) -> impl IntoView
-where
-    P: Fn() -> PFut + Copy + 'static,
-    PFut: Future<Output = Result<(), LoadError>> + 'static,
-    B: Fn() -> BFut + Copy + Send + Sync + 'static,
-    BFut: Future<Output = Result<AnyView, LoadError>> + 'static,
-{
+fn deferred(
+    title: &'static str,
+    preload: fn() -> Preload,
+    build: fn() -> Option<Result<AnyView, LoadError>>,
+) -> impl IntoView {
     let console = use_console();
     let code = RwSignal::new(Code::Waiting);
     // Fetches when the first screen is complete, and again on a Retry
@@ -190,7 +196,7 @@ where
         .into_any(),
         Code::Failed => failed(),
         // The code is here, so the build is ready at once.
-        Code::Ready => match build().now_or_never() {
+        Code::Ready => match build() {
             Some(Ok(panel)) => panel,
             _ => failed(),
         },

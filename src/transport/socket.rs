@@ -355,11 +355,8 @@ struct Link {
 impl Link {
     /// Opens `url`; each text frame goes to `on_text` as it arrives.
     fn open(url: &str, on_text: Rc<dyn Fn(&str) -> Heard>) -> Result<Self, String> {
-        let ws = web_sys::WebSocket::new(url).map_err(|e| {
-            e.as_string()
-                .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
-                .unwrap_or_else(|| format!("cannot open {url}"))
-        })?;
+        let ws = web_sys::WebSocket::new(url)
+            .map_err(|e| format!("cannot open {url}: {}", crate::browser::error_text(&e)))?;
         ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
         let (tx, events) = unbounded();
         let heard = Rc::new(Cell::new(false));
