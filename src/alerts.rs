@@ -68,11 +68,12 @@ impl Console {
         // The same news about the same interlock rings once: the key names
         // its site and telescope (Display only: the shipped build prints
         // no Debug, scripts/build-site.sh).
-        let interlock = |observatory: &skynet_protocol::ObservatoryUid,
-                         telescope: &Option<skynet_protocol::TelescopeUid>| match telescope {
-            Some(telescope) => format!("{observatory}/{telescope}"),
-            None => observatory.to_string(),
-        };
+        let interlock =
+            |observatory: &skynet_protocol::ObservatoryUid,
+             telescope: &Option<skynet_protocol::TelescopeUid>| match telescope {
+                Some(telescope) => format!("{observatory}/{telescope}"),
+                None => observatory.to_string(),
+            };
         let alert = match change {
             Change::Failing { uid, text } => Alert::new(Event::ConstraintFailing, text, uid),
             Change::Holding { .. } => return,

@@ -8,6 +8,7 @@
 //! Chromium's `TaskDuration` metric (DevTools protocol, through
 //! chromedriver's `goog/cdp/execute`) over the same span.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,6 +72,7 @@ return true;"#;
 async fn run(
     recording: &Arc<Recording>,
     page: &Browser,
+    profile: Option<PathBuf>,
     navigate: impl AsyncFnOnce(std::net::SocketAddr),
 ) -> Ingest {
     let (addr, go) = replay::serve(recording.clone()).await;
@@ -90,6 +92,18 @@ async fn run(
         .execute(WATCH_END, vec![json!(END_MARKER)])
         .await
         .expect("watching for the end");
+    if profile.is_some() {
+        for (method, params) in [
+            ("Profiler.enable", json!({})),
+            ("Profiler.setSamplingInterval", json!({"interval": 200})),
+            ("Profiler.start", json!({})),
+        ] {
+            page.client
+                .issue_cmd(Cdp(method, params))
+                .await
+                .expect("starting the CPU profile");
+        }
+    }
     let _ = go.send(true);
     let wall = page
         .wait_js(
@@ -101,6 +115,16 @@ async fn run(
         .as_f64()
         .expect("a duration");
     let after = task_duration_ms(page).await;
+    if let Some(path) = profile {
+        let stopped = page
+            .client
+            .issue_cmd(Cdp("Profiler.stop", json!({})))
+            .await
+            .expect("stopping the CPU profile");
+        std::fs::write(&path, stopped["profile"].to_string())
+            .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        eprintln!("bench: CPU profile of the ingest in {}", path.display());
+    }
     Ingest {
         frames: recording.frames.len() + 1,
         wall_ms: wall,
@@ -110,11 +134,19 @@ async fn run(
 
 /// Records `frames` frames from a simulator of its own, then replays them
 /// into SkyDeck (served by `sim`) and into the reference, in one browser.
+///
+/// With `profile`, a DevTools CPU profile of each client's replay is written
+/// beside it: `<profile>-skydeck.cpuprofile` and
+/// `<profile>-reference.cpuprofile` (DevTools' Performance panel loads them).
 pub async fn measure(
     sim: &Sim,
     frames: usize,
     target: &str,
+    profile: Option<&Path>,
 ) -> (Vec<(String, usize)>, Ingest, Ingest) {
+    let profile_of = |client: &str| {
+        profile.map(|p| PathBuf::from(format!("{}-{client}.cpuprofile", p.display())))
+    };
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut source = Sim::start_with(
         any,
@@ -133,7 +165,7 @@ pub async fn measure(
     source.kill().await;
 
     let page = Browser::open("ingest", &format!("{}healthz", sim.url())).await;
-    let app = run(&recording, &page, async |addr| {
+    let app = run(&recording, &page, profile_of("skydeck"), async |addr| {
         page.remember_connection(&format!("ws://{addr}")).await;
         page.client.goto(&sim.url()).await.expect("opening SkyDeck");
     })
@@ -145,7 +177,7 @@ pub async fn measure(
     ));
     std::fs::write(&reference, include_str!("../reference/index.html"))
         .expect("writing the reference page");
-    let js = run(&recording, &page, async |addr| {
+    let js = run(&recording, &page, profile_of("reference"), async |addr| {
         let url = format!(
             "file://{}#ws://{addr}/v1/ws/stream?token={}",
             reference.display(),

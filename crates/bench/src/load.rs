@@ -69,7 +69,6 @@ pub async fn open_watched(sim: &Sim, label: &'static str, script: &str) -> Brows
     page
 }
 
-
 /// What the page fetched from the navigation until the first mount
 /// snapshot: each response's path and its bytes on the wire
 /// (`encodedBodySize`: the body as served, before decompression).

@@ -37,6 +37,13 @@ struct Args {
     /// Seconds of the soak after the log filled (600; 4 with --smoke).
     #[arg(long)]
     soak_seconds: Option<f64>,
+    /// Frames in the ingest replay (100,000; 2,000 with --smoke).
+    #[arg(long)]
+    ingest_frames: Option<usize>,
+    /// Writes a DevTools CPU profile of each client's ingest replay to
+    /// `<PREFIX>-skydeck.cpuprofile` and `<PREFIX>-reference.cpuprofile`.
+    #[arg(long, value_name = "PREFIX")]
+    ingest_profile: Option<std::path::PathBuf>,
 }
 
 /// How much of each measurement to run.
@@ -101,6 +108,7 @@ async fn main() {
     };
     plan.soak_commands = args.soak_commands.unwrap_or(plan.soak_commands);
     plan.soak_seconds = args.soak_seconds.unwrap_or(plan.soak_seconds);
+    plan.ingest_frames = args.ingest_frames.unwrap_or(plan.ingest_frames);
     if args.soak_only {
         let soak = plan.soak().await;
         let mut section = String::new();
@@ -138,8 +146,13 @@ async fn main() {
         .unwrap_or_else(|e| panic!("reading {}: {e}", dist.display()));
 
     eprintln!("bench: ingest of {} recorded frames", plan.ingest_frames);
-    let (mix, app, reference) =
-        ingest::measure(&sim, plan.ingest_frames, skydeck_e2e::high_target()).await;
+    let (mix, app, reference) = ingest::measure(
+        &sim,
+        plan.ingest_frames,
+        skydeck_e2e::high_target(),
+        args.ingest_profile.as_deref(),
+    )
+    .await;
     sim.kill().await;
 
     eprintln!("bench: latency under load for {} s", plan.latency_seconds);
