@@ -5,6 +5,8 @@
 #   scripts/build-site.sh            the shipped build (nightly, build-std)
 #   scripts/build-site.sh --stable   the same site from the stable toolchain
 #                                    (plain `trunk build --release` does this too)
+#   scripts/build-site.sh [--stable] -- ARGS...   ARGS go to trunk build
+#                                    (e.g. `-- --dist /tmp/site`)
 #
 # The nightly build differs only in how std is compiled and what a panic
 # costs; the app's code and features are the same (BENCHMARKS.md has the
@@ -26,20 +28,28 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-case "${1:-}" in
-    "") ;;
-    --stable)
-        exec trunk build --release --offline
-        ;;
-    -h | --help)
-        sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
-        exit 0
-        ;;
-    *)
-        echo "build-site: unknown option '$1' (try --help)" >&2
-        exit 2
-        ;;
-esac
+stable=false
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        --stable) stable=true ;;
+        --)
+            shift
+            break
+            ;;
+        -h | --help)
+            sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "build-site: unknown option '$1' (try --help)" >&2
+            exit 2
+            ;;
+    esac
+    shift
+done
+if [ "$stable" = true ]; then
+    exec trunk build --release --offline "$@"
+fi
 
 "$root/scripts/install-tools.sh"
 toolchain="$(sed -n 's/^SITE_TOOLCHAIN=\([^ ]*\).*/\1/p' "$root/scripts/install-tools.sh")"
@@ -50,4 +60,4 @@ export CARGO_TARGET_DIR="$root/target/site"
 export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
 export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
 export RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
-exec trunk build --release --offline
+exec trunk build --release --offline "$@"

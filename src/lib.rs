@@ -6,6 +6,7 @@
 //! - [`components`]: one per area of the screen.
 
 pub mod alerts;
+pub mod assets;
 pub mod auth;
 pub mod browser;
 pub mod components;

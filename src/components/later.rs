@@ -53,11 +53,13 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadError {
 /// Each panel gets a module `$load` with `preload` (fetch the code) and
 /// `build` (build the panel, `None` while its code is not here). With the
 /// `split` feature `$load` is a `wasm_split` function whose code goes to
-/// the `later` chunk, and `preload` fetches that chunk (a failed fetch is an
-/// `Err`, never a panic, and the next call tries again); once it has
+/// the `later` chunk, and `preload` fetches that chunk and the catalog
+/// ([`crate::assets`]; a failed fetch is an `Err`, never a panic, and the
+/// next call tries again); once it has
 /// succeeded, `$load` is ready at its first poll, so the panel is built
 /// synchronously where Leptos renders it, under the panel's own owner.
-/// Without the feature `preload` has nothing to do. Both are plain function
+/// Without the feature `preload` only makes sure of the catalog (compiled
+/// in, unless the `embedded-catalog` feature is off). Both are plain function
 /// pointers, so [`deferred`] is compiled once for all the panels.
 macro_rules! deferred {
     ($($(#[$doc:meta])* $component:ident($title:literal, $load:ident) => $view:expr;)*) => {$(
@@ -77,7 +79,12 @@ macro_rules! deferred {
 
             #[cfg(feature = "split")]
             pub fn preload() -> Preload {
-                Box::pin(async { Ok(preload_chunk().await?) })
+                Box::pin(async {
+                    let (chunk, catalog) =
+                        futures::join!(preload_chunk(), crate::assets::load_catalog());
+                    chunk?;
+                    catalog.map_err(|_| LoadError)
+                })
             }
 
             #[cfg(feature = "split")]
@@ -87,7 +94,7 @@ macro_rules! deferred {
 
             #[cfg(not(feature = "split"))]
             pub fn preload() -> Preload {
-                Box::pin(async { Ok(()) })
+                Box::pin(async { crate::assets::load_catalog().await.map_err(|_| LoadError) })
             }
 
             #[cfg(not(feature = "split"))]

@@ -4,9 +4,12 @@
 //!
 //! The data lives in `data/catalog.csv` (columns
 //! `name,aliases,kind,ra_deg,dec_deg,magnitude`, aliases separated by `|`,
-//! `#` starts a comment line), is compiled in with `include_str!` and parsed
-//! once on first use. A unit test parses every line, so a malformed line
-//! fails the build's tests rather than a telescope at night.
+//! `#` starts a comment line). With the `embedded` feature (on by default)
+//! it is compiled in with `include_str!` and parsed once on first use.
+//! Without it (the shipped web app, which fetches the file as an asset so
+//! that its first load does not carry it) the catalog is empty until
+//! [`install`] gives it the text. A unit test parses every line, so a
+//! malformed line fails the build's tests rather than a telescope at night.
 //!
 //! Names are matched after normalisation: case, blanks and punctuation are
 //! ignored, `Messier 42`/`M042` become `m42`, `NGC0869` becomes `ngc869`,
@@ -20,6 +23,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 /// The catalog text, compiled in.
+#[cfg(any(feature = "embedded", test))]
 const CATALOG_CSV: &str = include_str!("../data/catalog.csv");
 
 /// What kind of object a catalog entry is.
@@ -242,12 +246,14 @@ struct NameKey {
     words: Vec<String>,
 }
 
-fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        // Malformed lines are skipped here; the unit tests guarantee there
-        // are none in the shipped file.
-        let (objects, _errors) = parse_catalog(CATALOG_CSV);
+/// The catalog, once parsed.
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+impl Catalog {
+    /// Parses `text`, skipping malformed lines (the unit tests guarantee
+    /// there are none in the shipped file), and indexes every name.
+    fn parse(text: &'static str) -> Self {
+        let (objects, _errors) = parse_catalog(text);
         let mut index = HashMap::new();
         let mut keys = Vec::with_capacity(objects.len());
         for (i, obj) in objects.iter().enumerate() {
@@ -267,13 +273,35 @@ fn catalog() -> &'static Catalog {
             index,
             keys,
         }
-    })
+    }
+}
+
+/// The catalog: the compiled-in one (feature `embedded`), else the one
+/// [`install`] was given, if any.
+fn catalog() -> Option<&'static Catalog> {
+    #[cfg(any(feature = "embedded", test))]
+    return Some(CATALOG.get_or_init(|| Catalog::parse(CATALOG_CSV)));
+    #[cfg(not(any(feature = "embedded", test)))]
+    CATALOG.get()
+}
+
+/// Gives the catalog its text (`data/catalog.csv` as fetched), in a build
+/// without the `embedded` feature; until then every lookup finds nothing.
+/// False, and nothing changes, when there is a catalog already.
+pub fn install(text: &'static str) -> bool {
+    CATALOG.set(Catalog::parse(text)).is_ok()
+}
+
+/// Whether the catalog is there: always with the `embedded` feature,
+/// otherwise once [`install`] has run.
+pub fn is_loaded() -> bool {
+    catalog().is_some()
 }
 
 /// Every object in the catalog, in file order (Messier, other deep-sky
 /// objects, then stars).
 pub fn all() -> &'static [CatalogObject] {
-    &catalog().objects
+    catalog().map_or(&[], |cat| &cat.objects)
 }
 
 /// The first object, in catalog order, whose altitude and distance from the
@@ -301,7 +329,7 @@ pub fn lookup(name: &str) -> Option<&'static CatalogObject> {
     if key.is_empty() {
         return None;
     }
-    let cat = catalog();
+    let cat = catalog()?;
     cat.index.get(&key).map(|&i| &cat.objects[i])
 }
 
@@ -318,8 +346,10 @@ pub fn search(query: &str, limit: usize) -> Vec<&'static CatalogObject> {
     if q.is_empty() || limit == 0 {
         return Vec::new();
     }
+    let Some(cat) = catalog() else {
+        return Vec::new();
+    };
     let q_words = words(query);
-    let cat = catalog();
     let mut hits: Vec<(u8, (u8, u32), i64, usize)> = Vec::new();
     for (i, keys) in cat.keys.iter().enumerate() {
         let rank = keys

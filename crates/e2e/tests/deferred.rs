@@ -19,10 +19,11 @@ const LOADED: &str = "return ['controls-body', 'conditions', 'telescope-list']
        .filter((id) => document.querySelector(`[data-testid=${id}]`)).length === 3
      && !document.querySelector('.panel.deferred');";
 
-/// When the page started fetching the panels' chunk, and the mark's time.
+/// When the page started fetching the panels' chunk and the catalog
+/// (src/assets.rs), and the mark's time.
 const CHUNK_AFTER_MARK: &str = "const mark = performance.getEntriesByName('skydeck:first-mount')[0].startTime;
-     const chunk = performance.getEntriesByType('resource').filter((e) => /split_later-[0-9a-f]+\\.wasm$/.test(e.name));
-     return { mark, starts: chunk.map((e) => e.startTime) };";
+     const starts = (re) => performance.getEntriesByType('resource').filter((e) => re.test(e.name)).map((e) => e.startTime);
+     return { mark, chunk: starts(/split_later-[0-9a-f]+\\.wasm$/), catalog: starts(/catalog-[0-9a-f]{16}\\.csv$/) };";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
@@ -79,8 +80,9 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
         .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
 
-    // A plain load: the chunk is fetched after the first mount snapshot is
-    // on screen, never before, and the panels come.
+    // A plain load: the chunk and the catalog are fetched after the first
+    // mount snapshot is on screen, never before, each once for the eleven
+    // panels, and the panels come.
     page.client.goto(&url).await.expect("reloading SkyDeck");
     page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
         .await;
@@ -88,16 +90,18 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
         .await;
     let timing = page.js(CHUNK_AFTER_MARK).await;
     let mark = timing["mark"].as_f64().expect("the mark");
-    let starts: Vec<f64> = timing["starts"]
-        .as_array()
-        .expect("chunk requests")
-        .iter()
-        .filter_map(Value::as_f64)
-        .collect();
-    assert_eq!(starts.len(), 1, "the chunk fetched once: {timing}");
-    assert!(
-        starts[0] >= mark,
-        "the chunk was fetched before the first mount snapshot: {timing}"
-    );
+    for file in ["chunk", "catalog"] {
+        let starts: Vec<f64> = timing[file]
+            .as_array()
+            .unwrap_or_else(|| panic!("{file} requests: {timing}"))
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
+        assert_eq!(starts.len(), 1, "the {file} fetched once: {timing}");
+        assert!(
+            starts[0] >= mark,
+            "the {file} was fetched before the first mount snapshot: {timing}"
+        );
+    }
     page.close().await;
 }

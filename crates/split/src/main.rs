@@ -13,7 +13,11 @@
 //! 4. every file is named with one hash over all of them (they refer to
 //!    each other in a cycle: the glue imports the loader, the loader the
 //!    glue) and replaces trunk's pair in the staged site, `index.html`
-//!    pointing at the new names.
+//!    pointing at the new names;
+//! 5. the bright-object catalog trunk copied (`catalog.csv`, which the app
+//!    fetches with the deferred panels, `src/assets.rs`) is named by its
+//!    own hash, and `index.html` gives that name in
+//!    `<meta name="skydeck-catalog">`.
 //!
 //! Environment (trunk sets the first two): `TRUNK_STAGING_DIR`,
 //! `TRUNK_PROFILE` (`release` or `debug`), `CARGO_TARGET_DIR` (default
@@ -149,6 +153,14 @@ fn run() -> Result<String, String> {
         return Err(format!("index.html does not load {old_js} and {old_wasm}"));
     }
     let index = index.replace(&old_stem, &new_stem);
+
+    // 5. The catalog, by its own hash.
+    let catalog = read(&stage.join(CATALOG))?;
+    let catalog_name = content_named(CATALOG, &catalog);
+    let index = announce(&index, CATALOG_META, &catalog_name)?;
+    std::fs::remove_file(stage.join(CATALOG)).map_err(|e| format!("removing {CATALOG}: {e}"))?;
+    std::fs::write(stage.join(&catalog_name), &catalog)
+        .map_err(|e| format!("writing {catalog_name}: {e}"))?;
     for old in [&old_js, &old_wasm] {
         std::fs::remove_file(stage.join(old)).map_err(|e| format!("removing {old}: {e}"))?;
     }
@@ -163,7 +175,41 @@ fn run() -> Result<String, String> {
         );
     }
     std::fs::write(&index_path, index).map_err(|e| format!("writing index.html: {e}"))?;
-    Ok(format!("wrote {summary}"))
+    Ok(format!(
+        "wrote {summary}, {catalog_name} ({} B)",
+        catalog.len()
+    ))
+}
+
+/// The catalog as trunk copies it (index.html's `copy-file` link).
+const CATALOG: &str = "catalog.csv";
+
+/// The `<meta>` that tells the app the catalog's hashed name.
+const CATALOG_META: &str = "skydeck-catalog";
+
+/// `name` (`stem.ext`) as `stem-<hash>.ext`, the hash (16 hex digits, as
+/// the service worker and the cache headers expect) over `bytes` alone.
+fn content_named(name: &str, bytes: &[u8]) -> String {
+    let hash: String = Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    format!("{stem}-{hash}.{ext}")
+}
+
+/// `index` with `<meta name="{meta}" content="{value}">` at the end of its
+/// head.
+fn announce(index: &str, meta: &str, value: &str) -> Result<String, String> {
+    if index.contains(&format!("<meta name=\"{meta}\" content=")) {
+        return Err(format!("index.html already has a {meta} meta"));
+    }
+    replace_once(
+        "index.html",
+        index,
+        "</head>",
+        &format!("  <meta name=\"{meta}\" content=\"{value}\" />\n  </head>"),
+    )
 }
 
 /// The loader's name as wasm_split writes it, beside the glue.
@@ -315,6 +361,30 @@ fn replace_once(name: &str, text: &str, from: &str, to: &str) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_is_named_by_its_contents_and_announced_in_the_head() {
+        let a = content_named("catalog.csv", b"name,aliases\nM1,\n");
+        let b = content_named("catalog.csv", b"name,aliases\nM2,\n");
+        assert_ne!(a, b);
+        assert_eq!(a, content_named("catalog.csv", b"name,aliases\nM1,\n"));
+        let hash = a
+            .strip_prefix("catalog-")
+            .and_then(|rest| rest.strip_suffix(".csv"))
+            .expect("catalog-<hash>.csv");
+        assert!(hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()));
+
+        let index = "<html><head><title>SkyDeck</title></head><body></body></html>";
+        let announced = announce(index, CATALOG_META, &a).expect("a head");
+        assert!(announced.contains(&format!(
+            "<meta name=\"skydeck-catalog\" content=\"{a}\" />\n  </head>"
+        )));
+        assert!(
+            announce(&announced, CATALOG_META, &b).is_err(),
+            "announced twice"
+        );
+        assert!(announce("<p>no head</p>", CATALOG_META, &a).is_err());
+    }
 
     fn site() -> BTreeMap<String, Vec<u8>> {
         BTreeMap::from([
