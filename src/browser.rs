@@ -3,8 +3,9 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A thrown JavaScript value as text: a string as it is, an `Error` (a
-/// `DOMException` too) as its name and message, anything else as its JSON. Never the Rust `Debug` form, which the
-/// shipped build compiles out (`-Zfmt-debug=none`, scripts/build-site.sh).
+/// `DOMException` too) as its name and message, anything else as its JSON.
+/// Never the Rust `Debug` form, which the shipped build compiles out
+/// (`-Zfmt-debug=none`, scripts/build-site.sh).
 pub fn error_text(e: &JsValue) -> String {
     if let Some(text) = e.as_string() {
         return text;

@@ -12,9 +12,10 @@
 //! the tooling behind Leptos's `#[lazy]`; `crates/split` splits the module
 //! after trunk's build), fetched
 //! when [`Console::first_screen`] says the first screen is complete. Until
-//! then the panel shows its title and "Loading"; if the chunk cannot be
-//! fetched (a bad network), it says so with a Retry button, and nothing
-//! else on the page is touched. Without the feature (development and the
+//! then the panel shows its title and "Loading"; if the chunk (or the
+//! catalog fetched beside it, [`crate::assets`]) cannot be fetched (a bad
+//! network), it says so with a Retry button, and nothing else on the page
+//! is touched. Without the feature (development and the
 //! browser tests) the same panels render from the main module, at once.
 //!
 //! [`Console::first_screen`]: crate::console::Console::first_screen
@@ -55,12 +56,12 @@ impl From<leptos::wasm_split::SplitLoaderError> for LoadError {
 /// `split` feature `$load` is a `wasm_split` function whose code goes to
 /// the `later` chunk, and `preload` fetches that chunk and the catalog
 /// ([`crate::assets`]; a failed fetch is an `Err`, never a panic, and the
-/// next call tries again); once it has
-/// succeeded, `$load` is ready at its first poll, so the panel is built
-/// synchronously where Leptos renders it, under the panel's own owner.
-/// Without the feature `preload` only makes sure of the catalog (compiled
-/// in, unless the `embedded-catalog` feature is off). Both are plain function
-/// pointers, so [`deferred`] is compiled once for all the panels.
+/// next call tries again); once it has succeeded, `$load` is ready at its
+/// first poll, so the panel is built synchronously where Leptos renders it,
+/// under the panel's own owner. Without the feature `preload` only makes
+/// sure of the catalog (compiled in, unless the `embedded-catalog` feature
+/// is off). Both are plain function pointers, so [`deferred`] is compiled
+/// once for all the panels.
 macro_rules! deferred {
     ($($(#[$doc:meta])* $component:ident($title:literal, $load:ident) => $view:expr;)*) => {$(
         mod $load {
