@@ -338,7 +338,8 @@ pub struct TokenResponse {
     /// What was granted.
     #[serde(default)]
     pub scope: Option<String>,
-    /// Who signed in [ours].
+    /// Who signed in, by account name: a field OAuth does not define, our
+    /// decision (shared/protocol-decisions.md).
     #[serde(default)]
     pub account: Option<String>,
 }

@@ -396,7 +396,7 @@ impl Router {
     }
 }
 
-/// Unknown kinds told apart at most; beyond, they count as [`OTHER_KINDS`].
+/// Unknown kinds told apart at most; beyond, they count together as "(other kinds)".
 pub const MAX_KINDS: usize = 32;
 /// An unknown kind is named by at most this many characters.
 const MAX_KIND_CHARS: usize = 64;
