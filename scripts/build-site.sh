@@ -19,9 +19,9 @@
 #   -Zfmt-debug=none: `{:?}` prints nothing, so the app never shows Debug
 #       output to the user (tests build with stable and keep it).
 # It builds in its own target directory (target/site), so switching between
-# it and the stable test builds recompiles nothing. It runs
-# scripts/install-tools.sh first, which installs that toolchain
-# (SITE_TOOLCHAIN there) with rust-src, skipping what is there.
+# it and the stable test builds recompiles nothing. Either way it runs
+# scripts/install-tools.sh first, which installs trunk and the rest, and
+# that toolchain (SITE_TOOLCHAIN there) with rust-src, skipping what is there.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,11 +47,10 @@ while [ "$#" -gt 0 ]; do
     esac
     shift
 done
+"$root/scripts/install-tools.sh"
 if [ "$stable" = true ]; then
     exec trunk build --release --offline "$@"
 fi
-
-"$root/scripts/install-tools.sh"
 toolchain="$(sed -n 's/^SITE_TOOLCHAIN=\([^ ]*\).*/\1/p' "$root/scripts/install-tools.sh")"
 
 # RUSTFLAGS replaces .cargo/config.toml's target rustflags: repeat them.

@@ -190,12 +190,15 @@ const CATALOG_META: &str = "skydeck-catalog";
 /// `name` (`stem.ext`) as `stem-<hash>.ext`, the hash (16 hex digits, as
 /// the service worker and the cache headers expect) over `bytes` alone.
 fn content_named(name: &str, bytes: &[u8]) -> String {
-    let hash: String = Sha256::digest(bytes)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = short_hex(&Sha256::digest(bytes));
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     format!("{stem}-{hash}.{ext}")
+}
+
+/// A digest's first 8 bytes as 16 hex digits: the hash in every file name
+/// this step writes.
+fn short_hex(digest: &[u8]) -> String {
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `index` with `<meta name="{meta}" content="{value}">` at the end of its
@@ -280,10 +283,7 @@ fn rename(files: BTreeMap<String, Vec<u8>>) -> Result<Site, String> {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
-    let hash: String = hasher.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = short_hex(&hasher.finalize());
     let hashed = |name: &str| -> String {
         match name.strip_suffix("_bg.wasm") {
             Some(stem) => format!("{stem}-{hash}_bg.wasm"),
