@@ -41,5 +41,5 @@ hashes="$(perl -MDigest::SHA=sha256_base64 -0777 -ne '
         print " '\''sha256-$h'\''";
     }' "$index")"
 
-printf "Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'%s; style-src 'self'; img-src 'self' data: %s; connect-src 'self' %s %s; worker-src 'self'; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'\n" \
+printf "Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'%s; style-src 'self'; img-src 'self' data: %s; connect-src 'self' %s %s; worker-src 'self' blob:; manifest-src 'self'; base-uri 'self'; form-action 'none'; frame-ancestors 'none'\n" \
     "$hashes" "$http" "$ws" "$http"

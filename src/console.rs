@@ -320,7 +320,11 @@ impl Console {
         );
         let stream = spawn_socket::<StreamProtocol>(
             stream_url,
-            SocketOptions::named("stream"),
+            // The busy socket: its frames reach the page in batches.
+            SocketOptions {
+                relayed: true,
+                ..SocketOptions::named("stream")
+            },
             SocketCallbacks {
                 on_state: Rc::new(move |state| match this.socket_generation.try_get_value() {
                     Some(current) if current == generation => this.on_stream_state(state),

@@ -1,7 +1,9 @@
 //! The only code that touches the network: the two SkyNet WebSockets (the
-//! browser's WebSocket through web-sys: each text frame is decoded in its
-//! own message event, without a channel or a task wake-up per frame) and
-//! the HTTP probe that tells a refused token from a dead server.
+//! browser's WebSocket through web-sys: each text frame is decoded in the
+//! message event that brings it, without a channel or a task wake-up per
+//! frame; the busy stream socket lives in a worker, `relay.js`, that hands
+//! the page its frames in batches, one main-thread event per batch) and the
+//! HTTP probe that tells a refused token from a dead server.
 //!
 //! A socket lives inside a `spawn_local` task; the rest of the app talks to it
 //! through a [`SocketHandle`] and hears from it through callbacks with typed

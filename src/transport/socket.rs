@@ -37,16 +37,23 @@ pub struct SocketOptions {
     pub connect_timeout_ms: f64,
     /// A name for messages (`commands`, `stream`).
     pub name: &'static str,
+    /// Runs the WebSocket in a worker that hands the page its text frames in
+    /// batches (`relay.js`): for a busy stream, one main-thread event per
+    /// batch instead of per frame. Off for the commands socket, whose
+    /// writes must be known written.
+    pub relayed: bool,
 }
 
 impl SocketOptions {
-    /// Defaults: backoff 0.5 s doubling to 30 s, heartbeat 10 s, 10 s to open.
+    /// Defaults: backoff 0.5 s doubling to 30 s, heartbeat 10 s, 10 s to
+    /// open, on the page (not relayed).
     pub fn named(name: &'static str) -> Self {
         Self {
             backoff: Backoff::default(),
             heartbeat_ms: 10_000.0,
             connect_timeout_ms: 10_000.0,
             name,
+            relayed: false,
         }
     }
 }
@@ -325,7 +332,7 @@ async fn run(
 }
 
 /// What the browser's socket tells the task. Text frames are not among
-/// them: each is decoded and handed to the app in its own message event
+/// them: each is decoded and handed to the app in the event that brings it
 /// (no channel, no task wake-up per frame), and only what the socket must
 /// act on comes here.
 enum LinkEvent {
@@ -340,26 +347,172 @@ enum LinkEvent {
     Closed { code: u16, reason: String },
 }
 
-/// One browser WebSocket and its event handlers. Dropping it detaches the
-/// handlers and closes the socket if it is still open.
+/// Where a link's WebSocket lives.
+#[derive(Clone)]
+enum Carrier {
+    /// On the page: each frame is its own message event on the main thread.
+    Page(web_sys::WebSocket),
+    /// In a dedicated worker running `relay.js`, which hands the page its
+    /// text frames in batches (one main-thread event per batch). `open` is
+    /// the page's view of the socket: set by the relay's `open`, cleared
+    /// by its `closed`.
+    Relayed {
+        worker: web_sys::Worker,
+        open: Rc<Cell<bool>>,
+    },
+}
+
+/// Text frames in a relayed batch are joined by this character, which JSON
+/// text cannot hold (`relay.js` sends a frame holding it on its own).
+const RELAY_SEPARATOR: char = '\u{1e}';
+
+thread_local! {
+    /// The relay's script as a blob URL, made once per page: no file to
+    /// fetch before the stream can open.
+    static RELAY_URL: std::cell::OnceCell<Result<String, String>> =
+        const { std::cell::OnceCell::new() };
+    /// Set when a relay could not run (a Content-Security-Policy without
+    /// `worker-src blob:`, a browser without workers): from then on this
+    /// page's sockets open on the page.
+    static RELAY_FAILED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn relay_url() -> Result<String, String> {
+    RELAY_URL.with(|url| {
+        url.get_or_init(|| {
+            let source = js_sys::Array::of1(&include_str!("relay.js").into());
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type("text/javascript");
+            web_sys::Blob::new_with_str_sequence_and_options(&source, &options)
+                .and_then(|blob| web_sys::Url::create_object_url_with_blob(&blob))
+                .map_err(|e| crate::browser::error_text(&e))
+        })
+        .clone()
+    })
+}
+
+impl Carrier {
+    /// Writes a text frame; false when the socket is not open (the browser
+    /// would drop it silently) or refuses it. Through the relay, "written"
+    /// means handed to the worker while the page knew the socket open (if
+    /// it closed meanwhile the relay drops the frame and its close follows).
+    fn send(&self, text: &str) -> bool {
+        match self {
+            Self::Page(ws) => {
+                ws.ready_state() == web_sys::WebSocket::OPEN && ws.send_with_str(text).is_ok()
+            }
+            Self::Relayed { worker, open } => {
+                open.get()
+                    && worker
+                        .post_message(&relay_request("send", text.into()))
+                        .is_ok()
+            }
+        }
+    }
+
+    /// Starts the closing handshake.
+    fn close(&self, code: u16, reason: &str) {
+        match self {
+            Self::Page(ws) => {
+                let _ = ws.close_with_code_and_reason(code, reason);
+            }
+            Self::Relayed { worker, .. } => {
+                let request = relay_request("close", code.into());
+                let _ = js_sys::Reflect::set(&request, &"reason".into(), &reason.into());
+                let _ = worker.post_message(&request);
+            }
+        }
+    }
+}
+
+/// `{name: value}`, a request to the relay.
+fn relay_request(name: &str, value: wasm_bindgen::JsValue) -> js_sys::Object {
+    let request = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&request, &name.into(), &value);
+    request
+}
+
+/// One browser WebSocket (on the page or relayed by a worker) and its event
+/// handlers. Dropping it detaches the handlers and closes the socket if it
+/// is still open.
 struct Link {
-    ws: web_sys::WebSocket,
+    carrier: Carrier,
     events: UnboundedReceiver<LinkEvent>,
     /// Set by every frame; the heartbeat reads and clears it.
     heard: Rc<Cell<bool>>,
-    _on_open: Closure<dyn FnMut(web_sys::Event)>,
+    _on_open: Option<Closure<dyn FnMut(web_sys::Event)>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_close: Closure<dyn FnMut(web_sys::CloseEvent)>,
+    _on_close: Option<Closure<dyn FnMut(web_sys::CloseEvent)>>,
+    _on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+/// Hands text frames to the app in order, answers pings, and after a
+/// refused token hands over nothing more.
+struct Frames {
+    on_text: Rc<dyn Fn(&str) -> Heard>,
+    tx: UnboundedSender<LinkEvent>,
+    heard: Rc<Cell<bool>>,
+    refused: Cell<bool>,
+}
+
+impl Frames {
+    fn text(&self, carrier: &Carrier, text: &str) {
+        if self.refused.get() {
+            return;
+        }
+        self.heard.set(true);
+        match (self.on_text)(text) {
+            Heard::Handled => {}
+            Heard::Reply(reply) => {
+                let _ = carrier.send(&reply);
+            }
+            Heard::Unauthorized => {
+                self.refused.set(true);
+                let _ = self.tx.unbounded_send(LinkEvent::Unauthorized);
+            }
+        }
+    }
+
+    fn event(&self, event: LinkEvent) {
+        if !self.refused.get() {
+            if matches!(event, LinkEvent::Binary(_)) {
+                self.heard.set(true);
+            }
+            let _ = self.tx.unbounded_send(event);
+        }
+    }
 }
 
 impl Link {
-    /// Opens `url`; each text frame goes to `on_text` as it arrives.
-    fn open(url: &str, on_text: Rc<dyn Fn(&str) -> Heard>) -> Result<Self, String> {
+    /// Opens `url`, relayed by a worker when `relayed`; each text frame goes
+    /// to `on_text` as it reaches the page.
+    fn open(url: &str, relayed: bool, on_text: Rc<dyn Fn(&str) -> Heard>) -> Result<Self, String> {
+        let (tx, events) = unbounded();
+        let heard = Rc::new(Cell::new(false));
+        let frames = Frames {
+            on_text,
+            tx: tx.clone(),
+            heard: heard.clone(),
+            refused: Cell::new(false),
+        };
+        if relayed && !RELAY_FAILED.get() {
+            Self::open_relayed(url, frames, events, heard)
+        } else {
+            Self::open_on_page(url, frames, events, heard)
+        }
+    }
+
+    fn open_on_page(
+        url: &str,
+        frames: Frames,
+        events: UnboundedReceiver<LinkEvent>,
+        heard: Rc<Cell<bool>>,
+    ) -> Result<Self, String> {
         let ws = web_sys::WebSocket::new(url)
             .map_err(|e| format!("cannot open {url}: {}", crate::browser::error_text(&e)))?;
         ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
-        let (tx, events) = unbounded();
-        let heard = Rc::new(Cell::new(false));
+        let carrier = Carrier::Page(ws.clone());
+        let tx = frames.tx.clone();
         let on_open = {
             let tx = tx.clone();
             Closure::<dyn FnMut(_)>::new(move |_: web_sys::Event| {
@@ -367,31 +520,15 @@ impl Link {
             })
         };
         let on_message = {
-            let (tx, heard, ws) = (tx.clone(), heard.clone(), ws.clone());
-            // After a refused token nothing more reaches the app.
-            let refused = Cell::new(false);
+            let carrier = carrier.clone();
             Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
-                if refused.get() {
-                    return;
-                }
-                heard.set(true);
                 let data = event.data();
-                let Some(text) = data.as_string() else {
-                    let bytes = data
-                        .dyn_ref::<js_sys::ArrayBuffer>()
-                        .map_or(0, js_sys::ArrayBuffer::byte_length);
-                    let _ = tx.unbounded_send(LinkEvent::Binary(bytes));
-                    return;
-                };
-                match on_text(&text) {
-                    Heard::Handled => {}
-                    Heard::Reply(reply) => {
-                        let _ = ws.send_with_str(&reply);
-                    }
-                    Heard::Unauthorized => {
-                        refused.set(true);
-                        let _ = tx.unbounded_send(LinkEvent::Unauthorized);
-                    }
+                match data.as_string() {
+                    Some(text) => frames.text(&carrier, &text),
+                    None => frames.event(LinkEvent::Binary(
+                        data.dyn_ref::<js_sys::ArrayBuffer>()
+                            .map_or(0, js_sys::ArrayBuffer::byte_length),
+                    )),
                 }
             })
         };
@@ -405,24 +542,99 @@ impl Link {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(Self {
-            ws,
+            carrier,
             events,
             heard,
-            _on_open: on_open,
+            _on_open: Some(on_open),
             _on_message: on_message,
-            _on_close: on_close,
+            _on_close: Some(on_close),
+            _on_error: None,
         })
     }
 
-    /// Writes a text frame; false when the socket is not open (the browser
-    /// would drop it silently) or refuses it.
+    fn open_relayed(
+        url: &str,
+        frames: Frames,
+        events: UnboundedReceiver<LinkEvent>,
+        heard: Rc<Cell<bool>>,
+    ) -> Result<Self, String> {
+        let worker = relay_url()
+            .and_then(|script| {
+                web_sys::Worker::new(&script).map_err(|e| crate::browser::error_text(&e))
+            })
+            .map_err(|e| {
+                RELAY_FAILED.set(true);
+                format!("cannot start the {url} relay: {e}")
+            })?;
+        let open = Rc::new(Cell::new(false));
+        let failed = frames.tx.clone();
+        let carrier = Carrier::Relayed {
+            worker: worker.clone(),
+            open: open.clone(),
+        };
+        let on_message = {
+            let carrier = carrier.clone();
+            Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
+                let data = event.data();
+                if let Some(batch) = data.as_string() {
+                    for text in batch.split(RELAY_SEPARATOR) {
+                        frames.text(&carrier, text);
+                    }
+                    return;
+                }
+                let field =
+                    |name: &str| js_sys::Reflect::get(&data, &name.into()).unwrap_or_default();
+                if let Some(text) = field("frame").as_string() {
+                    frames.text(&carrier, &text);
+                } else if field("open").is_truthy() {
+                    open.set(true);
+                    frames.event(LinkEvent::Open);
+                } else if let Some(bytes) = field("binary").as_f64() {
+                    frames.event(LinkEvent::Binary(bytes as u32));
+                } else if let Some(code) = field("closed").as_f64() {
+                    open.set(false);
+                    // Sent even after a refused token: the task waits for it.
+                    let _ = frames.tx.unbounded_send(LinkEvent::Closed {
+                        code: code as u16,
+                        reason: field("reason").as_string().unwrap_or_default(),
+                    });
+                }
+            })
+        };
+        // A relay that cannot run (its script refused) reports an error
+        // event and nothing else: the link ends, and the reconnect opens
+        // the socket on the page.
+        let on_error = Closure::<dyn FnMut(_)>::new(move |_: web_sys::Event| {
+            RELAY_FAILED.set(true);
+            let _ = failed.unbounded_send(LinkEvent::Closed {
+                code: 1006,
+                reason: "the relay worker failed; the next connection opens on the page".into(),
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        worker
+            .post_message(&relay_request("open", url.into()))
+            .map_err(|e| format!("cannot open {url}: {}", crate::browser::error_text(&e)))?;
+        Ok(Self {
+            carrier,
+            events,
+            heard,
+            _on_open: None,
+            _on_message: on_message,
+            _on_close: None,
+            _on_error: Some(on_error),
+        })
+    }
+
+    /// Writes a text frame; false when the socket is not open or refuses it.
     fn send(&self, text: &str) -> bool {
-        self.ws.ready_state() == web_sys::WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
+        self.carrier.send(text)
     }
 
     /// Starts the closing handshake.
     fn close(&self, code: u16, reason: &str) {
-        let _ = self.ws.close_with_code_and_reason(code, reason);
+        self.carrier.close(code, reason);
     }
 
     /// Whether a frame arrived since the last call.
@@ -434,11 +646,21 @@ impl Link {
 impl Drop for Link {
     fn drop(&mut self) {
         // The handlers go with this value: the browser must not call them.
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        if self.ws.ready_state() <= web_sys::WebSocket::OPEN {
-            let _ = self.ws.close();
+        match &self.carrier {
+            Carrier::Page(ws) => {
+                ws.set_onopen(None);
+                ws.set_onmessage(None);
+                ws.set_onclose(None);
+                if ws.ready_state() <= web_sys::WebSocket::OPEN {
+                    let _ = ws.close();
+                }
+            }
+            Carrier::Relayed { worker, .. } => {
+                worker.set_onmessage(None);
+                worker.set_onerror(None);
+                // The relay closes its socket and then ends itself.
+                self.carrier.close(1000, "");
+            }
         }
     }
 }
@@ -466,7 +688,7 @@ async fn connect_once(
     open: &Rc<Cell<bool>>,
     backoff: &mut Backoff,
 ) -> Ended {
-    let mut link = match Link::open(url, callbacks.on_text.clone()) {
+    let mut link = match Link::open(url, options.relayed, callbacks.on_text.clone()) {
         Ok(link) => link,
         Err(reason) => {
             return Ended::Lost {

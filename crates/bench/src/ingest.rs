@@ -26,6 +26,11 @@ pub struct Ingest {
     pub wall_ms: f64,
     /// Main-thread task time over the same span, ms.
     pub main_thread_ms: f64,
+    /// Of that, script, style recalculation and layout, ms (the rest is the
+    /// browser's own: receiving and dispatching messages, paint, GC).
+    pub script_ms: f64,
+    pub style_ms: f64,
+    pub layout_ms: f64,
 }
 
 impl Ingest {
@@ -41,18 +46,28 @@ impl Ingest {
 
 pub use skydeck_e2e::Cdp;
 
-async fn task_duration_ms(page: &Browser) -> f64 {
+/// Chromium's main-thread durations so far, ms: task, script, style, layout.
+async fn durations_ms(page: &Browser) -> [f64; 4] {
     let metrics = page
         .client
         .issue_cmd(Cdp("Performance.getMetrics", json!({})))
         .await
         .expect("Performance.getMetrics");
-    metrics["metrics"]
-        .as_array()
-        .and_then(|m| m.iter().find(|m| m["name"] == "TaskDuration"))
-        .and_then(|m| m["value"].as_f64())
-        .expect("a TaskDuration metric")
-        * 1000.0
+    let metrics = metrics["metrics"].as_array().expect("a list of metrics");
+    [
+        "TaskDuration",
+        "ScriptDuration",
+        "RecalcStyleDuration",
+        "LayoutDuration",
+    ]
+    .map(|name| {
+        metrics
+            .iter()
+            .find(|m| m["name"] == name)
+            .and_then(|m| m["value"].as_f64())
+            .unwrap_or_else(|| panic!("a {name} metric"))
+            * 1000.0
+    })
 }
 
 /// Notes when the end marker shows in the mount's target field.
@@ -87,7 +102,7 @@ async fn run(
         .issue_cmd(Cdp("Performance.enable", json!({})))
         .await
         .expect("Performance.enable");
-    let before = task_duration_ms(page).await;
+    let before = durations_ms(page).await;
     page.client
         .execute(WATCH_END, vec![json!(END_MARKER)])
         .await
@@ -114,7 +129,7 @@ async fn run(
         .await
         .as_f64()
         .expect("a duration");
-    let after = task_duration_ms(page).await;
+    let after = durations_ms(page).await;
     if let Some(path) = profile {
         let stopped = page
             .client
@@ -128,7 +143,10 @@ async fn run(
     Ingest {
         frames: recording.frames.len() + 1,
         wall_ms: wall,
-        main_thread_ms: after - before,
+        main_thread_ms: after[0] - before[0],
+        script_ms: after[1] - before[1],
+        style_ms: after[2] - before[2],
+        layout_ms: after[3] - before[3],
     }
 }
 

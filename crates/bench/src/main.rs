@@ -31,6 +31,14 @@ struct Args {
     /// Only the memory soak, its figures printed (BENCHMARKS.md untouched).
     #[arg(long)]
     soak_only: bool,
+    /// Only the ingest replay, its figures and main-thread breakdown printed
+    /// (BENCHMARKS.md untouched).
+    #[arg(long)]
+    ingest_only: bool,
+    /// Only the latency under load, its p50, p99 and max printed
+    /// (BENCHMARKS.md untouched).
+    #[arg(long)]
+    latency_only: bool,
     /// Commands in the soak's log (10,000; 60 with --smoke).
     #[arg(long)]
     soak_commands: Option<usize>,
@@ -71,6 +79,16 @@ impl Plan {
             skydeck_e2e::high_target(),
         )
         .await
+    }
+
+    /// The ingest replay, as planned: the recording's mix and both clients'
+    /// figures.
+    async fn ingest(
+        &self,
+        sim: &Sim,
+        profile: Option<&std::path::Path>,
+    ) -> (Vec<(String, usize)>, ingest::Ingest, ingest::Ingest) {
+        ingest::measure(sim, self.ingest_frames, skydeck_e2e::high_target(), profile).await
     }
 }
 
@@ -116,6 +134,25 @@ async fn main() {
         println!("{section}");
         return;
     }
+    if args.ingest_only {
+        let any = "127.0.0.1:0".parse().expect("an address");
+        let mut sim = Sim::start_with(any, &["--weather", "clear"]).await;
+        let (_, app, reference) = plan.ingest(&sim, args.ingest_profile.as_deref()).await;
+        sim.kill().await;
+        println!("{}", report::ingest_breakdown(&app, &reference));
+        return;
+    }
+    if args.latency_only {
+        let latencies = latency::measure(plan.latency_seconds, skydeck_e2e::high_target()).await;
+        println!(
+            "{} mount frames shown: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            latencies.len(),
+            load::percentile(&latencies, 50.0),
+            load::percentile(&latencies, 99.0),
+            load::percentile(&latencies, 100.0)
+        );
+        return;
+    }
     let root = root().canonicalize().unwrap_or_else(|_| root());
     let dist = std::env::var_os("SKYDECK_DIST")
         .map(PathBuf::from)
@@ -146,13 +183,7 @@ async fn main() {
         .unwrap_or_else(|e| panic!("reading {}: {e}", dist.display()));
 
     eprintln!("bench: ingest of {} recorded frames", plan.ingest_frames);
-    let (mix, app, reference) = ingest::measure(
-        &sim,
-        plan.ingest_frames,
-        skydeck_e2e::high_target(),
-        args.ingest_profile.as_deref(),
-    )
-    .await;
+    let (mix, app, reference) = plan.ingest(&sim, args.ingest_profile.as_deref()).await;
     sim.kill().await;
 
     eprintln!("bench: latency under load for {} s", plan.latency_seconds);

@@ -336,6 +336,34 @@ fn mib(bytes: f64) -> String {
     format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
 }
 
+/// Both clients' ingest with where their main-thread time went, per 1,000
+/// frames, and the ratio (`--ingest-only`).
+pub fn ingest_breakdown(app: &Ingest, reference: &Ingest) -> String {
+    let per = |ms: f64, i: &Ingest| ms / (i.frames as f64 / 1000.0);
+    let mut s = String::from(
+        "| client | frames a second | main thread | script | style | layout | other |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (name, i) in [("SkyDeck", app), ("reference", reference)] {
+        let other = i.main_thread_ms - i.script_ms - i.style_ms - i.layout_ms;
+        let _ = writeln!(
+            s,
+            "| {name} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            i.rate(),
+            per(i.main_thread_ms, i),
+            per(i.script_ms, i),
+            per(i.style_ms, i),
+            per(i.layout_ms, i),
+            per(other, i),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nms per 1,000 frames. SkyDeck at {:.3}x the reference.",
+        app.rate() / reference.rate()
+    );
+    s
+}
+
 /// The soak's table and verdict.
 pub fn memory(s: &mut String, soak: &Soak) {
     let _ = writeln!(s, "### Memory: a night's soak\n");

@@ -2,8 +2,10 @@
 //! screen (snapshots, Abort, connection) comes from the main module alone,
 //! the panels' chunk is fetched only once the first mount snapshot is on
 //! screen, and a chunk the network refuses leaves the page working with a
-//! Retry that brings every panel once the network is back. One simulator and
-//! one browser.
+//! Retry that brings every panel once the network is back. A page whose
+//! Content-Security-Policy refuses the stream socket's relay worker
+//! (`blob:` workers) still gets its snapshots: the stream opens on the page.
+//! One simulator and one browser.
 
 use serde_json::{json, Value};
 use skydeck_e2e::{cdp, Browser, Sim, FIRST_MOUNT, WAIT};
@@ -25,8 +27,32 @@ const CHUNK_AFTER_MARK: &str = "const mark = performance.getEntriesByName('skyde
      const starts = (re) => performance.getEntriesByType('resource').filter((e) => re.test(e.name)).map((e) => e.startTime);
      return { mark, chunk: starts(/split_later-[0-9a-f]+\\.wasm$/), catalog: starts(/catalog-[0-9a-f]{16}\\.csv$/) };";
 
+/// Installed ahead of the page's scripts: a `<meta>` policy that allows
+/// workers from the site only (no `blob:`), a record of what it refused,
+/// and a count of the stream sockets the page itself opens.
+const REFUSE_BLOB_WORKERS: &str = r#"
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.effectiveDirective));
+    new MutationObserver((_, observer) => {
+      if (!document.head) return;
+      const meta = document.createElement('meta');
+      meta.httpEquiv = 'Content-Security-Policy';
+      meta.content = "worker-src 'self'";
+      document.head.prepend(meta);
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
+    window.pageStreams = 0;
+    window.WebSocket = new Proxy(window.WebSocket, {
+      construct(target, args) {
+        if (String(args[0]).includes('/v1/ws/stream')) window.pageStreams++;
+        return Reflect.construct(target, args);
+      }
+    });
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
+async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refused_relay_is_survived(
+) {
     let sim = Sim::start().await;
     let url = sim.url();
     // A same-origin page that loads nothing, to leave the tab's connection
@@ -103,5 +129,31 @@ async fn the_first_screen_loads_first_and_a_refused_chunk_can_be_retried() {
             "the {file} was fetched before the first mount snapshot: {timing}"
         );
     }
+
+    // A policy without `worker-src blob:` (docs/deploy.md): the relay is
+    // refused, the stream opens on the page, and the snapshots come.
+    cdp(
+        &page,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": REFUSE_BLOB_WORKERS }),
+    )
+    .await;
+    page.client.goto(&url).await.expect("reloading SkyDeck");
+    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
+        .await;
+    page.wait_state("socket-stream", "open", WAIT).await;
+    let seen = page
+        .js("return { violations: window.violations, pageStreams: window.pageStreams };")
+        .await;
+    assert!(
+        seen["violations"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|d| d == "worker-src")),
+        "the policy did not refuse the relay: {seen}"
+    );
+    assert!(
+        seen["pageStreams"].as_u64() >= Some(1),
+        "the stream did not open on the page: {seen}"
+    );
     page.close().await;
 }

@@ -582,11 +582,15 @@ async fn a_sign_in_renews_through_an_exposure_signs_out_and_outlives_a_forgetful
         .publish_by_click("exposure-start", "camera.exposure.start")
         .await;
     page.wait_command(&exposure, "running", WAIT).await;
-    // Count the sockets the page opens from now on.
+    // Count the sockets the page opens from now on: the commands socket is
+    // the page's own, the stream's is opened by a relay worker of its own
+    // (src/transport/relay.js), one per connection.
     page.js("window.socketsOpened = 0;
-             window.WebSocket = new Proxy(window.WebSocket, {
+             const counted = (native) => new Proxy(native, {
                construct(target, args) { window.socketsOpened++; return Reflect.construct(target, args); }
-             });")
+             });
+             window.WebSocket = counted(window.WebSocket);
+             window.Worker = counted(window.Worker);")
         .await;
     sim.kill().await;
     let _sim = Sim::start_with(addr, &flags).await;
