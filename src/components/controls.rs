@@ -265,26 +265,29 @@ fn NudgePad() -> impl IntoView {
     }
 }
 
-/// The filters of the selected telescope's wheel as `(filter_id, name, slot)`.
-fn filter_options() -> Vec<(String, String, u32)> {
+/// The filters of the selected telescope's wheel as `(filter_id, name, slot)`,
+/// changed only when the wheel's slots are (not with every snapshot).
+fn filter_options() -> Memo<Vec<(String, String, u32)>> {
     let console = use_console();
-    console.with_devices(|d| {
-        d.filter_wheel
-            .as_ref()
-            .map(|w| {
-                w.value
-                    .slots
-                    .iter()
-                    .map(|s| {
-                        (
-                            s.filter_id.clone(),
-                            crate::state::display::name(&s.name),
-                            s.filter_wheel_position_id,
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    Memo::new(move |_| {
+        console.with_devices(|d| {
+            d.filter_wheel
+                .as_ref()
+                .map(|w| {
+                    w.value
+                        .slots
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.filter_id.clone(),
+                                crate::state::display::name(&s.name),
+                                s.filter_wheel_position_id,
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
     })
 }
 
@@ -301,13 +304,15 @@ fn FilterSelect(
     #[prop(optional)]
     allow_current: bool,
 ) -> impl IntoView {
+    let options = filter_options();
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <select id=id data-testid=id on:change=move |ev| value.set(event_target_value(&ev))>
                 {allow_current.then(|| view! { <option value="">"Current filter"</option> })}
                 {move || {
-                    filter_options()
+                    options
+                        .get()
                         .into_iter()
                         .map(|(filter_id, name, _)| {
                             let selected = value.get_untracked() == filter_id;
@@ -404,6 +409,7 @@ fn FilterWheelControls() -> impl IntoView {
     let console = use_console();
     let slot = RwSignal::new("0".to_owned());
     let errors = RwSignal::new(FormErrors::new());
+    let options = filter_options();
     let set = move |_| {
         submit(console, errors, |ctx| {
             forms::filter_wheel(&slot.get_untracked(), ctx)
@@ -416,7 +422,8 @@ fn FilterWheelControls() -> impl IntoView {
                 <label for="filter-slot">"Slot"</label>
                 <select id="filter-slot" data-testid="filter-slot" on:change=move |ev| slot.set(event_target_value(&ev))>
                     {move || {
-                        filter_options()
+                        options
+                            .get()
                             .into_iter()
                             .map(|(filter_id, name, position)| {
                                 view! {

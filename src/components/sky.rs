@@ -44,19 +44,35 @@ pub fn SkyView() -> impl IntoView {
         let moon = equatorial_to_horizontal(skydeck_astro::moon::moon_position(jd), site, jd);
         Some(((sun.alt_deg, sun.az_deg), (moon.alt_deg, moon.az_deg)))
     });
-    let pointing = move || {
+    let pointing = Memo::new(move |_| {
         console.with_devices(|d| {
             d.mount
                 .as_ref()
                 .map(|m| (m.value.alt_deg, m.value.az_deg, m.value.slewing))
         })
-    };
-    let target = move || {
-        let target = console.with_devices(|d| d.mount.as_ref()?.value.target.clone())?;
+    });
+    // The target changes with a new track, and moves across the sky with
+    // the clock: placed once a second, not with every mount snapshot.
+    let mount_target =
+        Memo::new(move |_| console.with_devices(|d| d.mount.as_ref()?.value.target.clone()));
+    let target = Memo::new(move |_| {
+        console.now.track();
+        let target = mount_target.get()?;
         let site = site.get()?;
         let p = place(resolve(&target).ok()?, site, julian_date(now_ms() / 1000.0));
         Some((p.alt_deg, p.az_deg, display::name(&target.describe())))
-    };
+    });
+    // Where the marks are drawn; each mark is built once and then only
+    // moved.
+    let pointing_at = Memo::new(move |_| {
+        pointing
+            .get()
+            .and_then(|(alt, az, _)| DOME.project(alt, az))
+            .map(xy)
+    });
+    let target_at = Memo::new(move |_| target.get().and_then(|(alt, az, _)| DOME.project(alt, az)));
+    let has_pointing = Memo::new(move |_| pointing_at.with(Option::is_some));
+    let has_target = Memo::new(move |_| target_at.with(Option::is_some));
     let trail = move || {
         let since = console.now.get() - TRAIL_MS;
         let points: Vec<String> = console.with_devices(|d| {
@@ -100,7 +116,7 @@ pub fn SkyView() -> impl IntoView {
     });
     let caption = move || {
         let mut parts = Vec::new();
-        match pointing() {
+        match pointing.get() {
             Some((alt, az, slewing)) => parts.push(format!(
                 "Mount at alt {}, az {}{}",
                 display::alt(alt, 1),
@@ -109,7 +125,7 @@ pub fn SkyView() -> impl IntoView {
             )),
             None => parts.push("No mount snapshot yet".to_owned()),
         }
-        if let Some((alt, az, name)) = target() {
+        if let Some((alt, az, name)) = target.get() {
             parts.push(format!(
                 "target {name} at alt {}, az {}",
                 display::alt(alt, 1),
@@ -170,13 +186,14 @@ pub fn SkyView() -> impl IntoView {
                     });
                     view! { {sun}{moon} }
                 })}
-                {move || target().and_then(|(alt, az, _)| DOME.project(alt, az)).map(|(x, y)| view! {
+                {move || has_target.get().then(|| view! {
                     <path class="target" data-testid="sky-target"
-                        d=format!("M{:.1} {y:.1} H{:.1} M{x:.1} {:.1} V{:.1}", x - 7.0, x + 7.0, y - 7.0, y + 7.0) />
+                        d=move || target_at.get().map(|(x, y)| format!("M{:.1} {y:.1} H{:.1} M{x:.1} {:.1} V{:.1}", x - 7.0, x + 7.0, y - 7.0, y + 7.0)) />
                 })}
-                {move || pointing().and_then(|(alt, az, _)| DOME.project(alt, az)).map(|p| {
-                    let (x, y) = xy(p);
-                    view! { <circle class="pointing" data-testid="sky-pointing" cx=x cy=y r="4.5" /> }
+                {move || has_pointing.get().then(|| view! {
+                    <circle class="pointing" data-testid="sky-pointing"
+                        cx=move || pointing_at.get().map(|p| p.0)
+                        cy=move || pointing_at.get().map(|p| p.1) r="4.5" />
                 })}
             </svg>
             <p class="caption" data-testid="sky-caption">{caption}</p>

@@ -67,7 +67,8 @@ fn IncompleteList() -> impl IntoView {
     }
 }
 
-/// A card frame: title, age, stale state; `body` renders the value.
+/// A card frame: title, age, stale state; `body` renders the value, once:
+/// its fields follow the snapshot on their own ([`Live::text`]).
 #[component]
 fn Card<T, F, V>(
     /// The card's title.
@@ -76,38 +77,68 @@ fn Card<T, F, V>(
     testid: &'static str,
     /// Picks this card's snapshot from the device set.
     pick: F,
-    /// Renders a snapshot.
-    body: fn(&T) -> V,
+    /// Renders the live snapshot.
+    body: fn(Live<T>) -> V,
 ) -> impl IntoView
 where
-    T: Clone + Send + Sync + 'static,
+    T: Clone + PartialEq + Send + Sync + 'static,
     F: Fn(&DeviceSet) -> Option<Stamped<T>> + Copy + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     let console = use_console();
-    let snapshot = move || console.with_devices(pick);
+    // This device's snapshot: another device's update does not reach the
+    // card.
+    let snapshot = Memo::new(move |_| console.with_devices(pick));
     let stale = move || {
-        snapshot()
-            .is_none_or(|s| s.is_stale(console.now.get(), console.stream_state.get().is_open()))
+        let (now, open) = (console.now.get(), console.stream_state.get().is_open());
+        snapshot.with(|s| s.as_ref().is_none_or(|s| s.is_stale(now, open)))
     };
     let age = move || {
-        snapshot()
-            .map(|s| format!("{} ago", format_duration(s.age_ms(console.now.get()))))
-            .unwrap_or_else(|| "no data".into())
+        let now = console.now.get();
+        snapshot.with(|s| match s {
+            Some(s) => format!("{} ago", format_duration(s.age_ms(now))),
+            None => "no data".into(),
+        })
     };
+    let present = Memo::new(move |_| snapshot.with(Option::is_some));
     view! {
         <article class="card snapshot" class:stale=stale data-testid=testid data-stale=move || stale().to_string()>
             <header>
                 <h3>{title}</h3>
                 <span class="age">{age}</span>
             </header>
-            {move || snapshot().map(|s| body(&s.value))}
+            {move || present.get().then(|| body(Live(snapshot)))}
         </article>
     }
 }
 
+/// A card's snapshot as it changes.
+struct Live<T: Send + Sync + 'static>(Memo<Option<Stamped<T>>>);
+
+impl<T: Send + Sync + 'static> Clone for Live<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Live<T> {}
+
+impl<T: PartialEq + Send + Sync + 'static> Live<T> {
+    /// A text that follows one field of the snapshot.
+    fn text(
+        self,
+        field: impl Fn(&T) -> String + Send + Sync + 'static,
+    ) -> impl Fn() -> String + Send + Sync + 'static {
+        move || {
+            self.0
+                .with(|s| s.as_ref().map(|s| field(&s.value)))
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// A term and its value.
-fn row(term: &'static str, value: String, testid: &'static str) -> impl IntoView {
+fn row(term: &'static str, value: impl IntoView + 'static, testid: &'static str) -> impl IntoView {
     view! {
         <div class="kv">
             <dt>{term}</dt>
@@ -148,14 +179,14 @@ fn MountCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.mount.clone()
             body=|m| view! {
                 <dl>
-                    {row("RA", display::ra(m.ra_deg), "live-mount-ra")}
-                    {row("Dec", display::dec(m.dec_deg), "live-mount-dec")}
-                    {row("Alt", display::alt(m.alt_deg, 2), "live-mount-alt")}
-                    {row("Az", display::az(m.az_deg, 2), "live-mount-az")}
-                    {row("Slewing", yes_no(m.slewing), "live-mount-slewing")}
-                    {row("Tracking", yes_no(m.tracking), "live-mount-tracking")}
-                    {row("Parked", yes_no(m.parked), "live-mount-parked")}
-                    {row("Target", m.target.as_ref().map(|t| display::message(&t.describe())).unwrap_or_else(|| "none".into()), "live-mount-target")}
+                    {row("RA", m.text(|m| display::ra(m.ra_deg)), "live-mount-ra")}
+                    {row("Dec", m.text(|m| display::dec(m.dec_deg)), "live-mount-dec")}
+                    {row("Alt", m.text(|m| display::alt(m.alt_deg, 2)), "live-mount-alt")}
+                    {row("Az", m.text(|m| display::az(m.az_deg, 2)), "live-mount-az")}
+                    {row("Slewing", m.text(|m| yes_no(m.slewing)), "live-mount-slewing")}
+                    {row("Tracking", m.text(|m| yes_no(m.tracking)), "live-mount-tracking")}
+                    {row("Parked", m.text(|m| yes_no(m.parked)), "live-mount-parked")}
+                    {row("Target", m.text(|m| m.target.as_ref().map(|t| display::message(&t.describe())).unwrap_or_else(|| "none".into())), "live-mount-target")}
                 </dl>
             }
         />
@@ -171,9 +202,9 @@ fn FocuserCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.focuser.clone()
             body=|f| view! {
                 <dl>
-                    {row("Position", display::microns(f.position_um), "live-focuser-position")}
-                    {row("Moving", yes_no(f.moving), "live-focuser-moving")}
-                    {row("Temperature", display::celsius(f.temperature_c), "live-focuser-temperature")}
+                    {row("Position", f.text(|f| display::microns(f.position_um)), "live-focuser-position")}
+                    {row("Moving", f.text(|f| yes_no(f.moving)), "live-focuser-moving")}
+                    {row("Temperature", f.text(|f| display::celsius(f.temperature_c)), "live-focuser-temperature")}
                 </dl>
             }
         />
@@ -187,23 +218,19 @@ fn CameraCard() -> impl IntoView {
             title="Camera"
             testid="snapshot-camera"
             pick=|d: &DeviceSet| d.camera.clone()
-            body=|c| {
-                let (fraction, shown) = display::progress(c.exposure_progress);
-                let progress = (fraction * 100.0).round();
-                view! {
-                    <dl>
-                        {row("State", c.exposure_state.to_string(), "live-camera-state")}
-                        {row("Sensor", format!("{}, cooler {}", display::celsius(c.temperature_c), if c.cooler_on { "on" } else { "off" }), "live-camera-temperature")}
-                    </dl>
-                    <progress
-                        data-testid="live-camera-progress"
-                        aria-label="Exposure progress"
-                        max="100"
-                        value=progress.to_string()
-                    >
-                        {shown.to_string()}
-                    </progress>
-                }
+            body=|c| view! {
+                <dl>
+                    {row("State", c.text(|c| c.exposure_state.to_string()), "live-camera-state")}
+                    {row("Sensor", c.text(|c| format!("{}, cooler {}", display::celsius(c.temperature_c), if c.cooler_on { "on" } else { "off" })), "live-camera-temperature")}
+                </dl>
+                <progress
+                    data-testid="live-camera-progress"
+                    aria-label="Exposure progress"
+                    max="100"
+                    value=c.text(|c| (display::progress(c.exposure_progress).0 * 100.0).round().to_string())
+                >
+                    {c.text(|c| display::progress(c.exposure_progress).1.to_string())}
+                </progress>
             }
         />
     }
@@ -220,12 +247,14 @@ fn FilterWheelCard() -> impl IntoView {
                 <dl>
                     {row(
                         "Filter",
-                        w.current()
-                            .map(|s| format!("{} ({})", display::name(&s.name), display::name(&s.filter_id)))
-                            .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id)),
+                        w.text(|w| {
+                            w.current()
+                                .map(|s| format!("{} ({})", display::name(&s.name), display::name(&s.filter_id)))
+                                .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id))
+                        }),
                         "live-filter-current",
                     )}
-                    {row("Moving", yes_no(w.moving), "live-filter-moving")}
+                    {row("Moving", w.text(|w| yes_no(w.moving)), "live-filter-moving")}
                 </dl>
             }
         />
@@ -241,8 +270,8 @@ fn RotatorCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.rotator.clone()
             body=|r| view! {
                 <dl>
-                    {row("Angle", display::angle(r.angle_deg), "live-rotator-angle")}
-                    {row("Moving", yes_no(r.moving), "live-rotator-moving")}
+                    {row("Angle", r.text(|r| display::angle(r.angle_deg)), "live-rotator-angle")}
+                    {row("Moving", r.text(|r| yes_no(r.moving)), "live-rotator-moving")}
                 </dl>
             }
         />
@@ -259,9 +288,9 @@ fn OpticsCard() -> impl IntoView {
             pick=|d: &DeviceSet| d.ota.clone()
             body=|o| view! {
                 <dl>
-                    {row("Aperture", display::millimetres(o.aperture_mm), "live-ota-aperture")}
-                    {row("Focal length", display::millimetres(o.focal_length_mm), "live-ota-focal-length")}
-                    {row("Focal ratio", display::focal_ratio(o.focal_ratio), "live-ota-focal-ratio")}
+                    {row("Aperture", o.text(|o| display::millimetres(o.aperture_mm)), "live-ota-aperture")}
+                    {row("Focal length", o.text(|o| display::millimetres(o.focal_length_mm)), "live-ota-focal-length")}
+                    {row("Focal ratio", o.text(|o| display::focal_ratio(o.focal_ratio)), "live-ota-focal-ratio")}
                 </dl>
             }
         />

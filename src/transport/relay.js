@@ -6,8 +6,11 @@
 //
 // From the page: {open: url}, {send: text}, {close: code, reason}.
 // To the page, in the socket's order:
-//   a string       text frames joined by U+001E (which JSON text cannot
-//                  hold: control characters must be escaped in strings);
+//   a Uint8Array   text frames joined by U+001E (which JSON text cannot
+//                  hold: control characters must be escaped in strings),
+//                  as UTF-8, its buffer transferred: the encoding is done
+//                  here, and the page copies the bytes into wasm memory
+//                  as they are;
 //   {frame: text}  one text frame that holds U+001E anyway (malformed);
 //   {open: true}, {binary: bytes}, {closed: code, reason}.
 // After the close the worker ends itself. A relay that cannot run at all
@@ -17,10 +20,12 @@
 let ws = null;
 let batch = [];
 let scheduled = false;
+const encoder = new TextEncoder();
 const flush = () => {
   scheduled = false;
   if (batch.length) {
-    postMessage(batch.join("\x1e"));
+    const bytes = encoder.encode(batch.join("\x1e"));
+    postMessage(bytes, [bytes.buffer]);
     batch = [];
   }
 };

@@ -576,8 +576,11 @@ impl Link {
             let carrier = carrier.clone();
             Closure::<dyn FnMut(_)>::new(move |event: web_sys::MessageEvent| {
                 let data = event.data();
-                if let Some(batch) = data.as_string() {
-                    for text in batch.split(RELAY_SEPARATOR) {
+                if let Some(batch) = data.dyn_ref::<js_sys::Uint8Array>() {
+                    // UTF-8 from the relay's TextEncoder: one copy into
+                    // wasm memory, no re-encoding on this thread.
+                    let bytes = batch.to_vec();
+                    for text in String::from_utf8_lossy(&bytes).split(RELAY_SEPARATOR) {
                         frames.text(&carrier, text);
                     }
                     return;
