@@ -1,21 +1,6 @@
-// The stream socket's relay (src/transport/socket.rs, `Link` in a worker):
-// one WebSocket in a dedicated worker, its text frames handed to the page in
-// batches, so that the page's main thread handles one message per batch
-// instead of one per frame (the browser's own work per WebSocket message is
-// then done here). The page decodes every frame itself, in order.
-//
-// From the page: {open: url}, {send: text}, {close: code, reason}.
-// To the page, in the socket's order:
-//   a Uint8Array   text frames joined by U+001E (which JSON text cannot
-//                  hold: control characters must be escaped in strings),
-//                  as UTF-8, its buffer transferred: the encoding is done
-//                  here, and the page copies the bytes into wasm memory
-//                  as they are;
-//   {frame: text}  one text frame that holds U+001E anyway (malformed);
-//   {open: true}, {binary: bytes}, {closed: code, reason}.
-// After the close the worker ends itself. A relay that cannot run at all
-// (a Content-Security-Policy without `worker-src blob:`) shows as the
-// worker's error event; the page then opens its sockets itself.
+// The stream socket's relay: its protocol is described at `Carrier::Relayed`
+// in socket.rs. This text ships inside the wasm module as it is: keep the
+// commentary there.
 "use strict";
 let ws = null;
 let batch = [];

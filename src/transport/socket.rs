@@ -353,9 +353,24 @@ enum Carrier {
     /// On the page: each frame is its own message event on the main thread.
     Page(web_sys::WebSocket),
     /// In a dedicated worker running `relay.js`, which hands the page its
-    /// text frames in batches (one main-thread event per batch). `open` is
-    /// the page's view of the socket: set by the relay's `open`, cleared
-    /// by its `closed`.
+    /// text frames in batches (one main-thread event per batch; the
+    /// browser's own work per WebSocket message is done on the worker's
+    /// thread). `open` is the page's view of the socket: set by the relay's
+    /// `open`, cleared by its `closed`.
+    ///
+    /// From the page: `{open: url}`, `{send: text}`, `{close: code,
+    /// reason}`. To the page, in the socket's order:
+    /// - a `Uint8Array`: the text frames that arrived before the worker's
+    ///   next turn, joined by [`RELAY_SEPARATOR`], as UTF-8 (encoded in
+    ///   the worker, its buffer transferred: the page copies the bytes into
+    ///   wasm memory as they are);
+    /// - `{frame: text}`: one text frame that holds the separator anyway
+    ///   (malformed, reported as such);
+    /// - `{open: true}`, `{binary: bytes}`, `{closed: code, reason}`.
+    ///
+    /// After the close the worker ends itself. A relay that cannot run at
+    /// all (a Content-Security-Policy without `worker-src blob:`) shows as
+    /// the worker's error event; the page then opens its sockets itself.
     Relayed {
         worker: web_sys::Worker,
         open: Rc<Cell<bool>>,
