@@ -37,14 +37,22 @@ use crate::components::vcurve::VCurve;
 use crate::components::workflows::Workflows;
 use crate::console::use_console;
 
-/// A deferred panel's code could not be fetched.
-#[derive(Debug, Clone, Copy)]
-pub struct LoadError;
+/// A deferred panel's code or data could not be fetched, and why (shown
+/// on the panel).
+#[derive(Debug, Clone)]
+pub struct LoadError(String);
+
+impl LoadError {
+    /// The catalog did not load.
+    fn catalog(why: crate::assets::CatalogError) -> Self {
+        Self(format!("the bright-object catalog did not load ({why})"))
+    }
+}
 
 #[cfg(feature = "split")]
 impl From<leptos::wasm_split::SplitLoaderError> for LoadError {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        LoadError
+        Self("its code did not arrive: the network may be down".into())
     }
 }
 
@@ -84,7 +92,7 @@ macro_rules! deferred {
                     let (chunk, catalog) =
                         futures::join!(preload_chunk(), crate::assets::load_catalog());
                     chunk?;
-                    catalog.map_err(|_| LoadError)
+                    catalog.map_err(LoadError::catalog)
                 })
             }
 
@@ -95,7 +103,7 @@ macro_rules! deferred {
 
             #[cfg(not(feature = "split"))]
             pub fn preload() -> Preload {
-                Box::pin(async { crate::assets::load_catalog().await.map_err(|_| LoadError) })
+                Box::pin(async { crate::assets::load_catalog().await.map_err(LoadError::catalog) })
             }
 
             #[cfg(not(feature = "split"))]
@@ -141,12 +149,12 @@ deferred! {
 }
 
 /// Where a deferred panel's code is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Code {
     /// Not fetched yet, or being fetched.
     Waiting,
-    /// Fetching it failed.
-    Failed,
+    /// Fetching it failed, for this reason.
+    Failed(String),
     /// Here: the panel can be built.
     Ready,
 }
@@ -166,24 +174,23 @@ fn deferred(
     // anywhere while this panel's fetch has failed.
     Effect::new(move |_| {
         console.deferred_attempt.track();
-        if !console.first_screen.get() || code.get_untracked() == Code::Ready {
+        if !console.first_screen.get() || code.with_untracked(|c| *c == Code::Ready) {
             return;
         }
         code.set(Code::Waiting);
         leptos::task::spawn_local(async move {
             let fetched = preload().await;
-            code.try_set(if fetched.is_ok() {
-                Code::Ready
-            } else {
-                Code::Failed
+            code.try_set(match fetched {
+                Ok(()) => Code::Ready,
+                Err(LoadError(why)) => Code::Failed(why),
             });
         });
     });
-    let failed = move || {
+    let failed = move |why: String| {
         view! {
             <section class="panel deferred" role="alert" data-testid="deferred-failed">
                 <h2>{title}</h2>
-                <p>"This panel could not be loaded: the network may be down."</p>
+                <p>{format!("This panel could not be loaded: {why}.")}</p>
                 <button
                     data-testid="deferred-retry"
                     on:click=move |_| console.deferred_attempt.update(|a| *a += 1)
@@ -202,11 +209,12 @@ fn deferred(
             </section>
         }
         .into_any(),
-        Code::Failed => failed(),
+        Code::Failed(why) => failed(why),
         // The code is here, so the build is ready at once.
         Code::Ready => match build() {
             Some(Ok(panel)) => panel,
-            _ => failed(),
+            Some(Err(LoadError(why))) => failed(why),
+            None => failed("its code is not ready".into()),
         },
     }
 }

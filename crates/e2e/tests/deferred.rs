@@ -1,8 +1,9 @@
 //! The deferred panels, end to end on the split release build: the first
 //! screen (snapshots, Abort, connection) comes from the main module alone,
 //! the panels' chunk is fetched only once the first mount snapshot is on
-//! screen, and a chunk the network refuses leaves the page working with a
-//! Retry that brings every panel once the network is back. A page whose
+//! screen, and a chunk (or the catalog) the network refuses leaves the page
+//! working with a Retry that brings every panel once the network is back
+//! (the panels say which was refused). A page whose
 //! Content-Security-Policy refuses the stream socket's relay worker
 //! (`blob:` workers) still gets its snapshots: the stream opens on the page.
 //! One simulator and one browser.
@@ -88,7 +89,10 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
     )
     .await;
     let failed = page.text("deferred-failed").await;
-    assert!(failed.contains("could not be loaded"), "{failed}");
+    assert!(
+        failed.contains("could not be loaded: its code did not arrive"),
+        "{failed}"
+    );
     page.wait_state("socket-stream", "open", WAIT).await;
     // Abort stays reachable: its bar is in the main module.
     assert_eq!(
@@ -105,6 +109,29 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
     page.wait_js("every deferred panel to load", LOADED, WAIT)
         .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
+
+    // The catalog refused: the panels that need it say so, with why.
+    cdp(
+        &page,
+        "Network.setBlockedURLs",
+        json!({ "urls": ["*catalog-*"] }),
+    )
+    .await;
+    page.client.goto(&url).await.expect("reloading SkyDeck");
+    page.wait_js(
+        "the panels to say the catalog did not load",
+        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {PANELS};"),
+        WAIT,
+    )
+    .await;
+    let failed = page.text("deferred-failed").await;
+    assert!(
+        failed.contains(
+            "could not be loaded: the bright-object catalog did not load (fetching catalog-"
+        ),
+        "{failed}"
+    );
+    cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
 
     // A plain load: the chunk and the catalog are fetched after the first
     // mount snapshot is on screen, never before, each once for the eleven
