@@ -51,6 +51,23 @@ const REFUSE_BLOB_WORKERS: &str = r#"
     });
 "#;
 
+/// Loads SkyDeck with the network refusing `blocked` until every deferred
+/// panel says it could not load (after the first mount snapshot); returns
+/// the first failed panel's text. The URLs stay refused.
+async fn load_refusing(page: &Browser, url: &str, blocked: &str) -> String {
+    cdp(page, "Network.setBlockedURLs", json!({ "urls": [blocked] })).await;
+    page.client.goto(url).await.expect("opening SkyDeck");
+    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
+        .await;
+    page.wait_js(
+        "every deferred panel to say it could not load",
+        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {PANELS};"),
+        WAIT,
+    )
+    .await;
+    page.text("deferred-failed").await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refused_relay_is_survived(
 ) {
@@ -72,27 +89,12 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
 
     // The network refuses the chunk: the first screen still comes, the
     // panels say they could not load, nothing else breaks.
-    cdp(
-        &page,
-        "Network.setBlockedURLs",
-        json!({ "urls": ["*split_later-*"] }),
-    )
-    .await;
-    page.client.goto(&url).await.expect("opening SkyDeck");
-    page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
-        .await;
-    page.wait_text("live-mount-tracking", "", WAIT).await;
-    page.wait_js(
-        "every deferred panel to say it could not load",
-        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {PANELS};"),
-        WAIT,
-    )
-    .await;
-    let failed = page.text("deferred-failed").await;
+    let failed = load_refusing(&page, &url, "*split_later-*").await;
     assert!(
         failed.contains("could not be loaded: its code did not arrive"),
         "{failed}"
     );
+    page.wait_text("live-mount-tracking", "", WAIT).await;
     page.wait_state("socket-stream", "open", WAIT).await;
     // Abort stays reachable: its bar is in the main module.
     assert_eq!(
@@ -110,21 +112,8 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
         .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
 
-    // The catalog refused: the panels that need it say so, with why.
-    cdp(
-        &page,
-        "Network.setBlockedURLs",
-        json!({ "urls": ["*catalog-*"] }),
-    )
-    .await;
-    page.client.goto(&url).await.expect("reloading SkyDeck");
-    page.wait_js(
-        "the panels to say the catalog did not load",
-        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {PANELS};"),
-        WAIT,
-    )
-    .await;
-    let failed = page.text("deferred-failed").await;
+    // The catalog refused: the panels, which need it, say so, with why.
+    let failed = load_refusing(&page, &url, "*catalog-*").await;
     assert!(
         failed.contains(
             "could not be loaded: the bright-object catalog did not load (fetching catalog-"
