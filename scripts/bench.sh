@@ -17,6 +17,8 @@ cd "$root"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 "$root/scripts/install-tools.sh" --browser
+# build-site.sh need not check again.
+export SKYDECK_TOOLS_READY=1
 "$root/scripts/build-site.sh"
 cargo build --release -p skynode-sim -p skydeck-bench
 SKYNODE_SIM_BIN="$root/target/release/skynode-sim" SKYDECK_DIST="$root/dist" \

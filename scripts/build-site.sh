@@ -21,7 +21,8 @@
 # It builds in its own target directory (target/site), so switching between
 # it and the stable test builds recompiles nothing. Either way it runs
 # scripts/install-tools.sh first, which installs trunk and the rest, and
-# that toolchain (SITE_TOOLCHAIN there) with rust-src, skipping what is there.
+# that toolchain (SITE_TOOLCHAIN there) with rust-src, skipping what is there
+# (and skipped itself when test.sh or bench.sh ran it: SKYDECK_TOOLS_READY).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,7 +48,10 @@ while [ "$#" -gt 0 ]; do
     esac
     shift
 done
-"$root/scripts/install-tools.sh"
+# test.sh and bench.sh have run it already (SKYDECK_TOOLS_READY).
+if [ -z "${SKYDECK_TOOLS_READY:-}" ]; then
+    "$root/scripts/install-tools.sh"
+fi
 if [ "$stable" = true ]; then
     exec trunk build --release --offline "$@"
 fi
