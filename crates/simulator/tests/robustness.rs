@@ -136,6 +136,10 @@ async fn the_freeze_hook_leaves_a_socket_open_and_silent_both_ways() {
     let mut frozen = CommandsClient::connect(sim.addr, ASTRONOMER).await;
     frozen.ping("before").await;
     let mut owner = CommandsClient::connect(sim.addr, OWNER).await;
+    // Answered: the owner's connection is listening for the hook too (the
+    // count below is of the sockets listening; a handshake alone does not
+    // mean its task has started).
+    owner.ping("before").await;
 
     assert!(
         sim.sim
