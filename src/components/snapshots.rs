@@ -124,21 +124,20 @@ impl<T: Send + Sync + 'static> Clone for Live<T> {
 impl<T: Send + Sync + 'static> Copy for Live<T> {}
 
 impl<T: PartialEq + Send + Sync + 'static> Live<T> {
-    /// A text that follows one field of the snapshot.
-    fn text(
-        self,
-        field: impl Fn(&T) -> String + Send + Sync + 'static,
-    ) -> impl Fn() -> String + Send + Sync + 'static {
-        move || {
+    /// A text that follows one field of the snapshot. A `Signal` and a
+    /// function pointer, so that every row shares one rendering of a
+    /// reactive text rather than compiling its own.
+    fn text(self, field: fn(&T) -> String) -> Signal<String> {
+        Signal::derive(move || {
             self.0
                 .with(|s| s.as_ref().map(|s| field(&s.value)))
                 .unwrap_or_default()
-        }
+        })
     }
 }
 
 /// A term and its value.
-fn row(term: &'static str, value: impl IntoView + 'static, testid: &'static str) -> impl IntoView {
+fn row(term: &'static str, value: Signal<String>, testid: &'static str) -> impl IntoView {
     view! {
         <div class="kv">
             <dt>{term}</dt>
