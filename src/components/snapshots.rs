@@ -67,28 +67,47 @@ fn IncompleteList() -> impl IntoView {
     }
 }
 
-/// A card frame: title, age, stale state; `body` renders the value, once:
-/// its fields follow the snapshot on their own ([`Live::text`]).
+/// A device's fields as a card shows them, and when they arrived.
+type Texts = Stamped<Vec<String>>;
+
+/// `snapshot`'s fields as texts (`texts` gives them in the card's row
+/// order).
+fn texts<T>(snapshot: &Option<Stamped<T>>, texts: fn(&T) -> Vec<String>) -> Option<Texts> {
+    snapshot.as_ref().map(|s| Stamped {
+        value: texts(&s.value),
+        received_at: s.received_at,
+    })
+}
+
+/// A card: title, age, stale state, and one row per field (`rows`: each
+/// row's term and `data-testid`, in the order `pick` gives the texts).
+/// Built once; the rows' texts follow a memo of this device's texts
+/// alone, so another device's update does not reach the card, and one
+/// card's code serves every device. With `progress`, the two texts after
+/// the rows are an exposure progress bar's value and label.
 #[component]
-fn Card<T, F, V>(
+fn Card(
     /// The card's title.
     title: &'static str,
     /// The `data-testid`.
     testid: &'static str,
-    /// Picks this card's snapshot from the device set.
-    pick: F,
-    /// Renders the live snapshot.
-    body: fn(Live<T>) -> V,
-) -> impl IntoView
-where
-    T: Clone + PartialEq + Send + Sync + 'static,
-    F: Fn(&DeviceSet) -> Option<Stamped<T>> + Copy + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
+    /// This card's texts from the device set.
+    pick: fn(&DeviceSet) -> Option<Texts>,
+    /// Each row's term and `data-testid`.
+    rows: &'static [(&'static str, &'static str)],
+    /// Whether a progress bar follows the rows.
+    #[prop(optional)]
+    progress: bool,
+) -> impl IntoView {
     let console = use_console();
-    // This device's snapshot: another device's update does not reach the
-    // card.
     let snapshot = Memo::new(move |_| console.with_devices(pick));
+    let text = move |i: usize| {
+        Signal::derive(move || {
+            snapshot
+                .with(|s| s.as_ref().and_then(|s| s.value.get(i).cloned()))
+                .unwrap_or_default()
+        })
+    };
     let stale = move || {
         let (now, open) = (console.now.get(), console.stream_state.get().is_open());
         snapshot.with(|s| s.as_ref().is_none_or(|s| s.is_stale(now, open)))
@@ -101,38 +120,38 @@ where
         })
     };
     let present = Memo::new(move |_| snapshot.with(Option::is_some));
+    let body = move || {
+        let progress = progress.then(|| {
+            view! {
+                <progress
+                    data-testid="live-camera-progress"
+                    aria-label="Exposure progress"
+                    max="100"
+                    value=text(rows.len())
+                >
+                    {text(rows.len() + 1)}
+                </progress>
+            }
+        });
+        view! {
+            <dl>
+                {rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(term, testid))| row(term, text(i), testid))
+                    .collect_view()}
+            </dl>
+            {progress}
+        }
+    };
     view! {
         <article class="card snapshot" class:stale=stale data-testid=testid data-stale=move || stale().to_string()>
             <header>
                 <h3>{title}</h3>
                 <span class="age">{age}</span>
             </header>
-            {move || present.get().then(|| body(Live(snapshot)))}
+            {move || present.get().then(body)}
         </article>
-    }
-}
-
-/// A card's snapshot as it changes.
-struct Live<T: Send + Sync + 'static>(Memo<Option<Stamped<T>>>);
-
-impl<T: Send + Sync + 'static> Clone for Live<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: Send + Sync + 'static> Copy for Live<T> {}
-
-impl<T: PartialEq + Send + Sync + 'static> Live<T> {
-    /// A text that follows one field of the snapshot. A `Signal` and a
-    /// function pointer, so that every row shares one rendering of a
-    /// reactive text rather than compiling its own.
-    fn text(self, field: fn(&T) -> String) -> Signal<String> {
-        Signal::derive(move || {
-            self.0
-                .with(|s| s.as_ref().map(|s| field(&s.value)))
-                .unwrap_or_default()
-        })
     }
 }
 
@@ -175,19 +194,26 @@ fn MountCard() -> impl IntoView {
         <Card
             title="Mount"
             testid="snapshot-mount"
-            pick=|d: &DeviceSet| d.mount.clone()
-            body=|m| view! {
-                <dl>
-                    {row("RA", m.text(|m| display::ra(m.ra_deg)), "live-mount-ra")}
-                    {row("Dec", m.text(|m| display::dec(m.dec_deg)), "live-mount-dec")}
-                    {row("Alt", m.text(|m| display::alt(m.alt_deg, 2)), "live-mount-alt")}
-                    {row("Az", m.text(|m| display::az(m.az_deg, 2)), "live-mount-az")}
-                    {row("Slewing", m.text(|m| yes_no(m.slewing)), "live-mount-slewing")}
-                    {row("Tracking", m.text(|m| yes_no(m.tracking)), "live-mount-tracking")}
-                    {row("Parked", m.text(|m| yes_no(m.parked)), "live-mount-parked")}
-                    {row("Target", m.text(|m| m.target.as_ref().map(|t| display::message(&t.describe())).unwrap_or_else(|| "none".into())), "live-mount-target")}
-                </dl>
-            }
+            pick=|d| texts(&d.mount, |m| vec![
+                display::ra(m.ra_deg),
+                display::dec(m.dec_deg),
+                display::alt(m.alt_deg, 2),
+                display::az(m.az_deg, 2),
+                yes_no(m.slewing),
+                yes_no(m.tracking),
+                yes_no(m.parked),
+                m.target.as_ref().map(|t| display::message(&t.describe())).unwrap_or_else(|| "none".into()),
+            ])
+            rows=&[
+                ("RA", "live-mount-ra"),
+                ("Dec", "live-mount-dec"),
+                ("Alt", "live-mount-alt"),
+                ("Az", "live-mount-az"),
+                ("Slewing", "live-mount-slewing"),
+                ("Tracking", "live-mount-tracking"),
+                ("Parked", "live-mount-parked"),
+                ("Target", "live-mount-target"),
+            ]
         />
     }
 }
@@ -198,14 +224,16 @@ fn FocuserCard() -> impl IntoView {
         <Card
             title="Focuser"
             testid="snapshot-focuser"
-            pick=|d: &DeviceSet| d.focuser.clone()
-            body=|f| view! {
-                <dl>
-                    {row("Position", f.text(|f| display::microns(f.position_um)), "live-focuser-position")}
-                    {row("Moving", f.text(|f| yes_no(f.moving)), "live-focuser-moving")}
-                    {row("Temperature", f.text(|f| display::celsius(f.temperature_c)), "live-focuser-temperature")}
-                </dl>
-            }
+            pick=|d| texts(&d.focuser, |f| vec![
+                display::microns(f.position_um),
+                yes_no(f.moving),
+                display::celsius(f.temperature_c),
+            ])
+            rows=&[
+                ("Position", "live-focuser-position"),
+                ("Moving", "live-focuser-moving"),
+                ("Temperature", "live-focuser-temperature"),
+            ]
         />
     }
 }
@@ -216,21 +244,17 @@ fn CameraCard() -> impl IntoView {
         <Card
             title="Camera"
             testid="snapshot-camera"
-            pick=|d: &DeviceSet| d.camera.clone()
-            body=|c| view! {
-                <dl>
-                    {row("State", c.text(|c| c.exposure_state.to_string()), "live-camera-state")}
-                    {row("Sensor", c.text(|c| format!("{}, cooler {}", display::celsius(c.temperature_c), if c.cooler_on { "on" } else { "off" })), "live-camera-temperature")}
-                </dl>
-                <progress
-                    data-testid="live-camera-progress"
-                    aria-label="Exposure progress"
-                    max="100"
-                    value=c.text(|c| (display::progress(c.exposure_progress).0 * 100.0).round().to_string())
-                >
-                    {c.text(|c| display::progress(c.exposure_progress).1.to_string())}
-                </progress>
-            }
+            pick=|d| texts(&d.camera, |c| {
+                let (fraction, shown) = display::progress(c.exposure_progress);
+                vec![
+                    c.exposure_state.to_string(),
+                    format!("{}, cooler {}", display::celsius(c.temperature_c), if c.cooler_on { "on" } else { "off" }),
+                    (fraction * 100.0).round().to_string(),
+                    shown.to_string(),
+                ]
+            })
+            rows=&[("State", "live-camera-state"), ("Sensor", "live-camera-temperature")]
+            progress=true
         />
     }
 }
@@ -241,21 +265,13 @@ fn FilterWheelCard() -> impl IntoView {
         <Card
             title="Filter wheel"
             testid="snapshot-filter-wheel"
-            pick=|d: &DeviceSet| d.filter_wheel.clone()
-            body=|w| view! {
-                <dl>
-                    {row(
-                        "Filter",
-                        w.text(|w| {
-                            w.current()
-                                .map(|s| format!("{} ({})", display::name(&s.name), display::name(&s.filter_id)))
-                                .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id))
-                        }),
-                        "live-filter-current",
-                    )}
-                    {row("Moving", w.text(|w| yes_no(w.moving)), "live-filter-moving")}
-                </dl>
-            }
+            pick=|d| texts(&d.filter_wheel, |w| vec![
+                w.current()
+                    .map(|s| format!("{} ({})", display::name(&s.name), display::name(&s.filter_id)))
+                    .unwrap_or_else(|| format!("slot {}", w.filter_wheel_position_id)),
+                yes_no(w.moving),
+            ])
+            rows=&[("Filter", "live-filter-current"), ("Moving", "live-filter-moving")]
         />
     }
 }
@@ -266,13 +282,8 @@ fn RotatorCard() -> impl IntoView {
         <Card
             title="Rotator"
             testid="snapshot-rotator"
-            pick=|d: &DeviceSet| d.rotator.clone()
-            body=|r| view! {
-                <dl>
-                    {row("Angle", r.text(|r| display::angle(r.angle_deg)), "live-rotator-angle")}
-                    {row("Moving", r.text(|r| yes_no(r.moving)), "live-rotator-moving")}
-                </dl>
-            }
+            pick=|d| texts(&d.rotator, |r| vec![display::angle(r.angle_deg), yes_no(r.moving)])
+            rows=&[("Angle", "live-rotator-angle"), ("Moving", "live-rotator-moving")]
         />
     }
 }
@@ -284,14 +295,16 @@ fn OpticsCard() -> impl IntoView {
         <Card
             title="Optics"
             testid="snapshot-ota"
-            pick=|d: &DeviceSet| d.ota.clone()
-            body=|o| view! {
-                <dl>
-                    {row("Aperture", o.text(|o| display::millimetres(o.aperture_mm)), "live-ota-aperture")}
-                    {row("Focal length", o.text(|o| display::millimetres(o.focal_length_mm)), "live-ota-focal-length")}
-                    {row("Focal ratio", o.text(|o| display::focal_ratio(o.focal_ratio)), "live-ota-focal-ratio")}
-                </dl>
-            }
+            pick=|d| texts(&d.ota, |o| vec![
+                display::millimetres(o.aperture_mm),
+                display::millimetres(o.focal_length_mm),
+                display::focal_ratio(o.focal_ratio),
+            ])
+            rows=&[
+                ("Aperture", "live-ota-aperture"),
+                ("Focal length", "live-ota-focal-length"),
+                ("Focal ratio", "live-ota-focal-ratio"),
+            ]
         />
     }
 }
