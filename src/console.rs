@@ -1,19 +1,20 @@
 //! The console's shared state and its one door to the network.
 //!
 //! [`Console`] holds the state types of [`crate::state`] in signals, owns the
-//! two sockets, routes every decoded message to the state that wants it, and
-//! publishes commands. Components read it from context and never see a socket
-//! or a frame.
+//! two sockets and routes every stream message to the state that wants it.
+//! The commands socket's frames go to [`crate::commanding`], which decodes
+//! them and publishes commands (and which the shipped build loads after the
+//! first screen). Components read it from context and never see a socket or
+//! a frame.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
-    CancelCommand, Command, CommandFilter, CommandId, CommandsClientMessage, CommandsServerMessage,
-    DeviceSnapshot, Origin, PublishCommand, StreamClientMessage, StreamFilter, StreamServerMessage,
-    SubscribeCommands, SubscribeOptions, SubscribeStream, SubscriptionId, TelescopeSnapshot,
-    TelescopeUid,
+    Command, CommandFilter, CommandsClientMessage, CommandsFrame, DeviceSnapshot,
+    StreamClientMessage, StreamFilter, StreamServerMessage, SubscribeCommands, SubscribeOptions,
+    SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
 
 use crate::state::command_log::CommandLog;
@@ -22,7 +23,7 @@ use crate::state::routing::{Ignored, Router, Update as Routed, COMMANDS_SUBSCRIP
 use crate::state::telemetry::{PendingDevices, Telemetry};
 use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
-use crate::state::workflow::{Action, Workflow};
+use crate::state::workflow::Workflow;
 use crate::transport::{
     spawn_socket, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle, SocketOptions,
     StreamProtocol,
@@ -131,7 +132,7 @@ pub struct Console {
     /// Device snapshots not yet applied to `telemetry`.
     pending_devices: StoredValue<PendingDevices>,
     /// Decides where each message goes; counts what it ignored.
-    router: StoredValue<Router>,
+    pub(crate) router: StoredValue<Router>,
     /// This tab's sign-in with SkyNet, when signed in that way.
     pub session: RwSignal<Option<crate::state::auth::Session>>,
     /// Why signing in or renewing failed: shown with "Sign in again".
@@ -177,8 +178,13 @@ pub struct Console {
     /// true in a build without the `split` feature (nothing to load).
     pub first_screen: RwSignal<bool>,
     /// Bumped by a deferred panel's Retry: every panel whose code failed to
-    /// load tries again (they share one chunk).
+    /// load tries again (they share one chunk), and so does the commanding
+    /// code.
     pub deferred_attempt: RwSignal<u32>,
+    /// The commanding code, once it is here ([`crate::commanding`]).
+    pub(crate) commanding: StoredValue<Option<&'static crate::commanding::Commanding>>,
+    /// Frames of the commands socket waiting for it, in order.
+    pub(crate) commands_inbox: StoredValue<crate::state::inbox::Inbox<CommandsFrame>>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -244,6 +250,8 @@ impl Console {
             from_shell: loaded_through_service_worker(),
             first_screen: RwSignal::new(!cfg!(feature = "split")),
             deferred_attempt: RwSignal::new(0),
+            commanding: StoredValue::new(None),
+            commands_inbox: StoredValue::new(Default::default()),
         }
     }
 
@@ -314,7 +322,7 @@ impl Console {
                     // The console is gone (its view was unmounted).
                     None => {}
                 }),
-                on_message: Rc::new(move |message| this.on_commands_message(message)),
+                on_message: Rc::new(move |frame| this.on_commands_frame(frame)),
                 on_malformed: Rc::new(move |why| this.notify(format!("ignored a frame: {why}"))),
             },
         );
@@ -359,12 +367,9 @@ impl Console {
                 self.notify(format!("could not subscribe to commands: {e}"));
             }
         } else if self.commands_state.get_untracked().is_open() {
-            let marked = self.log.try_update(CommandLog::on_disconnect).unwrap_or(0);
-            self.workflow_settle();
-            if marked > 0 {
-                self.notify(format!(
-                    "The commands socket dropped: {marked} running command(s) of this tab now have an unknown outcome. Nothing was re-sent."
-                ));
+            // Before the commanding code is here this tab has no commands.
+            if let Some(commanding) = self.commanding() {
+                (commanding.dropped)(*self);
             }
         }
         self.commands_state.set(state);
@@ -413,7 +418,7 @@ impl Console {
 
     /// Sends on the commands socket; `on_delivery` hears whether the frame
     /// was written (only when this returns `Ok`).
-    fn send_commands_reporting(
+    pub(crate) fn send_commands_reporting(
         &self,
         message: CommandsClientMessage,
         on_delivery: impl FnOnce(Delivery) + 'static,
@@ -427,13 +432,18 @@ impl Console {
             .map_err(|e| e.to_string())
     }
 
-    fn on_commands_message(&self, message: CommandsServerMessage) {
-        let updates = self
-            .router
-            .try_update_value(|r| r.commands(message))
-            .unwrap_or_default();
-        self.apply(updates);
-        self.refresh_ignored();
+    /// A frame of the commands socket (its pings already answered): a pong
+    /// is heard at once, the rest goes to the commanding code, or waits for
+    /// it in order ([`crate::commanding`]).
+    fn on_commands_frame(&self, frame: CommandsFrame) {
+        if let Some(id) = frame.pong() {
+            self.on_pong(id.as_str());
+            return;
+        }
+        match self.commanding() {
+            Some(commanding) => (commanding.frames)(*self, vec![frame]),
+            None => self.keep_commands_frame(frame),
+        }
     }
 
     fn on_stream_message(&self, message: StreamServerMessage) {
@@ -446,7 +456,7 @@ impl Console {
     }
 
     /// Shows what the router ignored, when that changed.
-    fn refresh_ignored(&self) {
+    pub(crate) fn refresh_ignored(&self) {
         let shown = self.ignored.with_untracked(Ignored::total);
         let changed = self.router.with_value(|r| {
             let ignored = r.ignored();
@@ -457,7 +467,7 @@ impl Console {
         }
     }
 
-    /// Applies what the router decided, in order.
+    /// Applies what the router decided for the stream, in order.
     fn apply(&self, updates: Vec<Routed>) {
         let now = now_ms();
         for update in updates {
@@ -481,26 +491,6 @@ impl Console {
                         events.push(crate::state::export::LeaseRecord { at: now, lease })
                     });
                 }
-                Routed::Account(account) => {
-                    self.identity.update(|me| me.account = Some(account));
-                }
-                Routed::Command { event, mine } => {
-                    self.log
-                        .update(|log| log.on_command_event(&event, mine, now));
-                    self.workflow_saw(event.command_id);
-                }
-                Routed::Result(result) => {
-                    if let Some(lease_id) =
-                        self.log.with_untracked(|log| log.lease_granted(&result))
-                    {
-                        self.identity.update(|me| {
-                            me.leases.insert(lease_id);
-                        });
-                    }
-                    self.log.update(|log| log.on_result(&result, now));
-                    self.workflow_saw(result.command_id);
-                    self.alert_on_result(result.command_id);
-                }
                 Routed::Constraint(constraint) => {
                     self.conditions.update(|c| c.on_constraint(constraint));
                 }
@@ -512,24 +502,6 @@ impl Console {
                     self.telescope_log.update(|log| {
                         log.push(&entry);
                     });
-                }
-                Routed::CommandAck(id) => {
-                    self.log.update(|log| {
-                        log.on_ack(id);
-                    });
-                }
-                Routed::CommandError(error) => {
-                    let matched = self
-                        .log
-                        .try_update(|log| log.on_error(&error, now))
-                        .unwrap_or(false);
-                    if matched {
-                        if let Some(id) = error.id.as_deref().and_then(|id| id.parse().ok()) {
-                            self.workflow_saw(id);
-                        }
-                    } else {
-                        self.notify(format!("server error `{}`: {}", error.code, error.message));
-                    }
                 }
                 Routed::Incomplete(items) => self.incomplete.set(items),
                 Routed::Notice(text) => self.notify(text),
@@ -600,158 +572,9 @@ impl Console {
                 t.on_device(snapshot, at);
             }
         });
-        self.workflow_saw_devices();
-    }
-
-    /// Starts a workflow (replacing a finished one) and publishes its first
-    /// command.
-    pub fn start_workflow(&self, mut workflow: Workflow) {
-        let actions = workflow.start(now_ms());
-        self.workflow.set(Some(workflow));
-        self.run_workflow(actions);
-    }
-
-    /// Stops the running workflow: cancels what runs, releases its lease.
-    pub fn stop_workflow(&self) {
-        let actions = self
-            .workflow
-            .try_update(|w| w.as_mut().map(|w| w.stop(now_ms())))
-            .flatten()
-            .unwrap_or_default();
-        self.run_workflow(actions);
-    }
-
-    /// A command's entry changed: the workflow hears of it if it watches it.
-    fn workflow_saw(&self, id: CommandId) {
-        // A delivery report may outlive the console (a test unmounting it).
-        let watching = self
-            .workflow
-            .try_with_untracked(|w| {
-                w.as_ref()
-                    .is_some_and(|w| w.is_running() && w.watched_command() == Some(id))
-            })
-            .unwrap_or(false);
-        if watching {
-            self.workflow_settle();
-        }
-    }
-
-    /// Hands the running workflow its watched command's entry until it stops
-    /// moving on (a step may end on an entry the next step watches too).
-    fn workflow_settle(&self) {
-        for _ in 0..16 {
-            let now = now_ms();
-            let id = self
-                .workflow
-                .try_with_untracked(|w| w.as_ref().filter(|w| w.is_running())?.watched_command())
-                .flatten();
-            let entry = id.and_then(|id| {
-                self.log
-                    .try_with_untracked(|log| log.get(id).cloned())
-                    .flatten()
-            });
-            let Some(entry) = entry else {
-                return;
-            };
-            let mut changed = false;
-            let mut actions = Vec::new();
-            self.workflow.try_update(|w| {
-                if let Some(w) = w {
-                    let before = w.clone();
-                    actions = w.observe_command(&entry, now);
-                    changed = *w != before;
-                }
-            });
-            self.run_workflow(actions);
-            if !changed {
-                return;
-            }
-        }
-    }
-
-    /// New device snapshots: the workflow hears its telescope's mount and
-    /// focuser.
-    fn workflow_saw_devices(&self) {
-        let Some(uid) = self
-            .workflow
-            .try_with_untracked(|w| {
-                w.as_ref()
-                    .filter(|w| w.is_running())
-                    .map(|w| w.telescope_uid.clone())
-            })
-            .flatten()
-        else {
-            return;
-        };
-        let Some((mount, focuser)) = self
-            .telemetry
-            .try_with_untracked(|t| t.with_devices(&uid, |d| (d.mount.clone(), d.focuser.clone())))
-        else {
-            return;
-        };
-        let now = now_ms();
-        let mut actions = Vec::new();
-        let mut changed = false;
-        self.workflow.try_update(|w| {
-            let Some(w) = w else { return };
-            let before = w.clone();
-            if let Some(m) = &mount {
-                actions.extend(w.observe_mount(&m.value, m.received_at, now));
-            }
-            if let Some(f) = &focuser {
-                actions.extend(w.observe_focuser(&f.value, f.received_at, now));
-            }
-            changed = *w != before;
-        });
-        self.run_workflow(actions);
-        if changed {
-            self.workflow_settle();
-        }
-    }
-
-    /// Carries out a workflow's actions: publish (recording the command id)
-    /// or cancel (only a command still running). A publish that fails is fed
-    /// back. Nothing is ever re-sent.
-    fn run_workflow(&self, actions: Vec<Action>) {
-        let mut queue: std::collections::VecDeque<Action> = actions.into();
-        while let Some(action) = queue.pop_front() {
-            match action {
-                Action::Publish(command) => {
-                    let Some(uid) = self
-                        .workflow
-                        .with_untracked(|w| w.as_ref().map(|w| w.telescope_uid.clone()))
-                    else {
-                        return;
-                    };
-                    match self.publish_to(uid, command) {
-                        Ok(id) => {
-                            self.workflow.update(|w| {
-                                if let Some(w) = w {
-                                    w.published(id);
-                                }
-                            });
-                        }
-                        Err(e) => {
-                            let more = self
-                                .workflow
-                                .try_update(|w| w.as_mut().map(|w| w.publish_failed(&e, now_ms())))
-                                .flatten()
-                                .unwrap_or_default();
-                            queue.extend(more);
-                        }
-                    }
-                }
-                Action::Cancel(id) => {
-                    let running = self
-                        .log
-                        .with_untracked(|log| log.get(id).is_some_and(|e| e.state.is_running()));
-                    if running {
-                        if let Err(e) = self.cancel(id) {
-                            self.notify(format!("cancel not sent: {e}"));
-                        }
-                    }
-                }
-            }
+        // A running workflow watches its telescope's mount and focuser.
+        if let Some(commanding) = self.commanding() {
+            (commanding.devices)(*self);
         }
     }
 
@@ -773,100 +596,6 @@ impl Console {
                 move || this.apply_devices(PendingDevices::take_for_timer),
                 DEVICE_BACKSTOP,
             );
-        }
-    }
-
-    /// Publishes `command` to the selected telescope with a fresh command id.
-    /// The log entry exists before the frame leaves; a socket that is not
-    /// open, or a browser offline, makes it an error at once, never a later
-    /// retry.
-    pub fn publish(&self, command: Command) -> Result<CommandId, String> {
-        let telescope_uid = self
-            .selected
-            .get_untracked()
-            .ok_or("pick a telescope first")?;
-        self.publish_to(telescope_uid, command)
-    }
-
-    /// Publishes `command` to `telescope_uid`.
-    pub fn publish_to(
-        &self,
-        telescope_uid: TelescopeUid,
-        command: Command,
-    ) -> Result<CommandId, String> {
-        let command_id = CommandId::new_v4();
-        let now = now_ms();
-        let message = CommandsClientMessage::PublishCommand(PublishCommand {
-            telescope_uid: telescope_uid.clone(),
-            command_id,
-            command: command.clone(),
-            origin: Some(self.origin()),
-        });
-        self.log
-            .update(|log| log.begin(command_id, telescope_uid, command, now));
-        // "Sent" means written to the socket: the transport says when, or
-        // that the link dropped first.
-        let this = *self;
-        let delivered = move |delivery| {
-            this.log.try_update(|log| match delivery {
-                Delivery::Written => log.sent(command_id),
-                Delivery::NotWritten => log.not_written(command_id, now_ms()),
-            });
-            this.workflow_saw(command_id);
-        };
-        // Offline, a frame could wait in the browser's socket and reach the
-        // telescope long after: refuse it now instead.
-        let sent = if self.online.get_untracked() {
-            self.send_commands_reporting(message, delivered)
-        } else {
-            Err("the browser is offline".to_owned())
-        };
-        match sent {
-            Ok(()) => Ok(command_id),
-            Err(e) => {
-                self.log.update(|log| log.not_sent(command_id, &e, now));
-                Err(e)
-            }
-        }
-    }
-
-    /// Asks the server to cancel a running command.
-    pub fn cancel(&self, command_id: CommandId) -> Result<(), String> {
-        let log = self.log;
-        let delivered = move |delivery| {
-            if delivery == Delivery::NotWritten {
-                log.try_update(|log| log.cancel_not_written(command_id));
-            }
-        };
-        self.log.update(|log| log.cancel_requested(command_id));
-        let sent = self.send_commands_reporting(
-            CommandsClientMessage::CancelCommand(CancelCommand { command_id }),
-            delivered,
-        );
-        if sent.is_err() {
-            self.log.update(|log| log.cancel_not_written(command_id));
-        }
-        sent
-    }
-
-    /// Abort: cancels every command of this tab that may still be running
-    /// (running, or unknown after a dropped link); returns how many cancels
-    /// were sent.
-    pub fn cancel_all_mine(&self) -> usize {
-        let running: Vec<CommandId> = self
-            .log
-            .with_untracked(|log| log.abortable_mine().map(|e| e.command_id).collect());
-        running
-            .into_iter()
-            .filter(|id| self.cancel(*id).is_ok())
-            .count()
-    }
-
-    fn origin(&self) -> Origin {
-        Origin {
-            client: CLIENT.into(),
-            session_id: self.session_id.get_value(),
-            user_agent: web_sys::window().and_then(|w| w.navigator().user_agent().ok()),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod assets;
 pub mod auth;
 pub mod browser;
+pub mod commanding;
 pub mod components;
 pub mod console;
 pub mod handover;
@@ -148,6 +149,7 @@ pub fn ConsoleView(
         console.disconnect();
     });
     console.watch_for_alerts();
+    console.load_commanding();
     // A telescope without a mount never shows a mount snapshot: the
     // deferred panels load after 3 s whatever happens.
     if !console.first_screen.get_untracked() {

@@ -1,19 +1,10 @@
 //! Abort: always in view while any command of this tab runs; cancels every
-//! one of them. Esc does the same (see [`super::shortcuts`]).
+//! one of them ([`crate::console::Console::abort`]). Esc does the same (see
+//! [`super::shortcuts`]).
 
 use leptos::prelude::*;
 
-use crate::console::{use_console, Console};
-
-/// Cancels every command of this tab that may still run, and says so.
-pub fn abort(console: Console) {
-    let sent = console.cancel_all_mine();
-    if sent > 0 {
-        console.notify(format!("Abort: cancel sent for {sent} command(s)."));
-    } else {
-        console.notify("Abort: nothing could be canceled (the commands socket is not open).");
-    }
-}
+use crate::console::use_console;
 
 /// A bar pinned to the top of the page while commands of this tab run.
 #[component]
@@ -27,7 +18,7 @@ pub fn AbortBar() -> impl IntoView {
                 class="danger abort"
                 data-testid="abort-all"
                 aria-keyshortcuts="Escape"
-                on:click=move |_| abort(console)
+                on:click=move |_| console.abort()
             >
                 {move || format!("Abort: cancel {} running command(s) (Esc)", running())}
             </button>

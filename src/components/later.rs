@@ -7,7 +7,8 @@
 //! settings, the sky view, the frames, the V-curve, the command log with
 //! the export and the telescope log) is a deferred panel: the state behind
 //! them lives in the console from the start, so nothing is missed while
-//! their code loads. In the shipped build (cargo feature `split`, which
+//! their code loads (the commands socket's frames wait for the commanding
+//! code, which loads with them: [`crate::commanding`]). In the shipped build (cargo feature `split`, which
 //! `index.html` turns on) their code is a separate wasm chunk (`wasm_split`,
 //! the tooling behind Leptos's `#[lazy]`; `crates/split` splits the module
 //! after trunk's build), fetched

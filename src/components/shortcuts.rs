@@ -7,8 +7,6 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
-use crate::components::abort::abort;
-use crate::components::controls::{expose, nudge};
 use crate::console::use_console;
 use crate::state::shortcuts::{shortcut_for, KeyAction, SHORTCUTS};
 
@@ -39,20 +37,11 @@ pub fn Shortcuts() -> impl IntoView {
             return;
         }
         match shortcut.action {
-            KeyAction::Abort => {
-                if console
-                    .log
-                    .with_untracked(|log| log.abortable_mine().next().is_some())
-                {
+            action @ (KeyAction::Abort | KeyAction::Nudge(_) | KeyAction::Expose) => {
+                if console.command_key(action) {
                     event.prevent_default();
-                    abort(console);
                 }
             }
-            KeyAction::Nudge(direction) => {
-                event.prevent_default();
-                nudge(console, direction);
-            }
-            KeyAction::Expose => expose(console),
             KeyAction::NightVision => console.toggle_night_vision(),
             KeyAction::Help => open.update(|o| *o = !*o),
         }

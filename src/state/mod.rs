@@ -9,6 +9,7 @@ pub mod connection;
 pub mod display;
 pub mod export;
 pub mod forms;
+pub mod inbox;
 pub mod merged;
 pub mod paging;
 pub mod plot;

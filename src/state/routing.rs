@@ -74,6 +74,21 @@ pub enum Update {
     Interlock(ShutdownInterlockSnapshot),
     /// A telescope log entry.
     LogEntry(TelescopeLogEntry),
+    /// The resources whose merged state is not yet whole changed: the
+    /// whole list as it is now.
+    Incomplete(Vec<Incomplete>),
+    /// Something to tell the user.
+    Notice(String),
+    /// The server answered a `ping` of ours with this id.
+    Pong(String),
+}
+
+/// One change a message of the commands socket asks of the console's state
+/// (applied by [`crate::commanding`]). Its pings and pongs are not among
+/// them: they are answered as the frame arrives
+/// ([`skynet_protocol::CommandsFrame`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandUpdate {
     /// A command seen on the `command` stream; `mine` when this tab sent it.
     Command {
         /// The event.
@@ -86,17 +101,12 @@ pub enum Update {
     /// A command's result.
     Result(CommandResult),
     /// An `ack` naming a command (a cancel accepted).
-    CommandAck(CommandId),
+    Ack(CommandId),
     /// An `error` on the commands socket, for the log to place (or the
     /// console to show when it matches nothing).
-    CommandError(ErrorMessage),
-    /// The resources whose merged state is not yet whole changed: the
-    /// whole list as it is now.
-    Incomplete(Vec<Incomplete>),
+    Error(ErrorMessage),
     /// Something to tell the user.
     Notice(String),
-    /// The server answered a `ping` of ours with this id (either socket).
-    Pong(String),
 }
 
 /// What the router has ignored, and why.
@@ -257,14 +267,15 @@ impl Router {
     }
 
     /// The updates a message of the commands socket asks for.
-    pub fn commands(&mut self, message: CommandsServerMessage) -> Vec<Update> {
+    pub fn commands(&mut self, message: CommandsServerMessage) -> Vec<CommandUpdate> {
         let subscription = match &message {
             CommandsServerMessage::Command(event) => Some(&event.subscription_id),
             CommandsServerMessage::CommandResult(event) => Some(&event.subscription_id),
             _ => None,
         };
         if subscription.is_some_and(|id| !is_ours(Socket::Commands, id)) {
-            return self.foreign(Socket::Commands);
+            self.foreign(Socket::Commands);
+            return Vec::new();
         }
         match message {
             CommandsServerMessage::Command(event) => {
@@ -274,29 +285,33 @@ impl Router {
                     .is_some_and(|o| o.session_id == self.session_id);
                 let mut updates = Vec::new();
                 if let (true, Some(account)) = (mine, event.account.clone()) {
-                    updates.push(Update::Account(account));
+                    updates.push(CommandUpdate::Account(account));
                 }
-                updates.push(Update::Command { event, mine });
+                updates.push(CommandUpdate::Command { event, mine });
                 updates
             }
             CommandsServerMessage::CommandResult(event) => {
                 if self.results.insert(event.result.command_id) {
-                    vec![Update::Result(event.result)]
+                    vec![CommandUpdate::Result(event.result)]
                 } else {
                     Vec::new()
                 }
             }
-            CommandsServerMessage::Error(error) => vec![Update::CommandError(error)],
+            CommandsServerMessage::Error(error) => vec![CommandUpdate::Error(error)],
             CommandsServerMessage::Ack(ack) => ack
                 .id
                 .as_deref()
                 .and_then(|id| id.parse::<CommandId>().ok())
-                .map(Update::CommandAck)
+                .map(CommandUpdate::Ack)
                 .into_iter()
                 .collect(),
-            CommandsServerMessage::Pong(pong) => pong.id.map(Update::Pong).into_iter().collect(),
-            CommandsServerMessage::Ping(_) => Vec::new(),
-            CommandsServerMessage::Unknown(unknown) => self.unknown(Socket::Commands, &unknown.tag),
+            // Answered as the frame arrived.
+            CommandsServerMessage::Ping(_) | CommandsServerMessage::Pong(_) => Vec::new(),
+            CommandsServerMessage::Unknown(unknown) => self
+                .unknown(Socket::Commands, &unknown.tag)
+                .map(CommandUpdate::Notice)
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -315,7 +330,8 @@ impl Router {
             _ => None,
         };
         if subscription.is_some_and(|id| !is_ours(Socket::Stream, id)) {
-            return self.foreign(Socket::Stream);
+            self.foreign(Socket::Stream);
+            return Vec::new();
         }
         match message {
             StreamServerMessage::TelescopeSnapshot(event) => self.merged(
@@ -357,21 +373,24 @@ impl Router {
                 "stream error `{}`: {}",
                 error.code, error.message
             ))],
-            M::Unknown(unknown) => self.unknown(Socket::Stream, &unknown.tag),
+            M::Unknown(unknown) => self
+                .unknown(Socket::Stream, &unknown.tag)
+                .map(Update::Notice)
+                .into_iter()
+                .collect(),
             M::Ack(_) | M::Ping(_) => Vec::new(),
         }
     }
 
     /// A delivery for a subscription this tab never made: counted, not shown.
-    fn foreign(&mut self, socket: Socket) -> Vec<Update> {
+    fn foreign(&mut self, socket: Socket) {
         *self.ignored.foreign.entry(socket).or_default() += 1;
-        Vec::new()
     }
 
     /// A message of a kind this app does not know: counted per kind, with
     /// one notice the first time each kind is seen on a socket. At most
     /// [`MAX_KINDS`] kinds are told apart; the rest count together.
-    fn unknown(&mut self, socket: Socket, kind: &str) -> Vec<Update> {
+    fn unknown(&mut self, socket: Socket, kind: &str) -> Option<String> {
         let mut kind: String = kind.chars().take(MAX_KIND_CHARS).collect();
         let known = self
             .ignored
@@ -386,13 +405,12 @@ impl Router {
             .entry((socket, kind.clone()))
             .or_default();
         *count += 1;
-        if *count > 1 {
-            return Vec::new();
-        }
-        vec![Update::Notice(format!(
-            "The {} socket ignores messages of unknown kind `{kind}` (this notice is shown once per kind).",
-            socket.name()
-        ))]
+        (*count == 1).then(|| {
+            format!(
+                "The {} socket ignores messages of unknown kind `{kind}` (this notice is shown once per kind).",
+                socket.name()
+            )
+        })
     }
 }
 
@@ -417,7 +435,7 @@ mod tests {
     use serde_json::json;
     use skynet_protocol::Message;
 
-    fn commands(router: &mut Router, frame: serde_json::Value) -> Vec<Update> {
+    fn commands(router: &mut Router, frame: serde_json::Value) -> Vec<CommandUpdate> {
         router.commands(CommandsServerMessage::from_json(&frame.to_string()).expect("decodes"))
     }
 
@@ -458,11 +476,17 @@ mod tests {
     fn this_tabs_command_comes_back_with_the_account_and_as_mine() {
         let mut router = Router::new("tab-1");
         let updates = commands(&mut router, command_event("commands", "tab-1"));
-        assert_eq!(updates[0], Update::Account("dev-astronomer".into()));
-        assert!(matches!(&updates[1], Update::Command { mine: true, .. }));
+        assert_eq!(updates[0], CommandUpdate::Account("dev-astronomer".into()));
+        assert!(matches!(
+            &updates[1],
+            CommandUpdate::Command { mine: true, .. }
+        ));
         let updates = commands(&mut router, command_event("commands", "tab-2"));
         assert_eq!(updates.len(), 1);
-        assert!(matches!(&updates[0], Update::Command { mine: false, .. }));
+        assert!(matches!(
+            &updates[0],
+            CommandUpdate::Command { mine: false, .. }
+        ));
     }
 
     #[test]
@@ -474,16 +498,18 @@ mod tests {
             json!({"kind": "event_command_result", "subscription_id": "commands",
                    "result": {"command_id": id, "status": "ok"}}),
         );
-        assert!(matches!(&updates[..], [Update::Result(r)] if r.command_id.to_string() == id));
+        assert!(
+            matches!(&updates[..], [CommandUpdate::Result(r)] if r.command_id.to_string() == id)
+        );
         let updates = commands(&mut router, json!({"kind": "ack", "id": id}));
-        assert!(matches!(&updates[..], [Update::CommandAck(a)] if a.to_string() == id));
+        assert!(matches!(&updates[..], [CommandUpdate::Ack(a)] if a.to_string() == id));
         // An ack of a subscription names no command.
         assert!(commands(&mut router, json!({"kind": "ack", "id": "commands"})).is_empty());
         let updates = commands(
             &mut router,
             json!({"kind": "error", "code": "forbidden", "message": "no", "id": id}),
         );
-        assert!(matches!(&updates[..], [Update::CommandError(_)]));
+        assert!(matches!(&updates[..], [CommandUpdate::Error(_)]));
         assert!(commands(&mut router, json!({"kind": "ping", "id": "x"})).is_empty());
     }
 
@@ -509,17 +535,16 @@ mod tests {
                "result": {"command_id": "6f1c1f3e-3a43-4f59-9a55-0b8f4f9d2f10", "status": "ok"}});
         assert!(matches!(
             &commands(&mut router, result.clone())[..],
-            [Update::Result(_)]
+            [CommandUpdate::Result(_)]
         ));
         assert!(
             commands(&mut router, result).is_empty(),
             "the second copy is dropped"
         );
+        // The commands socket's pongs are answered as the frame arrives
+        // (`CommandsFrame::pong`), the stream's through the router.
         let pong = json!({"kind": "pong", "id": "handover-7"});
-        assert_eq!(
-            commands(&mut router, pong.clone()),
-            vec![Update::Pong("handover-7".into())]
-        );
+        assert!(commands(&mut router, pong.clone()).is_empty());
         assert_eq!(
             stream(&mut router, pong),
             vec![Update::Pong("handover-7".into())]
@@ -563,7 +588,7 @@ mod tests {
         );
         let other = commands(&mut router, json!({"kind": "direct_error", "id": "3"}));
         assert!(
-            matches!(&first[..], [Update::Notice(n)] if n.contains("`direct_response_start`") && n.contains("commands"))
+            matches!(&first[..], [CommandUpdate::Notice(n)] if n.contains("`direct_response_start`") && n.contains("commands"))
         );
         assert!(again.is_empty(), "one notice per kind");
         assert_eq!(other.len(), 1);

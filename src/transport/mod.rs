@@ -20,7 +20,7 @@ pub use socket::{
 pub use timer::sleep_ms;
 
 use skynet_protocol::{
-    CommandsClientMessage, CommandsServerMessage, Liveness, Message, StreamClientMessage,
+    CommandsClientMessage, CommandsFrame, Liveness, Message, StreamClientMessage,
     StreamServerMessage,
 };
 
@@ -41,45 +41,54 @@ pub trait Protocol: 'static {
     fn is_unauthorized(message: &Self::Incoming) -> bool;
 }
 
-/// The two sockets speak the same liveness and error messages, each in its
-/// own message enums.
-macro_rules! protocol {
-    ($(#[$doc:meta])* $name:ident: $incoming:ident, $outgoing:ident) => {
-        $(#[$doc])*
-        pub struct $name;
+/// `/v1/ws/commands`. Its frames reach the console read but not decoded
+/// ([`CommandsFrame`]): pings are answered and a refused token is seen at
+/// once, and the rest is decoded by the console's commanding code, which
+/// the shipped build loads after the first screen ([`crate::commanding`]).
+pub struct CommandsProtocol;
 
-        impl Protocol for $name {
-            type Incoming = $incoming;
-            type Outgoing = $outgoing;
+impl Protocol for CommandsProtocol {
+    type Incoming = CommandsFrame;
+    type Outgoing = CommandsClientMessage;
 
-            fn ping(id: String) -> Self::Outgoing {
-                $outgoing::Ping(Liveness { id: Some(id) })
-            }
-            fn pong(id: Option<String>) -> Self::Outgoing {
-                $outgoing::Pong(Liveness { id })
-            }
-            fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
-                match message {
-                    $incoming::Ping(l) => Some(l.id.clone()),
-                    _ => None,
-                }
-            }
-            fn is_unauthorized(message: &Self::Incoming) -> bool {
-                matches!(message, $incoming::Error(e)
-                    if e.code == skynet_protocol::ErrorCode::Unauthorized)
-            }
-        }
-    };
+    fn ping(id: String) -> Self::Outgoing {
+        CommandsClientMessage::Ping(Liveness { id: Some(id) })
+    }
+    fn pong(id: Option<String>) -> Self::Outgoing {
+        CommandsClientMessage::Pong(Liveness { id })
+    }
+    fn as_ping(frame: &Self::Incoming) -> Option<Option<String>> {
+        frame.ping()
+    }
+    fn is_unauthorized(frame: &Self::Incoming) -> bool {
+        frame.is_unauthorized()
+    }
 }
 
-protocol!(
-    /// `/v1/ws/commands`.
-    CommandsProtocol: CommandsServerMessage, CommandsClientMessage
-);
-protocol!(
-    /// `/v1/ws/stream`.
-    StreamProtocol: StreamServerMessage, StreamClientMessage
-);
+/// `/v1/ws/stream`: every frame decoded as it arrives.
+pub struct StreamProtocol;
+
+impl Protocol for StreamProtocol {
+    type Incoming = StreamServerMessage;
+    type Outgoing = StreamClientMessage;
+
+    fn ping(id: String) -> Self::Outgoing {
+        StreamClientMessage::Ping(Liveness { id: Some(id) })
+    }
+    fn pong(id: Option<String>) -> Self::Outgoing {
+        StreamClientMessage::Pong(Liveness { id })
+    }
+    fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
+        match message {
+            StreamServerMessage::Ping(l) => Some(l.id.clone()),
+            _ => None,
+        }
+    }
+    fn is_unauthorized(message: &Self::Incoming) -> bool {
+        matches!(message, StreamServerMessage::Error(e)
+            if e.code == skynet_protocol::ErrorCode::Unauthorized)
+    }
+}
 
 /// The HTTP status of a GET to `url` (no body read), or `None` when the server
 /// cannot be reached or does not let this page read the answer.

@@ -499,6 +499,115 @@ impl Browser {
     }
 }
 
+/// What another client does while a page watches: connects to the
+/// simulator at `ws` as `token`, publishes `command` to the first telescope
+/// that token sees, and waits for its result. Returns the command id and
+/// the result's status.
+pub async fn publish_as(
+    ws: &str,
+    token: &str,
+    command: skynet_protocol::Command,
+) -> (String, String) {
+    use skynet_protocol::*;
+
+    let mut stream = Socket::connect(ws, "stream", token).await;
+    stream
+        .send(&StreamClientMessage::Subscribe(SubscribeStream {
+            subscription_id: SubscriptionId::from("telescopes".to_owned()),
+            stream: StreamName::TelescopeSnapshot,
+            filter: StreamFilter::default(),
+            options: None,
+        }))
+        .await;
+    let telescope_uid = loop {
+        let frame = stream.next_text("a telescope snapshot").await;
+        if let Ok(StreamServerMessage::TelescopeSnapshot(event)) =
+            StreamServerMessage::from_json(&frame)
+        {
+            if let Ok(snapshot) = decode_snapshot::<TelescopeSnapshot>(&event.snapshot) {
+                break snapshot.telescope_uid;
+            }
+        }
+    };
+    stream.close().await;
+    let mut commands = Socket::connect(ws, "commands", token).await;
+    commands
+        .send(&CommandsClientMessage::SubscribeCommands(
+            SubscribeCommands {
+                subscription_id: SubscriptionId::from("mine".to_owned()),
+                filter: CommandFilter::default(),
+                streams: Some(vec![CommandStreamName::CommandResult]),
+            },
+        ))
+        .await;
+    let command_id = CommandId::new_v4();
+    commands
+        .send(&CommandsClientMessage::PublishCommand(PublishCommand {
+            telescope_uid,
+            command_id,
+            command,
+            origin: None,
+        }))
+        .await;
+    let status = loop {
+        let frame = commands.next_text("the command's result").await;
+        match CommandsServerMessage::from_json(&frame) {
+            Ok(CommandsServerMessage::CommandResult(event))
+                if event.result.command_id == command_id =>
+            {
+                break event.result.status.to_string();
+            }
+            Ok(CommandsServerMessage::Error(error)) => {
+                panic!("publishing {command_id}: {} {}", error.code, error.message)
+            }
+            _ => {}
+        }
+    };
+    commands.close().await;
+    (command_id.to_string(), status)
+}
+
+/// A WebSocket of the test's own to the simulator.
+struct Socket(
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+);
+
+impl Socket {
+    async fn connect(ws: &str, endpoint: &str, token: &str) -> Self {
+        let url = format!("{ws}/v1/ws/{endpoint}?token={token}");
+        let (socket, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting {url}: {e}"));
+        Self(socket)
+    }
+
+    async fn send(&mut self, message: &impl skynet_protocol::Message) {
+        use futures_util::SinkExt;
+        let frame = tokio_tungstenite::tungstenite::Message::text(message.to_json());
+        self.0.send(frame).await.expect("sending a frame");
+    }
+
+    /// The next text frame, waiting at most [`WAIT`] for `what`.
+    async fn next_text(&mut self, what: &str) -> String {
+        use futures_util::StreamExt;
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.0.next())
+                .await
+                .ok()
+                .flatten()
+                .and_then(Result::ok)
+                .unwrap_or_else(|| panic!("no frame came: waiting for {what}"));
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                return text.to_string();
+            }
+        }
+    }
+
+    async fn close(mut self) {
+        let _ = self.0.close(None).await;
+    }
+}
+
 /// POSTs a form to the simulator, as a script or a thief with a copied
 /// token would; returns the status and the body.
 pub async fn post_form(addr: SocketAddr, path: &str, form: &str) -> (u16, String) {

@@ -3,13 +3,17 @@
 //! the panels' chunk is fetched only once the first mount snapshot is on
 //! screen, and a chunk (or the catalog) the network refuses leaves the page
 //! working with a Retry that brings every panel once the network is back
-//! (the panels say which was refused). A page whose
+//! (the panels say which was refused); the commands socket's frames that
+//! came meanwhile wait for the commanding code in the chunk and are applied
+//! when it arrives (src/commanding.rs). A page whose
 //! Content-Security-Policy refuses the stream socket's relay worker
 //! (`blob:` workers) still gets its snapshots: the stream opens on the page.
 //! One simulator and one browser.
 
 use serde_json::{json, Value};
-use skydeck_e2e::{cdp, Browser, Sim, FIRST_MOUNT, WAIT};
+use skydeck_e2e::tokens::OWNER;
+use skydeck_e2e::{cdp, publish_as, Browser, Sim, FIRST_MOUNT, WAIT};
+use skynet_protocol::{Command, MoveRelativeUm};
 
 /// How many deferred panels said they could not load.
 const FAILED: &str = "return document.querySelectorAll('[data-testid=deferred-failed]').length;";
@@ -105,12 +109,24 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
     );
     page.screenshot("deferred-failed").await;
 
-    // The network is back: one Retry brings every panel.
+    // Meanwhile another client runs a command: its frames reach the page's
+    // commands socket and wait there for the commanding code, in the chunk.
+    let (command_id, status) = publish_as(
+        &sim.ws(),
+        OWNER,
+        Command::FocuserMoveRelative(MoveRelativeUm { delta_um: 5.0 }),
+    )
+    .await;
+    assert_eq!(status, "ok", "the owner's focuser move");
+
+    // The network is back: one Retry brings every panel, and the command
+    // log shows the command that ran while its code was away, finished.
     cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
     page.click("deferred-retry").await;
     page.wait_js("every deferred panel to load", LOADED, WAIT)
         .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
+    page.wait_command(&command_id, "ok", WAIT).await;
 
     // The catalog refused: the panels, which need it, say so, with why.
     let failed = load_refusing(&page, &url, "*catalog-*").await;

@@ -406,6 +406,62 @@ impl Message for StreamServerMessage {
     }
 }
 
+/// A frame of `/v1/ws/commands` read as JSON but not yet decoded. What a
+/// client must answer at once is read from it alone, decoding nothing else:
+/// a `ping` ([`CommandsFrame::ping`]), a `pong` ([`CommandsFrame::pong`]),
+/// a refused token ([`CommandsFrame::is_unauthorized`]). The rest of the
+/// message is decoded when the client is ready ([`CommandsFrame::decode`]):
+/// a client whose code for commands loads after its first screen keeps
+/// frames this way meanwhile. Reading and then decoding a frame gives what
+/// [`CommandsServerMessage::from_json`] gives, errors included: a frame
+/// that is not an object with a string `kind` is refused when read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CommandsFrame(Value);
+
+impl CommandsFrame {
+    /// The frame's `kind`.
+    pub fn kind(&self) -> &str {
+        crate::decode::tag_of(&self.0, CommandsServerMessage::TAG_FIELD).unwrap_or_default()
+    }
+
+    /// The `Liveness` of a frame of `kind`, if it is one and decodes.
+    fn liveness(&self, kind: &str) -> Option<Liveness> {
+        (self.kind() == kind)
+            .then(|| crate::decode::decode_struct(&self.0).ok())
+            .flatten()
+    }
+
+    /// `Some(id)` for a server's `ping`, whose `pong` echoes `id`.
+    pub fn ping(&self) -> Option<Option<String>> {
+        self.liveness("ping").map(|l| l.id)
+    }
+
+    /// The `id` of a `pong` that has one.
+    pub fn pong(&self) -> Option<String> {
+        self.liveness("pong").and_then(|l| l.id)
+    }
+
+    /// True for an `error` saying the token is no longer accepted.
+    pub fn is_unauthorized(&self) -> bool {
+        self.kind() == "error"
+            && crate::decode::decode_struct::<ErrorMessage>(&self.0)
+                .is_ok_and(|e| e.code == ErrorCode::Unauthorized)
+    }
+
+    /// The message.
+    pub fn decode(self) -> Result<CommandsServerMessage, ProtocolError> {
+        CommandsServerMessage::from_value(self.0)
+    }
+}
+
+impl Message for CommandsFrame {
+    fn from_value(value: Value) -> Result<Self, ProtocolError> {
+        crate::decode::tag_of(&value, CommandsServerMessage::TAG_FIELD)?;
+        Ok(Self(value))
+    }
+}
+
 /// A snapshot delivery with its `kind`, read in one pass from the text: no
 /// value of the whole frame, the snapshot parsed once. serde refuses a field
 /// given twice (a second `kind`, or a field with its camelCase twin), and

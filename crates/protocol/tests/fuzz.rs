@@ -31,6 +31,9 @@ fn assert_decodes_or_invalid(dir: Dir, text: &str) -> Result<Option<AnyMessage>,
     let decoded = decode(dir, text);
     let value = serde_json::from_str(text).expect("JSON text");
     prop_assert_eq!(&decoded, &decode_value(dir, value), "{:?}: {}", dir, text);
+    if dir == Dir::CommandsServer {
+        assert_read_then_decoded_alike(text, &decoded)?;
+    }
     match decoded {
         Ok(message) => {
             // What was decoded encodes and decodes back to itself (floats
@@ -58,6 +61,40 @@ fn assert_decodes_or_invalid(dir: Dir, text: &str) -> Result<Option<AnyMessage>,
             "{dir:?}: JSON text gave {error:?}: {text}"
         ))),
     }
+}
+
+/// A commands frame read first ([`CommandsFrame`]) and decoded later gives
+/// what decoding it at once gives, and what it answers at once (a ping, a
+/// pong, a refused token) agrees with the message.
+fn assert_read_then_decoded_alike(
+    text: &str,
+    decoded: &Result<AnyMessage, ProtocolError>,
+) -> Result<(), TestCaseError> {
+    let read = CommandsFrame::from_json(text);
+    if let Ok(frame) = &read {
+        let message = match decoded {
+            Ok(AnyMessage::CommandsServer(message)) => Some(message),
+            _ => None,
+        };
+        let ping = match message {
+            Some(CommandsServerMessage::Ping(l)) => Some(l.id.clone()),
+            _ => None,
+        };
+        let pong = match message {
+            Some(CommandsServerMessage::Pong(l)) => l.id.clone(),
+            _ => None,
+        };
+        let unauthorized = matches!(message,
+            Some(CommandsServerMessage::Error(e)) if e.code == ErrorCode::Unauthorized);
+        prop_assert_eq!(frame.ping(), ping, "{}", text);
+        prop_assert_eq!(frame.pong(), pong, "{}", text);
+        prop_assert_eq!(frame.is_unauthorized(), unauthorized, "{}", text);
+    }
+    let later = read
+        .and_then(CommandsFrame::decode)
+        .map(AnyMessage::CommandsServer);
+    prop_assert_eq!(&later, decoded, "{}", text);
+    Ok(())
 }
 
 // ---- (a) arbitrary text ----

@@ -854,3 +854,41 @@ fn clients_may_send_ack_on_both_endpoints() {
         StreamClientMessage::Ack(Ack { id: Some(_) })
     ));
 }
+
+#[test]
+fn a_commands_frame_read_first_answers_at_once_and_decodes_later() {
+    let read = |text: &str| CommandsFrame::from_json(text).unwrap();
+    assert_eq!(
+        read(r#"{"kind":"ping","id":"p1"}"#).ping(),
+        Some(Some("p1".into()))
+    );
+    assert_eq!(read(r#"{"kind":"ping"}"#).ping(), Some(None));
+    assert_eq!(
+        read(r#"{"kind":"pong","id":"p2"}"#).pong(),
+        Some("p2".into())
+    );
+    assert_eq!(read(r#"{"kind":"pong","id":"p2"}"#).ping(), None);
+    let refused = read(r#"{"kind":"error","code":"unauthorized","message":"token expired"}"#);
+    assert!(refused.is_unauthorized());
+    assert!(!read(r#"{"kind":"error","code":"forbidden","message":"no"}"#).is_unauthorized());
+    // A malformed ping is not answered at once; decoding it names the field.
+    let bad = read(r#"{"kind":"ping","id":5}"#);
+    assert_eq!(bad.ping(), None);
+    assert_eq!(bad.decode().unwrap_err().field(), Some("id"));
+    // What is not an object with a kind is refused when read, as it is
+    // when decoded at once.
+    for text in ["[1]", r#"{"id":"x"}"#, "not json"] {
+        assert_eq!(
+            CommandsFrame::from_json(text).map(|_| ()),
+            CommandsServerMessage::from_json(text).map(|_| ()),
+            "{text}"
+        );
+    }
+    let result = format!(
+        r#"{{"kind":"event_command_result","subscription_id":"commands","seq":1,"result":{{"command_id":"{CMD}","status":"succeeded"}}}}"#
+    );
+    assert_eq!(
+        read(&result).decode(),
+        CommandsServerMessage::from_json(&result)
+    );
+}
