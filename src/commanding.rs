@@ -7,8 +7,8 @@
 //! keys. The first screen never runs any of it, and no command of this tab
 //! can exist before it is here: publishing is part of it. In the shipped
 //! build (cargo feature `split`) it is in the `later` chunk with the
-//! deferred panels ([`crate::components::later`]), fetched once the first
-//! screen is complete; the main module reaches it only through
+//! deferred panels, fetched once the first screen is complete
+//! ([`crate::components::later`]); the main module reaches it only through
 //! [`Commanding`], a table of entry points, once [`Console::commanding`]
 //! has it. Until then the commands socket's frames wait in the console's
 //! inbox, read but not decoded ([`CommandsFrame`]: pings and pongs are
@@ -23,7 +23,6 @@ use skynet_protocol::{
     PublishCommand, TelescopeUid,
 };
 
-use crate::components::later::LoadError;
 use crate::console::{Console, CLIENT};
 use crate::state::command_log::CommandLog;
 use crate::state::inbox::{Pushed, Waited};
@@ -48,27 +47,13 @@ pub(crate) struct Commanding {
     pub key: fn(Console, KeyAction) -> bool,
 }
 
-static COMMANDING: Commanding = Commanding {
+pub(crate) static COMMANDING: Commanding = Commanding {
     frames: |console, frames| console.decode_commands(frames),
     dropped: |console| console.commands_dropped(),
     devices: |console| console.workflow_saw_devices(),
     abort,
     key: command_key,
 };
-
-/// The commanding code: in the split build, fetched with the `later` chunk
-/// (a failed fetch is an `Err`, and the next call tries again).
-#[cfg(feature = "split")]
-#[leptos::wasm_split::wasm_split(later, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn code() -> Result<&'static Commanding, LoadError> {
-    Ok(&COMMANDING)
-}
-
-/// The commanding code: compiled in.
-#[cfg(not(feature = "split"))]
-async fn code() -> Result<&'static Commanding, LoadError> {
-    Ok(&COMMANDING)
-}
 
 // ---- the main module's side ----
 
@@ -78,26 +63,9 @@ impl Console {
         self.commanding.try_get_value().flatten()
     }
 
-    /// Fetches the commanding code once the first screen is complete, and
-    /// again on a deferred panel's Retry while it is not here.
-    pub(crate) fn load_commanding(&self) {
-        let console = *self;
-        Effect::new(move |_| {
-            console.deferred_attempt.track();
-            if !console.first_screen.get() || console.commanding().is_some() {
-                return;
-            }
-            leptos::task::spawn_local(async move {
-                if let Ok(commanding) = code().await {
-                    console.commanding_arrived(commanding);
-                }
-            });
-        });
-    }
-
     /// The commanding code is here: it takes what waited, in order, and
     /// everything after.
-    fn commanding_arrived(&self, commanding: &'static Commanding) {
+    pub(crate) fn commanding_arrived(&self, commanding: &'static Commanding) {
         if !self.alive() || self.commanding().is_some() {
             return;
         }

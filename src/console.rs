@@ -181,6 +181,9 @@ pub struct Console {
     /// load tries again (they share one chunk), and so does the commanding
     /// code.
     pub deferred_attempt: RwSignal<u32>,
+    /// Where the deferred panels and the commanding code are
+    /// ([`crate::components::later`]).
+    pub(crate) deferred: RwSignal<crate::components::later::Deferred>,
     /// The commanding code, once it is here ([`crate::commanding`]).
     pub(crate) commanding: StoredValue<Option<&'static crate::commanding::Commanding>>,
     /// Frames of the commands socket waiting for it, in order.
@@ -250,6 +253,7 @@ impl Console {
             from_shell: loaded_through_service_worker(),
             first_screen: RwSignal::new(!cfg!(feature = "split")),
             deferred_attempt: RwSignal::new(0),
+            deferred: RwSignal::new(Default::default()),
             commanding: StoredValue::new(None),
             commands_inbox: StoredValue::new(Default::default()),
         }

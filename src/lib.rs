@@ -149,7 +149,7 @@ pub fn ConsoleView(
         console.disconnect();
     });
     console.watch_for_alerts();
-    console.load_commanding();
+    console.load_deferred();
     // A telescope without a mount never shows a mount snapshot: the
     // deferred panels load after 3 s whatever happens.
     if !console.first_screen.get_untracked() {
