@@ -158,6 +158,9 @@ async fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("dist"));
 
+    // The machine and the commit as the run starts: the checkout may move
+    // on while it runs (the soak alone takes minutes).
+    let machine = report::Machine::read();
     eprintln!("bench: sizes of {}", dist.display());
     let sizes = sizes::measure(&dist).unwrap_or_else(|e| {
         panic!(
@@ -235,7 +238,7 @@ async fn main() {
         figures.complete(),
         "a measurement came back empty: {figures:#?}"
     );
-    let section = report::section(&figures, &report::Machine::read());
+    let section = report::section(&figures, &machine);
     let out = if args.smoke {
         let dir = root.join("target/bench");
         std::fs::create_dir_all(&dir).expect("creating target/bench");
