@@ -39,6 +39,11 @@ struct Args {
     /// (BENCHMARKS.md untouched).
     #[arg(long)]
     latency_only: bool,
+    /// Only the loads (cold, warm and through the service worker), their
+    /// medians and slowest printed (BENCHMARKS.md untouched): to compare two
+    /// builds back to back (`SKYDECK_DIST`).
+    #[arg(long)]
+    load_only: bool,
     /// Commands in the soak's log (10,000; 60 with --smoke).
     #[arg(long)]
     soak_commands: Option<usize>,
@@ -70,6 +75,16 @@ struct Plan {
 }
 
 impl Plan {
+    /// The loads, as planned, of the site `sim` serves.
+    async fn loads(&self, sim: &Sim) -> load::Loads {
+        let counts = load::Counts {
+            cold: self.cold_loads,
+            warm: self.warm_loads,
+            worker: self.worker_loads,
+        };
+        load::measure(sim, &counts).await
+    }
+
     /// The memory soak, as planned.
     async fn soak(&self) -> soak::Soak {
         soak::measure(
@@ -142,6 +157,25 @@ async fn main() {
         println!("{}", report::ingest_breakdown(&app, &reference));
         return;
     }
+    if args.load_only {
+        let any = "127.0.0.1:0".parse().expect("an address");
+        let mut sim = Sim::start_with(any, &["--weather", "clear"]).await;
+        let loads = plan.loads(&sim).await;
+        sim.kill().await;
+        for (name, runs) in [
+            ("cold", &loads.cold),
+            ("warm", &loads.warm),
+            ("service worker", &loads.worker),
+        ] {
+            println!(
+                "{name}: {} runs, median {:.0} ms, slowest {:.0} ms",
+                runs.0.len(),
+                runs.median(),
+                runs.max()
+            );
+        }
+        return;
+    }
     if args.latency_only {
         let latencies = latency::measure(plan.latency_seconds, skydeck_e2e::high_target()).await;
         println!(
@@ -175,12 +209,7 @@ async fn main() {
     );
     let any = "127.0.0.1:0".parse().expect("an address");
     let mut sim = Sim::start_with(any, &["--weather", "clear"]).await;
-    let counts = load::Counts {
-        cold: plan.cold_loads,
-        warm: plan.warm_loads,
-        worker: plan.worker_loads,
-    };
-    let loads = load::measure(&sim, &counts).await;
+    let loads = plan.loads(&sim).await;
     let initial_files = loads.initial.dist_files();
     let initial = sizes::of_files(&dist, &initial_files, "initial")
         .unwrap_or_else(|e| panic!("reading {}: {e}", dist.display()));
