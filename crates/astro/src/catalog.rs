@@ -276,26 +276,32 @@ impl Catalog {
     }
 }
 
-/// The catalog: the compiled-in one (feature `embedded`), else the one
-/// [`install`] was given, if any.
+/// The catalog's text as [`install`] gave it (a build without `embedded`).
+static TEXT: OnceLock<&'static str> = OnceLock::new();
+
+/// The catalog, parsed at the first lookup: the compiled-in one (feature
+/// `embedded`), else the one [`install`] was given, if any.
 fn catalog() -> Option<&'static Catalog> {
     #[cfg(any(feature = "embedded", test))]
     return Some(CATALOG.get_or_init(|| Catalog::parse(CATALOG_CSV)));
     #[cfg(not(any(feature = "embedded", test)))]
-    CATALOG.get()
+    TEXT.get()
+        .map(|text| CATALOG.get_or_init(|| Catalog::parse(text)))
 }
 
 /// Gives the catalog its text (`data/catalog.csv` as fetched), in a build
 /// without the `embedded` feature; until then every lookup finds nothing.
-/// False, and nothing changes, when there is a catalog already.
+/// The text is parsed at the first lookup, so code that only installs it
+/// (a page's first screen) carries no parser. False, and nothing changes,
+/// when there is a text already.
 pub fn install(text: &'static str) -> bool {
-    CATALOG.set(Catalog::parse(text)).is_ok()
+    TEXT.set(text).is_ok()
 }
 
 /// Whether the catalog is there: always with the `embedded` feature,
 /// otherwise once [`install`] has run.
 pub fn is_loaded() -> bool {
-    catalog().is_some()
+    cfg!(any(feature = "embedded", test)) || TEXT.get().is_some()
 }
 
 /// Every object in the catalog, in file order (Messier, other deep-sky
