@@ -177,9 +177,9 @@ pub struct Console {
     /// on screen, or start-up left nothing to wait for, or 3 s passed. Always
     /// true in a build without the `split` feature (nothing to load).
     pub first_screen: RwSignal<bool>,
-    /// Bumped by a deferred panel's Retry: every panel whose code failed to
-    /// load tries again (they share one chunk), and so does the commanding
-    /// code.
+    /// Bumped by a deferred panel's Retry: the deferred code (the panels'
+    /// and the commanding code, one chunk) and the catalog are fetched
+    /// again.
     pub deferred_attempt: RwSignal<u32>,
     /// Where the deferred panels and the commanding code are
     /// ([`crate::components::later`]).
