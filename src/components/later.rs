@@ -128,16 +128,17 @@ impl Console {
             console.deferred.set(Deferred::Waiting);
             leptos::task::spawn_local(async move {
                 let (code, catalog) = futures::join!(code(), crate::assets::load_catalog());
-                let state = match (code, catalog) {
-                    (Ok(later), Ok(())) => {
+                let state = match code {
+                    Ok(later) => {
                         console.commanding_arrived(later.commanding);
-                        Deferred::Ready(later)
+                        match catalog {
+                            Ok(()) => Deferred::Ready(later),
+                            Err(why) => Deferred::Failed(format!(
+                                "the bright-object catalog did not load ({why})"
+                            )),
+                        }
                     }
-                    (Ok(later), Err(why)) => {
-                        console.commanding_arrived(later.commanding);
-                        Deferred::Failed(format!("the bright-object catalog did not load ({why})"))
-                    }
-                    (Err(LoadError(why)), _) => Deferred::Failed(why),
+                    Err(LoadError(why)) => Deferred::Failed(why),
                 };
                 console.deferred.try_set(state);
             });
