@@ -52,6 +52,10 @@ done
 if [ -z "${SKYDECK_TOOLS_READY:-}" ]; then
     "$root/scripts/install-tools.sh"
 fi
+# trunk builds --offline (it must not look for tools online): have every
+# crate of the lockfile, the wasm-only ones too, in cargo's cache first (a
+# no-op once they are there).
+cargo fetch --locked -q
 if [ "$stable" = true ]; then
     exec trunk build --release --offline "$@"
 fi

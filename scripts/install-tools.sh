@@ -76,6 +76,12 @@ else
     say "installing $SITE_TOOLCHAIN with rust-src (minimal profile)"
     rustup toolchain install "$SITE_TOOLCHAIN" --profile minimal --component rust-src
 fi
+# build-std compiles std with its own dependencies (the sysroot's
+# library/Cargo.lock), and the site is built --offline: have them in cargo's
+# cache. A no-op once they are there; the first time it downloads them.
+std_manifest="$(rustc "+$SITE_TOOLCHAIN" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+cargo "+$SITE_TOOLCHAIN" fetch --locked --manifest-path "$std_manifest" -q
+say "ready: $SITE_TOOLCHAIN's std dependencies in cargo's cache"
 
 # --- trunk, exactly $TRUNK_VERSION ---
 have_trunk="$(trunk --version 2>/dev/null | awk '{print $2}' || true)"
