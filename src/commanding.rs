@@ -4,8 +4,10 @@
 //! Decoding and applying the commands socket's frames (the command log,
 //! this tab's account and leases, alerts on results), publishing,
 //! cancelling and Abort, the guided workflows, and the keyboard's command
-//! keys. The first screen never runs any of it, and no command of this tab
-//! can exist before it is here: publishing is part of it. In the shipped
+//! keys; and decoding the telescope log's entries, which only the
+//! (deferred) log panel shows. The first screen never runs any of it, and
+//! no command of this tab can exist before it is here: publishing is part
+//! of it. In the shipped
 //! build (cargo feature `split`) it is in the `later` chunk with the
 //! deferred panels, fetched once the first screen is complete
 //! ([`crate::components::later`]); the main module reaches it only through
@@ -14,12 +16,13 @@
 //! inbox, read but not decoded ([`CommandsFrame`]: pings and pongs are
 //! answered and a refused token is seen as they arrive), in order and
 //! bounded ([`crate::state::inbox`]); they are decoded and applied, in
-//! order, the moment it arrives. A chunk that cannot be fetched is retried
+//! order, the moment it arrives; so do the stream's log entries, kept as
+//! they arrived ([`LogEvent`]) in their own inbox. A chunk that cannot be fetched is retried
 //! with the panels' Retry. Without the feature the table is here at once.
 
 use leptos::prelude::*;
 use skynet_protocol::{
-    CancelCommand, Command, CommandId, CommandsClientMessage, CommandsFrame, Origin,
+    CancelCommand, Command, CommandId, CommandsClientMessage, CommandsFrame, LogEvent, Origin,
     PublishCommand, TelescopeUid,
 };
 
@@ -36,6 +39,8 @@ use crate::transport::Delivery;
 pub(crate) struct Commanding {
     /// Decodes and applies frames of the commands socket, in order.
     pub frames: fn(Console, Vec<CommandsFrame>),
+    /// Decodes telescope log entries into the log, in order.
+    pub log: fn(Console, Vec<LogEvent>),
     /// The commands socket dropped while open.
     pub dropped: fn(Console),
     /// Device snapshots were applied.
@@ -49,6 +54,7 @@ pub(crate) struct Commanding {
 
 pub(crate) static COMMANDING: Commanding = Commanding {
     frames: |console, frames| console.decode_commands(frames),
+    log: |console, entries| console.decode_log_entries(entries),
     dropped: |console| console.commands_dropped(),
     devices: |console| console.workflow_saw_devices(),
     abort,
@@ -73,6 +79,7 @@ impl Console {
         else {
             return;
         };
+        let log = self.log_inbox.try_update_value(|i| i.take());
         self.commanding.set_value(Some(commanding));
         if dropped > 0 {
             self.notify(format!(
@@ -81,6 +88,31 @@ impl Console {
         }
         if !frames.is_empty() {
             (commanding.frames)(*self, frames);
+        }
+        if let Some(Waited { frames, dropped }) = log {
+            if dropped > 0 {
+                self.notify(format!(
+                    "{dropped} earlier telescope log entr(ies) were dropped while the console's code loaded."
+                ));
+            }
+            if !frames.is_empty() {
+                (commanding.log)(*self, frames);
+            }
+        }
+    }
+
+    /// A telescope log entry from the stream: to the log, or kept until
+    /// the code that decodes it is here.
+    pub(crate) fn on_log_entry(&self, entry: LogEvent) {
+        if let Some(commanding) = self.commanding() {
+            (commanding.log)(*self, vec![entry]);
+            return;
+        }
+        let pushed = self.log_inbox.try_update_value(|inbox| inbox.push(entry));
+        if pushed == Some(Pushed::FirstDrop) {
+            self.notify(
+                "The console's code for the telescope log has not loaded: the oldest waiting log entries are being dropped.",
+            );
         }
     }
 
@@ -158,6 +190,23 @@ fn command_key(console: Console, action: KeyAction) -> bool {
 
 impl Console {
     /// Decodes frames of the commands socket and applies them, in order.
+    fn decode_log_entries(&self, entries: Vec<LogEvent>) {
+        let mut decoded = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match entry.entry() {
+                Ok(entry) => decoded.push(entry),
+                Err(e) => self.notify(format!("ignored a telescope log entry: {e}")),
+            }
+        }
+        if !decoded.is_empty() {
+            self.telescope_log.update(|log| {
+                for entry in &decoded {
+                    log.push(entry);
+                }
+            });
+        }
+    }
+
     fn decode_commands(&self, frames: Vec<CommandsFrame>) {
         for frame in frames {
             match frame.decode() {

@@ -188,6 +188,8 @@ pub struct Console {
     pub(crate) commanding: StoredValue<Option<&'static crate::commanding::Commanding>>,
     /// Frames of the commands socket waiting for it, in order.
     pub(crate) commands_inbox: StoredValue<crate::state::inbox::Inbox<CommandsFrame>>,
+    /// Telescope log entries waiting for it (it decodes them), in order.
+    pub(crate) log_inbox: StoredValue<crate::state::inbox::Inbox<skynet_protocol::LogEvent>>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -256,6 +258,7 @@ impl Console {
             deferred: RwSignal::new(Default::default()),
             commanding: StoredValue::new(None),
             commands_inbox: StoredValue::new(Default::default()),
+            log_inbox: StoredValue::new(Default::default()),
         }
     }
 
@@ -502,11 +505,7 @@ impl Console {
                 Routed::Interlock(interlock) => {
                     self.update_conditions(|c| c.on_interlock(interlock))
                 }
-                Routed::LogEntry(entry) => {
-                    self.telescope_log.update(|log| {
-                        log.push(&entry);
-                    });
-                }
+                Routed::LogEntry(entry) => self.on_log_entry(entry),
                 Routed::Incomplete(items) => self.incomplete.set(items),
                 Routed::Notice(text) => self.notify(text),
                 Routed::Pong(id) => self.on_pong(&id),

@@ -10,7 +10,7 @@ use serde_json::Value;
 use skynet_protocol::{
     CommandEvent, CommandId, CommandResult, CommandsServerMessage, ConstraintSnapshot,
     ConstraintStatusSnapshot, DeviceSnapshot, ErrorMessage, InstrumentSnapshot, LeaseInfo,
-    ShutdownInterlockSnapshot, StreamName, StreamServerMessage, SubscriptionId, TelescopeLogEntry,
+    LogEvent, ShutdownInterlockSnapshot, StreamName, StreamServerMessage, SubscriptionId,
     TelescopeSnapshot,
 };
 
@@ -72,8 +72,9 @@ pub enum Update {
     ConstraintStatus(ConstraintStatusSnapshot),
     /// A shutdown interlock.
     Interlock(ShutdownInterlockSnapshot),
-    /// A telescope log entry.
-    LogEntry(TelescopeLogEntry),
+    /// A telescope log entry, as received: only the telescope log reads
+    /// it, and decodes it ([`crate::commanding`]).
+    LogEntry(LogEvent),
     /// The resources whose merged state is not yet whole changed: the
     /// whole list as it is now.
     Incomplete(Vec<Incomplete>),
@@ -367,7 +368,7 @@ impl Router {
                 event.snapshot,
                 Update::Interlock,
             ),
-            StreamServerMessage::TelescopeLog(event) => vec![Update::LogEntry(event.entry)],
+            StreamServerMessage::TelescopeLog(event) => vec![Update::LogEntry(event)],
             StreamServerMessage::Pong(pong) => pong.id.map(Update::Pong).into_iter().collect(),
             StreamServerMessage::Error(error) => vec![Update::Notice(format!(
                 "stream error `{}`: {}",

@@ -5,7 +5,8 @@
 //! working with a Retry that brings every panel once the network is back
 //! (the panels say which was refused); the commands socket's frames that
 //! came meanwhile wait for the commanding code in the chunk and are applied
-//! when it arrives (src/commanding.rs). A page whose
+//! when it arrives (src/commanding.rs), and so do the stream's telescope log
+//! entries. A page whose
 //! Content-Security-Policy refuses the stream socket's relay worker
 //! (`blob:` workers) still gets its snapshots: the stream opens on the page.
 //! One simulator and one browser.
@@ -127,6 +128,16 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
         .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
     page.wait_command(&command_id, "ok", WAIT).await;
+    // The stream's telescope log entries waited too (their decoding is in
+    // the chunk): the log shows the command's outcome, logged while the
+    // chunk was refused and delivered once.
+    page.wait_js(
+        "the focuser move's telescope log entry",
+        "return [...document.querySelectorAll('[data-testid=telescope-log-entry][data-kind=command]')]
+           .some((e) => e.textContent.includes('focuser'));",
+        WAIT,
+    )
+    .await;
 
     // The catalog refused: the panels, which need it, say so, with why.
     let failed = load_refusing(&page, &url, "*catalog-*").await;

@@ -226,6 +226,54 @@ fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
     fields
 }
 
+/// A part of a message kept as the JSON it arrived as, decoded into `T`
+/// only when read ([`Undecoded::decode`]). A client keeps the code that
+/// decodes `T` out of the path every frame takes: the frame is accepted
+/// (its `kind`, `subscription_id` and `seq` checked) without it, and the
+/// part is decoded where it is used, naming its fields as a decoding of
+/// the whole frame would. Encodes as the JSON it holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Undecoded<T> {
+    value: Value,
+    #[serde(skip)]
+    typed: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: serde::Serialize> Undecoded<T> {
+    /// `typed` as JSON (a sender's side).
+    pub fn new(typed: &T) -> Self {
+        // Every type of this crate encodes to JSON infallibly: string keys only.
+        Self::from_value(serde_json::to_value(typed).unwrap_or_default())
+    }
+}
+
+impl<T> Undecoded<T> {
+    /// A part as received.
+    pub fn from_value(value: Value) -> Self {
+        Self {
+            value,
+            typed: std::marker::PhantomData,
+        }
+    }
+
+    /// The JSON as received.
+    pub fn json(&self) -> &Value {
+        &self.value
+    }
+}
+
+impl<T: DeserializeOwned> Undecoded<T> {
+    /// Decodes the part; `field` is its name in the frame, and an error is
+    /// what decoding the whole frame would have given for it (its path
+    /// starts with `field`: `entry.message`). camelCase spellings are
+    /// accepted, as everywhere.
+    pub fn decode(&self, field: &str) -> Result<T, ProtocolError> {
+        T::deserialize(&self.value)
+            .map_err(|e| ProtocolError::from(DecodeError::parse(&e.to_string()).within(field)))
+    }
+}
+
 /// Decodes `value[field]` with `decode`, prefixing errors with the field.
 pub(crate) fn decode_field<T>(
     field: &str,

@@ -31,7 +31,7 @@ pub mod validate;
 
 pub use command::*;
 pub use conditions::*;
-pub use decode::{correlation_id, ProtocolError};
+pub use decode::{correlation_id, ProtocolError, Undecoded};
 pub use ids::*;
 pub use merge::{decode_snapshot, merge_snapshot, snapshot_delta};
 pub use message::*;

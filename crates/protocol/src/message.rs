@@ -7,7 +7,7 @@ use crate::decode::parse_frame;
 use crate::{
     Command, CommandId, CommandResult, CommandStreamName, DeviceType, DeviceUid, ErrorBody,
     ErrorCode, LeaseInfo, ObservatoryUid, ProtocolError, StreamName, SubscriptionId,
-    TelescopeLogEntry, TelescopeUid, Timestamp,
+    TelescopeLogEntry, TelescopeUid, Timestamp, Undecoded,
 };
 
 /// A message whose tag this version does not know, kept whole so it can be
@@ -263,8 +263,27 @@ pub struct LogEvent {
     pub subscription_id: SubscriptionId,
     /// Increasing per socket.
     pub seq: u64,
-    /// The entry.
-    pub entry: TelescopeLogEntry,
+    /// The entry, as received: [`LogEvent::entry`] decodes it. A frame is
+    /// accepted with an entry that does not decode (its delivery counts);
+    /// reading the entry names the field at fault.
+    pub entry: Undecoded<TelescopeLogEntry>,
+}
+
+impl LogEvent {
+    /// A delivery of `entry` (a sender's side).
+    pub fn new(subscription_id: SubscriptionId, seq: u64, entry: &TelescopeLogEntry) -> Self {
+        Self {
+            subscription_id,
+            seq,
+            entry: Undecoded::new(entry),
+        }
+    }
+
+    /// The entry, typed; `Err` naming the field (`entry.message`) when it
+    /// is malformed.
+    pub fn entry(&self) -> Result<TelescopeLogEntry, ProtocolError> {
+        self.entry.decode("entry")
+    }
 }
 
 tagged_enum! {

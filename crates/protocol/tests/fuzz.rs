@@ -34,6 +34,20 @@ fn assert_decodes_or_invalid(dir: Dir, text: &str) -> Result<Option<AnyMessage>,
     if dir == Dir::CommandsServer {
         assert_read_then_decoded_alike(text, &decoded)?;
     }
+    // A log entry is read when it is used: it decodes or is `Invalid`,
+    // naming a field of the entry.
+    if let Ok(AnyMessage::StreamServer(StreamServerMessage::TelescopeLog(event))) = &decoded {
+        match event.entry() {
+            Ok(_) => {}
+            Err(ProtocolError::Invalid { field, .. }) => prop_assert!(
+                field.as_deref().is_some_and(|f| f.starts_with("entry")),
+                "{:?}: {}",
+                field,
+                text
+            ),
+            Err(error) => return Err(TestCaseError::fail(format!("{error:?}: {text}"))),
+        }
+    }
     match decoded {
         Ok(message) => {
             // What was decoded encodes and decodes back to itself (floats
@@ -520,6 +534,7 @@ proptest! {
         let mutated = value.to_string();
         let decoded = assert_decodes_or_invalid(dir, &mutated)?;
         let in_snapshot = matches!(path.first(), Some(Step::Key(key)) if key == "snapshot");
+        let in_entry = matches!(path.first(), Some(Step::Key(key)) if key == "entry");
         if matches!(applied, Mutation::CamelCase) && in_snapshot {
             // A snapshot is kept as received; its typed reading accepts
             // the camelCase spelling.
@@ -544,6 +559,15 @@ proptest! {
                     decode_snapshot::<InstrumentSnapshot>(&after).ok(), "{}", mutated),
                 _ => {}
             }
+        } else if matches!(applied, Mutation::CamelCase) && in_entry {
+            // A log entry is kept as received; its typed reading accepts
+            // the camelCase spelling.
+            let entry = |message: Option<&AnyMessage>| match message {
+                Some(AnyMessage::StreamServer(StreamServerMessage::TelescopeLog(e))) => e.entry().ok(),
+                _ => None,
+            };
+            prop_assert!(entry(Some(&original)).is_some(), "{}", text);
+            prop_assert_eq!(entry(decoded.as_ref()), entry(Some(&original)), "{}", mutated);
         } else if matches!(applied, Mutation::CamelCase) && !in_untyped(&path) {
             // A camelCase key means the same as its snake_case spelling
             // (untyped content, a result's `data` or an error's `details`,

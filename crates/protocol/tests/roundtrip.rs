@@ -822,17 +822,17 @@ fn lease_event_and_states() {
 
 #[test]
 fn log_event_and_levels() {
-    let message = StreamServerMessage::TelescopeLog(LogEvent {
-        subscription_id: "log-lapalma".into(),
-        seq: 52,
-        entry: TelescopeLogEntry::message(
+    let message = StreamServerMessage::TelescopeLog(LogEvent::new(
+        "log-lapalma".into(),
+        52,
+        &TelescopeLogEntry::message(
             "0e6f1d2c-3b4a-4c5d-8e7f-6a5b4c3d2e1f".into(),
             "tel-lapalma".into(),
             "2026-11-24T21:10:12.500Z".into(),
             LogLevel::Info,
             "autofocus sample 3/9: 24200 µm, HFR 2.60 px",
         ),
-    });
+    ));
     check_message(&message, &fixture("stream_server/event_telescope_log"));
     assert_eq!(message.seq(), Some(52));
     for (text, level) in [
@@ -849,7 +849,7 @@ fn log_event_and_levels() {
 
 fn entry_of(message: &StreamServerMessage) -> TelescopeLogEntry {
     match message {
-        StreamServerMessage::TelescopeLog(e) => e.entry.clone(),
+        StreamServerMessage::TelescopeLog(e) => e.entry().expect("the entry decodes"),
         other => panic!("not a log event: {other:?}"),
     }
 }

@@ -331,7 +331,7 @@ fn unknown_values_in_snapshots_decode_to_other() {
     let StreamServerMessage::TelescopeLog(event) = message else {
         panic!()
     };
-    let LogEntryBody::Message(body) = event.entry.body else {
+    let LogEntryBody::Message(body) = event.entry().unwrap().body else {
         panic!()
     };
     assert_eq!(body.level, LogLevel::Other("critical".into()));
@@ -714,8 +714,23 @@ fn malformed_snapshots_name_the_field() {
     assert_eq!(field_of(Dir::StreamServer, text), "seq");
     let text = r#"{"kind":"event_manual_control_lease","subscription_id":"s","seq":1,"lease":{"lease_id":"l","telescope_uid":"t","holder":"h","state":"active"}}"#;
     assert_eq!(field_of(Dir::StreamServer, text), "lease.expires_at");
+    // A log entry is read when it is used: the frame is accepted, and the
+    // entry's reading names the field.
     let text = r#"{"kind":"event_telescope_log","subscription_id":"s","seq":1,"entry":{"entry_uid":"e","telescope_uid":"t","at":"2026-11-24T21:04:05.120Z","log_entry_type":"message","level":"info"}}"#;
-    assert_eq!(field_of(Dir::StreamServer, text), "entry.message");
+    let StreamServerMessage::TelescopeLog(event) = StreamServerMessage::from_json(text).unwrap()
+    else {
+        panic!("a log event")
+    };
+    assert_eq!(event.seq, 1);
+    assert_eq!(event.entry().unwrap_err().field(), Some("entry.message"));
+    let text = r#"{"kind":"event_telescope_log","subscription_id":"s","seq":1,"entry":[]}"#;
+    let StreamServerMessage::TelescopeLog(event) = StreamServerMessage::from_json(text).unwrap()
+    else {
+        panic!("a log event")
+    };
+    assert_eq!(event.entry().unwrap_err().field(), Some("entry"));
+    let text = r#"{"kind":"event_telescope_log","subscription_id":"s","seq":"one","entry":{}}"#;
+    assert_eq!(field_of(Dir::StreamServer, text), "seq");
     let text = r#"{"instrument_uid":"c","instrument_type":"optical_imager","telescope_uid":"t","observed_at":"2026-11-24T21:04:05.120Z","state":{"busy":true,"autofocus":{"command_id":"nope","filter_id":"L","strategy":"v_curve","running":true,"samples":[]}}}"#;
     let field = snapshot_field::<InstrumentSnapshot>(text);
     assert!(field.starts_with("state"), "{field}");

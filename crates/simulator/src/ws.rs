@@ -679,11 +679,9 @@ impl Conn {
                     seq,
                     lease: (**l).clone(),
                 }),
-                (Event::Log(e), _) => StreamServerMessage::TelescopeLog(LogEvent {
-                    subscription_id,
-                    seq,
-                    entry: (**e).clone(),
-                }),
+                (Event::Log(e), _) => {
+                    StreamServerMessage::TelescopeLog(LogEvent::new(subscription_id, seq, e))
+                }
                 (
                     Event::Command(_)
                     | Event::Result(_)

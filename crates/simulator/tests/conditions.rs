@@ -278,7 +278,7 @@ async fn rain_trips_the_interlock_which_clears_with_hysteresis() {
     ] {
         stream
             .next_matching(what, WAIT, |m| match m {
-                StreamServerMessage::TelescopeLog(e) => match &e.entry.body {
+                StreamServerMessage::TelescopeLog(e) => match e.entry().expect("an entry").body {
                     LogEntryBody::Message(msg) => msg.message.contains(wanted),
                     _ => false,
                 },
@@ -289,7 +289,7 @@ async fn rain_trips_the_interlock_which_clears_with_hysteresis() {
     stream
         .next_matching("a safety entry for the rain", WAIT, |m| match m {
             StreamServerMessage::TelescopeLog(e) => {
-                matches!(&e.entry.body, LogEntryBody::Safety(s) if s.constraint_uid == rain && !s.satisfied)
+                matches!(e.entry().expect("an entry").body, LogEntryBody::Safety(s) if s.constraint_uid == rain && !s.satisfied)
             }
             _ => false,
         })

@@ -70,19 +70,20 @@ async fn an_exposure_makes_the_instrument_busy_and_logs_a_command_entry() {
     let entry = stream
         .next_matching("the exposure's command log entry", WAIT, |m| {
             matches!(m, StreamServerMessage::TelescopeLog(e)
-                if matches!(&e.entry.body, LogEntryBody::Command(c) if c.command_id == id))
+                if matches!(e.entry().expect("an entry").body, LogEntryBody::Command(c) if c.command_id == id))
         })
         .await;
     let StreamServerMessage::TelescopeLog(event) = entry else {
         unreachable!()
     };
-    let LogEntryBody::Command(command) = &event.entry.body else {
+    let entry = event.entry().expect("an entry");
+    let LogEntryBody::Command(command) = &entry.body else {
         unreachable!()
     };
     assert_eq!(command.command_type, "camera.exposure.start");
     assert_eq!(command.status, CommandStatus::Ok);
-    assert!(!event.entry.entry_uid.as_str().is_empty());
-    assert!(event.entry.text().contains("camera.exposure.start"));
+    assert!(!entry.entry_uid.as_str().is_empty());
+    assert!(entry.text().contains("camera.exposure.start"));
 }
 
 #[tokio::test]

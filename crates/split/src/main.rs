@@ -34,6 +34,16 @@ use sha2::{Digest, Sha256};
 const APP: &str = "skydeck";
 
 fn main() -> ExitCode {
+    // wasm_split's warnings (a data segment kept whole in the main module,
+    // say) on stderr; `RUST_LOG=wasm_split_cli_support=trace` for more.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
     match run() {
         Ok(summary) => {
             println!("skydeck-split: {summary}");
