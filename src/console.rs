@@ -454,12 +454,19 @@ impl Console {
     }
 
     fn on_stream_message(&self, message: StreamServerMessage) {
-        let updates = self
-            .router
-            .try_update_value(|r| r.stream(message))
-            .unwrap_or_default();
+        let Some((updates, ignored)) = self.router.try_update_value(|r| {
+            let before = r.ignored().total();
+            let updates = r.stream(message);
+            (updates, r.ignored().total() != before)
+        }) else {
+            return;
+        };
         self.apply(updates);
-        self.refresh_ignored();
+        // Nearly every frame ignores nothing: the screen's count is read
+        // only when the router's moved.
+        if ignored {
+            self.refresh_ignored();
+        }
     }
 
     /// Shows what the router ignored, when that changed.

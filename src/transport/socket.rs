@@ -594,8 +594,12 @@ impl Link {
                 if let Some(batch) = data.dyn_ref::<js_sys::Uint8Array>() {
                     // UTF-8 from the relay's TextEncoder: one copy into
                     // wasm memory, no re-encoding on this thread.
-                    let bytes = batch.to_vec();
-                    for text in String::from_utf8_lossy(&bytes).split(RELAY_SEPARATOR) {
+                    // Valid UTF-8 (the relay encoded it) is checked at
+                    // the validator's fast pace; anything else is read
+                    // lossily, as the browser would.
+                    let text = String::from_utf8(batch.to_vec())
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                    for text in text.split(RELAY_SEPARATOR) {
                         frames.text(&carrier, text);
                     }
                     return;
