@@ -11,6 +11,7 @@ use skydeck_astro::time::{julian_date, J2000_JD};
 
 use crate::console::use_console;
 use crate::state::display;
+use crate::state::plot::svg_points;
 use crate::state::safety::{place, resolve};
 use crate::state::sky::{offset_arcsec, pattern_plan, Dome, Inset};
 use crate::state::time::now_ms;
@@ -75,14 +76,13 @@ pub fn SkyView() -> impl IntoView {
     let has_target = Memo::new(move |_| target_at.with(Option::is_some));
     let trail = move || {
         let since = console.now.get() - TRAIL_MS;
-        let points: Vec<String> = console.with_devices(|d| {
-            d.trail
-                .since(since)
-                .filter_map(|p| DOME.project(p.alt_deg, p.az_deg))
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
-                .collect()
-        });
-        points.join(" ")
+        console.with_devices(|d| {
+            svg_points(
+                d.trail
+                    .since(since)
+                    .filter_map(|p| DOME.project(p.alt_deg, p.az_deg)),
+            )
+        })
     };
     let svg = NodeRef::<leptos::svg::Svg>::new();
     let pick = move |ev: leptos::ev::MouseEvent| {
@@ -227,11 +227,7 @@ fn PatternInset() -> impl IntoView {
         let centre = skydeck_astro::coords::Equatorial::new(ra, dec);
         let inset = Inset::around(&pattern, INSET);
         let points = move |offsets: &mut dyn Iterator<Item = (f64, f64)>| {
-            offsets
-                .filter_map(|(e, n)| inset.project(e, n))
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            svg_points(offsets.filter_map(|(e, n)| inset.project(e, n)))
         };
         let plan = points(&mut pattern_plan(&pattern).into_iter());
         let played = move || {
@@ -251,11 +247,17 @@ fn PatternInset() -> impl IntoView {
                 Some(offset_arcsec(centre, m.ra_deg, m.dec_deg))
             })
         };
+        // The mount's mark is built once and then only moved.
+        let dot_at = Memo::new(move |_| here().and_then(|(e, n)| inset.project(e, n)).map(xy));
+        let has_dot = Memo::new(move |_| dot_at.with(Option::is_some));
         let dot = move || {
-            let (x, y) = xy(here().and_then(|(e, n)| inset.project(e, n))?);
-            Some(
-                view! { <circle class="pointing" data-testid="pattern-pointing" cx=x cy=y r="4" /> },
-            )
+            has_dot.get().then(|| {
+                view! {
+                    <circle class="pointing" data-testid="pattern-pointing"
+                        cx=move || dot_at.get().map(|p| p.0)
+                        cy=move || dot_at.get().map(|p| p.1) r="4" />
+                }
+            })
         };
         let caption = move || pattern_caption(&pattern, here(), inset.half_width_arcsec * 2.0);
         let c = INSET / 2.0;

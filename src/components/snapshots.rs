@@ -332,10 +332,12 @@ fn Sparkline(
                 })
         })
     });
+    // One polyline, its points redrawn as the history changes.
     let line = move || {
         points.with(|points| {
-            let frame = crate::state::plot::Frame::sparkline(points, 200.0, 40.0, 3.0)?;
-            Some(view! { <polyline points=frame.polyline(points) /> })
+            crate::state::plot::Frame::sparkline(points, 200.0, 40.0, 3.0)
+                .map(|frame| frame.polyline(points))
+                .unwrap_or_default()
         })
     };
     let range = move || match extent.get() {
@@ -346,7 +348,7 @@ fn Sparkline(
         <figure class="card sparkline">
             <figcaption>{title}<span class="age">{range}</span></figcaption>
             <svg viewBox="0 0 200 40" class="plot" data-testid=testid role="img" aria-label=title>
-                {line}
+                <polyline points=line />
             </svg>
         </figure>
     }

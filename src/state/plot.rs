@@ -95,15 +95,46 @@ impl Frame {
             - (y - self.y_min) / (self.y_max - self.y_min) * (self.height - 2.0 * self.pad)
     }
 
-    /// An SVG `points` attribute for a polyline through `points`.
+    /// An SVG `points` attribute for a polyline through `points` (see
+    /// [`svg_points`]).
     pub fn polyline(&self, points: &[(f64, f64)]) -> String {
-        points
-            .iter()
-            .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .map(|&(x, y)| format!("{:.1},{:.1}", self.x(x), self.y(y)))
-            .collect::<Vec<_>>()
-            .join(" ")
+        svg_points(
+            points
+                .iter()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|&(x, y)| (self.x(x), self.y(y))),
+        )
     }
+}
+
+/// An SVG `points` attribute (`x,y x,y ...`) through points already in the
+/// plot's units, each coordinate to a tenth of a unit. Live plots redraw
+/// it many times a second: it is written as whole tenths into one string,
+/// not through float formatting.
+pub fn svg_points(points: impl Iterator<Item = (f64, f64)>) -> String {
+    let mut out = String::new();
+    for (x, y) in points {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        push_tenths(&mut out, x);
+        out.push(',');
+        push_tenths(&mut out, y);
+    }
+    out
+}
+
+/// `value` to one decimal (`-12.3`), rounded half away from zero.
+fn push_tenths(out: &mut String, value: f64) {
+    use std::fmt::Write as _;
+    // A plot's coordinates are a few hundred units at most; beyond i64's
+    // range `as` saturates, which still draws off the box.
+    let tenths = (value * 10.0).round() as i64;
+    if tenths < 0 {
+        out.push('-');
+    }
+    let tenths = tenths.unsigned_abs();
+    let _ = write!(out, "{}.{}", tenths / 10, tenths % 10);
 }
 
 /// About `count` round tick values (1, 2 or 5 × 10ⁿ apart) within `[lo, hi]`.
@@ -156,6 +187,41 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn polyline_points_are_written_to_a_tenth() {
+        let f = Frame::fit(&[(0.0, 0.0), (100.0, 100.0)], 100.0, 100.0, 0.0).unwrap();
+        let line = f.polyline(&[
+            (0.0, 0.0),
+            (50.0, 50.0),
+            (f64::INFINITY, 1.0),
+            (100.0, 100.0),
+        ]);
+        let points: Vec<(f64, f64)> = line
+            .split(' ')
+            .map(|p| {
+                let (x, y) = p.split_once(',').expect("x,y");
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(points.len(), 3, "{line}");
+        for (p, (x, y)) in points
+            .iter()
+            .zip([(0.0, 0.0), (50.0, 50.0), (100.0, 100.0)])
+        {
+            let want = (f.x(x), f.y(y));
+            assert!(
+                (p.0 - want.0).abs() <= 0.05 + 1e-9 && (p.1 - want.1).abs() <= 0.05 + 1e-9,
+                "{line}"
+            );
+        }
+        let mut out = String::new();
+        for v in [0.0, 0.04, 0.05, 1.25, -0.06, -12.34, 199.96] {
+            push_tenths(&mut out, v);
+            out.push(' ');
+        }
+        assert_eq!(out, "0.0 0.0 0.1 1.3 -0.1 -12.3 200.0 ");
     }
 
     #[test]
