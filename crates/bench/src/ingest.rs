@@ -7,6 +7,11 @@
 //! MutationObserver on the mount's target field notes it); main-thread time is
 //! Chromium's `TaskDuration` metric (DevTools protocol, through
 //! chromedriver's `goog/cdp/execute`) over the same span.
+//!
+//! Both clients' rates vary from run to run on a shared machine, and which
+//! goes first matters; so the replay runs in rounds, each client once per
+//! round, the first client alternating, and the figure is the round of the
+//! median ratio.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +47,32 @@ impl Ingest {
     pub fn cost(&self) -> f64 {
         self.main_thread_ms / (self.frames as f64 / 1000.0)
     }
+}
+
+/// One round: each client replayed the recording once.
+#[derive(Debug, Clone)]
+pub struct Round {
+    /// SkyDeck's replay.
+    pub app: Ingest,
+    /// The plain-JavaScript reference's replay.
+    pub reference: Ingest,
+    /// Whether SkyDeck went first.
+    pub app_first: bool,
+}
+
+impl Round {
+    /// SkyDeck's rate over the reference's.
+    pub fn ratio(&self) -> f64 {
+        self.app.rate() / self.reference.rate()
+    }
+}
+
+/// The round whose ratio is the median (of an even count, the lower of the
+/// middle two); `None` without rounds.
+pub fn median(rounds: &[Round]) -> Option<&Round> {
+    let mut sorted: Vec<&Round> = rounds.iter().collect();
+    sorted.sort_by(|a, b| a.ratio().total_cmp(&b.ratio()));
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
 }
 
 pub use skydeck_e2e::Cdp;
@@ -151,17 +182,19 @@ async fn run(
 }
 
 /// Records `frames` frames from a simulator of its own, then replays them
-/// into SkyDeck (served by `sim`) and into the reference, in one browser.
+/// into SkyDeck (served by `sim`) and into the reference, in one browser,
+/// `rounds` times (at least once), the first client alternating.
 ///
-/// With `profile`, a DevTools CPU profile of each client's replay is written
-/// beside it: `<profile>-skydeck.cpuprofile` and
+/// With `profile`, a DevTools CPU profile of each client's first replay is
+/// written beside it: `<profile>-skydeck.cpuprofile` and
 /// `<profile>-reference.cpuprofile` (DevTools' Performance panel loads them).
 pub async fn measure(
     sim: &Sim,
     frames: usize,
+    rounds: usize,
     target: &str,
     profile: Option<&Path>,
-) -> (Vec<(String, usize)>, Ingest, Ingest) {
+) -> (Vec<(String, usize)>, Vec<Round>) {
     let profile_of = |client: &str| {
         profile.map(|p| PathBuf::from(format!("{}-{client}.cpuprofile", p.display())))
     };
@@ -183,28 +216,102 @@ pub async fn measure(
     source.kill().await;
 
     let page = Browser::open("ingest", &format!("{}healthz", sim.url())).await;
-    let app = run(&recording, &page, profile_of("skydeck"), async |addr| {
-        page.remember_connection(&format!("ws://{addr}")).await;
-        page.client.goto(&sim.url()).await.expect("opening SkyDeck");
-    })
-    .await;
-
     let reference = std::env::temp_dir().join(format!(
         "skydeck-bench-reference-{}.html",
         std::process::id()
     ));
     std::fs::write(&reference, include_str!("../reference/index.html"))
         .expect("writing the reference page");
-    let js = run(&recording, &page, profile_of("reference"), async |addr| {
-        let url = format!(
-            "file://{}#ws://{addr}/v1/ws/stream?token={}",
-            reference.display(),
-            tokens::VIEWER
+    let app = async |profile: Option<PathBuf>| {
+        run(&recording, &page, profile, async |addr| {
+            // The connection is remembered in the site's storage: from a
+            // page of the site's origin (the reference may have gone first).
+            let blank = format!("{}healthz", sim.url());
+            page.client.goto(&blank).await.expect("opening the site");
+            page.remember_connection(&format!("ws://{addr}")).await;
+            page.client.goto(&sim.url()).await.expect("opening SkyDeck");
+        })
+        .await
+    };
+    let js = async |profile: Option<PathBuf>| {
+        run(&recording, &page, profile, async |addr| {
+            let url = format!(
+                "file://{}#ws://{addr}/v1/ws/stream?token={}",
+                reference.display(),
+                tokens::VIEWER
+            );
+            // A new document: after a previous round the page is the same
+            // file with another fragment, which would not load again.
+            page.client
+                .goto("about:blank")
+                .await
+                .expect("leaving the page");
+            page.client.goto(&url).await.expect("opening the reference");
+        })
+        .await
+    };
+    let mut done = Vec::new();
+    for round in 0..rounds.max(1) {
+        let first = round == 0;
+        let app_first = round % 2 == 0;
+        let profile = |client: &str| if first { profile_of(client) } else { None };
+        let (app, reference) = if app_first {
+            let app = app(profile("skydeck")).await;
+            (app, js(profile("reference")).await)
+        } else {
+            let reference = js(profile("reference")).await;
+            (app(profile("skydeck")).await, reference)
+        };
+        eprintln!(
+            "bench: ingest round {}: SkyDeck {:.0}, reference {:.0} frames a second",
+            round + 1,
+            app.rate(),
+            reference.rate()
         );
-        page.client.goto(&url).await.expect("opening the reference");
-    })
-    .await;
+        done.push(Round {
+            app,
+            reference,
+            app_first,
+        });
+    }
     let _ = std::fs::remove_file(&reference);
     page.close().await;
-    (recording.mix(), app, js)
+    (recording.mix(), done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(app_fps: f64, reference_fps: f64) -> Round {
+        let ingest = |fps: f64| Ingest {
+            frames: 1000,
+            wall_ms: 1000.0 * 1000.0 / fps,
+            main_thread_ms: 0.0,
+            script_ms: 0.0,
+            style_ms: 0.0,
+            layout_ms: 0.0,
+        };
+        Round {
+            app: ingest(app_fps),
+            reference: ingest(reference_fps),
+            app_first: true,
+        }
+    }
+
+    #[test]
+    fn the_figure_is_the_round_of_the_median_ratio() {
+        assert!(median(&[]).is_none());
+        let rounds = [round(9.0, 10.0), round(12.0, 10.0), round(10.0, 10.0)];
+        assert!((median(&rounds).unwrap().ratio() - 1.0).abs() < 1e-9);
+        // Of an even count, the lower of the middle two.
+        let rounds = [
+            round(12.0, 10.0),
+            round(8.0, 10.0),
+            round(9.0, 10.0),
+            round(11.0, 10.0),
+        ];
+        assert!((median(&rounds).unwrap().ratio() - 0.9).abs() < 1e-9);
+        assert!((median(&rounds[..1]).unwrap().ratio() - 1.2).abs() < 1e-9);
+    }
 }

@@ -53,7 +53,12 @@ struct Args {
     /// Frames in the ingest replay (100,000; 2,000 with --smoke).
     #[arg(long)]
     ingest_frames: Option<usize>,
-    /// Writes a DevTools CPU profile of each client's ingest replay to
+    /// Rounds of the ingest replay, each client once per round, the first
+    /// alternating; the figure is the round of the median ratio (5; 2 with
+    /// --smoke).
+    #[arg(long)]
+    ingest_rounds: Option<usize>,
+    /// Writes a DevTools CPU profile of each client's first ingest replay to
     /// `<PREFIX>-skydeck.cpuprofile` and `<PREFIX>-reference.cpuprofile`.
     #[arg(long, value_name = "PREFIX")]
     ingest_profile: Option<std::path::PathBuf>,
@@ -68,6 +73,7 @@ struct Plan {
     fanout_hz: f64,
     fanout_seconds: f64,
     ingest_frames: usize,
+    ingest_rounds: usize,
     latency_seconds: f64,
     soak_commands: usize,
     soak_seconds: f64,
@@ -96,14 +102,21 @@ impl Plan {
         .await
     }
 
-    /// The ingest replay, as planned: the recording's mix and both clients'
-    /// figures.
+    /// The ingest replay, as planned: the recording's mix and each round's
+    /// figures of both clients.
     async fn ingest(
         &self,
         sim: &Sim,
         profile: Option<&std::path::Path>,
-    ) -> (Vec<(String, usize)>, ingest::Ingest, ingest::Ingest) {
-        ingest::measure(sim, self.ingest_frames, skydeck_e2e::high_target(), profile).await
+    ) -> (Vec<(String, usize)>, Vec<ingest::Round>) {
+        ingest::measure(
+            sim,
+            self.ingest_frames,
+            self.ingest_rounds,
+            skydeck_e2e::high_target(),
+            profile,
+        )
+        .await
     }
 }
 
@@ -119,6 +132,7 @@ async fn main() {
             fanout_hz: 20.0,
             fanout_seconds: 1.0,
             ingest_frames: 2_000,
+            ingest_rounds: 2,
             latency_seconds: 2.0,
             soak_commands: 60,
             soak_seconds: 4.0,
@@ -133,6 +147,7 @@ async fn main() {
             fanout_hz: 20.0,
             fanout_seconds: 10.0,
             ingest_frames: 100_000,
+            ingest_rounds: 5,
             latency_seconds: 20.0,
             soak_commands: 10_000,
             soak_seconds: 600.0,
@@ -142,6 +157,7 @@ async fn main() {
     plan.soak_commands = args.soak_commands.unwrap_or(plan.soak_commands);
     plan.soak_seconds = args.soak_seconds.unwrap_or(plan.soak_seconds);
     plan.ingest_frames = args.ingest_frames.unwrap_or(plan.ingest_frames);
+    plan.ingest_rounds = args.ingest_rounds.unwrap_or(plan.ingest_rounds);
     if args.soak_only {
         let soak = plan.soak().await;
         let mut section = String::new();
@@ -152,9 +168,9 @@ async fn main() {
     if args.ingest_only {
         let any = "127.0.0.1:0".parse().expect("an address");
         let mut sim = Sim::start_with(any, &["--weather", "clear"]).await;
-        let (_, app, reference) = plan.ingest(&sim, args.ingest_profile.as_deref()).await;
+        let (_, rounds) = plan.ingest(&sim, args.ingest_profile.as_deref()).await;
         sim.kill().await;
-        println!("{}", report::ingest_breakdown(&app, &reference));
+        println!("{}", report::ingest_breakdown(&rounds));
         return;
     }
     if args.load_only {
@@ -214,8 +230,11 @@ async fn main() {
     let initial = sizes::of_files(&dist, &initial_files, "initial")
         .unwrap_or_else(|e| panic!("reading {}: {e}", dist.display()));
 
-    eprintln!("bench: ingest of {} recorded frames", plan.ingest_frames);
-    let (mix, app, reference) = plan.ingest(&sim, args.ingest_profile.as_deref()).await;
+    eprintln!(
+        "bench: ingest of {} recorded frames, {} rounds",
+        plan.ingest_frames, plan.ingest_rounds
+    );
+    let (mix, ingest) = plan.ingest(&sim, args.ingest_profile.as_deref()).await;
     sim.kill().await;
 
     eprintln!("bench: latency under load for {} s", plan.latency_seconds);
@@ -258,8 +277,7 @@ async fn main() {
         fanout,
         fanout_hz: plan.fanout_hz,
         mix,
-        app,
-        reference,
+        ingest,
         latencies,
         soak,
     };
