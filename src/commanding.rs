@@ -7,9 +7,8 @@
 //! keys; and decoding the telescope log's entries, which only the
 //! (deferred) log panel shows. The first screen never runs any of it, and
 //! no command of this tab can exist before it is here: publishing is part
-//! of it. In the shipped
-//! build (cargo feature `split`) it is in the `later` chunk with the
-//! deferred panels, fetched once the first screen is complete
+//! of it. In the shipped build (cargo feature `split`) it is in the `later`
+//! chunk with the deferred panels, fetched once the first screen is complete
 //! ([`crate::components::later`]); the main module reaches it only through
 //! [`Commanding`], a table of entry points, once [`Console::commanding`]
 //! has it. Until then the commands socket's frames wait in the console's
@@ -17,8 +16,9 @@
 //! answered and a refused token is seen as they arrive), in order and
 //! bounded ([`crate::state::inbox`]); they are decoded and applied, in
 //! order, the moment it arrives; so do the stream's log entries, kept as
-//! they arrived ([`LogEvent`]) in their own inbox. A chunk that cannot be fetched is retried
-//! with the panels' Retry. Without the feature the table is here at once.
+//! they arrived ([`LogEvent`]) in their own inbox. A chunk that cannot be
+//! fetched is retried with the panels' Retry. Without the feature the table
+//! is here at once.
 
 use leptos::prelude::*;
 use skynet_protocol::{
@@ -28,7 +28,7 @@ use skynet_protocol::{
 
 use crate::console::{Console, CLIENT};
 use crate::state::command_log::CommandLog;
-use crate::state::inbox::{Pushed, Waited};
+use crate::state::inbox::{Inbox, Pushed, Waited};
 use crate::state::routing::CommandUpdate;
 use crate::state::shortcuts::KeyAction;
 use crate::state::time::now_ms;
@@ -108,24 +108,33 @@ impl Console {
             (commanding.log)(*self, vec![entry]);
             return;
         }
-        let pushed = self.log_inbox.try_update_value(|inbox| inbox.push(entry));
-        if pushed == Some(Pushed::FirstDrop) {
-            self.notify(
-                "The console's code for the telescope log has not loaded: the oldest waiting log entries are being dropped.",
-            );
-        }
+        self.keep_waiting(
+            self.log_inbox,
+            entry,
+            "The console's code for the telescope log has not loaded: the oldest waiting log entries are being dropped.",
+        );
     }
 
     /// Keeps a frame of the commands socket until the commanding code is
     /// here.
     pub(crate) fn keep_commands_frame(&self, frame: CommandsFrame) {
-        let pushed = self
-            .commands_inbox
-            .try_update_value(|inbox| inbox.push(frame));
-        if pushed == Some(Pushed::FirstDrop) {
-            self.notify(
-                "The console's code for commands has not loaded: the oldest waiting frames of the commands socket are being dropped.",
-            );
+        self.keep_waiting(
+            self.commands_inbox,
+            frame,
+            "The console's code for commands has not loaded: the oldest waiting frames of the commands socket are being dropped.",
+        );
+    }
+
+    /// Keeps `frame` in `inbox` until the commanding code is here; says
+    /// `dropping` the first time the inbox, full, drops its oldest.
+    fn keep_waiting<T: Send + Sync + 'static>(
+        &self,
+        inbox: StoredValue<Inbox<T>>,
+        frame: T,
+        dropping: &str,
+    ) {
+        if inbox.try_update_value(|inbox| inbox.push(frame)) == Some(Pushed::FirstDrop) {
+            self.notify(dropping);
         }
     }
 
@@ -189,7 +198,8 @@ fn command_key(console: Console, action: KeyAction) -> bool {
 }
 
 impl Console {
-    /// Decodes frames of the commands socket and applies them, in order.
+    /// Decodes telescope log entries into the log, in order; an entry that
+    /// does not decode is told and skipped.
     fn decode_log_entries(&self, entries: Vec<LogEvent>) {
         let mut decoded = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -207,6 +217,7 @@ impl Console {
         }
     }
 
+    /// Decodes frames of the commands socket and applies them, in order.
     fn decode_commands(&self, frames: Vec<CommandsFrame>) {
         for frame in frames {
             match frame.decode() {

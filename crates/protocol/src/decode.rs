@@ -244,22 +244,10 @@ impl<T: serde::Serialize> Undecoded<T> {
     /// `typed` as JSON (a sender's side).
     pub fn new(typed: &T) -> Self {
         // Every type of this crate encodes to JSON infallibly: string keys only.
-        Self::from_value(serde_json::to_value(typed).unwrap_or_default())
-    }
-}
-
-impl<T> Undecoded<T> {
-    /// A part as received.
-    pub fn from_value(value: Value) -> Self {
         Self {
-            value,
+            value: serde_json::to_value(typed).unwrap_or_default(),
             typed: std::marker::PhantomData,
         }
-    }
-
-    /// The JSON as received.
-    pub fn json(&self) -> &Value {
-        &self.value
     }
 }
 
