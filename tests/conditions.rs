@@ -62,6 +62,25 @@ async fn the_conditions_panel_shows_weather_constraints_enclosure_and_tonight() 
         .then_some(())
     })
     .await;
+    // Each row's title is the status's own message, as sent: the stream's
+    // relay hands over non-ASCII text whole ("the Sun is at -14.2°, ...").
+    let rows = app
+        .get("constraints")
+        .query_selector_all("[data-testid=constraint-row]")
+        .expect("the rows");
+    let titles: Vec<String> = (0..rows.length())
+        .filter_map(|i| {
+            rows.item(i)?
+                .unchecked_into::<web_sys::Element>()
+                .get_attribute("title")
+        })
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("the Sun is at ") && t.ends_with('°')),
+        "{titles:?}"
+    );
     // The verdict names a threshold or says observing is allowed.
     let verdict = app.get("conditions-verdict");
     let state = verdict.get_attribute("data-state").unwrap_or_default();

@@ -8,7 +8,7 @@ use skynet_protocol::{
     LeaseData, MountResultData, RotatorResultData, TelescopeUid,
 };
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::display;
 use super::time::{parse_rfc3339, Millis};

@@ -6,7 +6,7 @@
 //! resource never seen whole) is kept and shown as incomplete until the rest
 //! arrives.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -53,7 +53,7 @@ impl Merged {
     pub fn new(stream: StreamName) -> Self {
         Self {
             stream,
-            resources: HashMap::new(),
+            resources: HashMap::default(),
             subscription: 0,
             dropped: 0,
         }

@@ -1,7 +1,7 @@
 //! Live device snapshots per telescope, each stamped with when it arrived so
 //! a view can show its age and grey it out when stale.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use skynet_protocol::{
     AutofocusProgress, CameraState, DeviceSnapshot, DeviceState, EnclosureState, FilterWheelState,

@@ -9,8 +9,17 @@ const encoder = new TextEncoder();
 const flush = () => {
   scheduled = false;
   if (batch.length) {
-    const bytes = encoder.encode(batch.join("\x1e"));
-    postMessage(bytes, [bytes.buffer]);
+    let room = 0;
+    for (const text of batch) room += 4 + 3 * text.length;
+    const bytes = new Uint8Array(room);
+    const lengths = new DataView(bytes.buffer);
+    let at = 0;
+    for (const text of batch) {
+      const { written } = encoder.encodeInto(text, bytes.subarray(at + 4));
+      lengths.setUint32(at, written, true);
+      at += 4 + written;
+    }
+    postMessage(bytes.subarray(0, at), [bytes.buffer]);
     batch = [];
   }
 };
@@ -18,9 +27,6 @@ const frame = ({ data }) => {
   if (typeof data !== "string") {
     flush();
     postMessage({ binary: data.byteLength });
-  } else if (data.includes("\x1e")) {
-    flush();
-    postMessage({ frame: data });
   } else {
     batch.push(data);
     if (!scheduled) {

@@ -361,11 +361,10 @@ enum Carrier {
     /// From the page: `{open: url}`, `{send: text}`, `{close: code,
     /// reason}`. To the page, in the socket's order:
     /// - a `Uint8Array`: the text frames that arrived before the worker's
-    ///   next turn, joined by [`RELAY_SEPARATOR`], as UTF-8 (encoded in
-    ///   the worker, its buffer transferred: the page copies the bytes into
-    ///   wasm memory as they are);
-    /// - `{frame: text}`: one text frame that holds the separator anyway
-    ///   (malformed, reported as such);
+    ///   next turn, in order, each as its UTF-8 length (4 bytes, little
+    ///   endian) then its UTF-8 (encoded in the worker, its buffer
+    ///   transferred: the page copies the bytes into wasm memory as they
+    ///   are and never searches them for a frame's end; [`relayed_frames`]);
     /// - `{open: true}`, `{binary: bytes}`, `{closed: code, reason}`.
     ///
     /// After the close the worker ends itself. A relay that cannot run at
@@ -377,9 +376,18 @@ enum Carrier {
     },
 }
 
-/// Text frames in a relayed batch are joined by this character, which JSON
-/// text cannot hold (`relay.js` sends a frame holding it on its own).
-const RELAY_SEPARATOR: char = '\u{1e}';
+/// The text frames of a relayed batch (see [`Carrier::Relayed`]), in order:
+/// each is its 4-byte little-endian length, then that many bytes of UTF-8.
+/// A frame that is not UTF-8 is read lossily, as the browser would; a batch
+/// cut short (which `relay.js` never sends) ends at its last whole frame.
+fn relayed_frames(mut batch: &[u8]) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    std::iter::from_fn(move || {
+        let (length, rest) = batch.split_first_chunk::<4>()?;
+        let (frame, rest) = rest.split_at_checked(u32::from_le_bytes(*length) as usize)?;
+        batch = rest;
+        Some(String::from_utf8_lossy(frame))
+    })
+}
 
 thread_local! {
     /// The relay's script as a blob URL, made once per page: no file to
@@ -593,22 +601,16 @@ impl Link {
                 let data = event.data();
                 if let Some(batch) = data.dyn_ref::<js_sys::Uint8Array>() {
                     // UTF-8 from the relay's TextEncoder: one copy into
-                    // wasm memory, no re-encoding on this thread.
-                    // Valid UTF-8 (the relay encoded it) is checked at
-                    // the validator's fast pace; anything else is read
-                    // lossily, as the browser would.
-                    let text = String::from_utf8(batch.to_vec())
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                    for text in text.split(RELAY_SEPARATOR) {
-                        frames.text(&carrier, text);
+                    // wasm memory, no re-encoding on this thread, and
+                    // each frame's length given, not searched for.
+                    for text in relayed_frames(&batch.to_vec()) {
+                        frames.text(&carrier, &text);
                     }
                     return;
                 }
                 let field =
                     |name: &str| js_sys::Reflect::get(&data, &name.into()).unwrap_or_default();
-                if let Some(text) = field("frame").as_string() {
-                    frames.text(&carrier, &text);
-                } else if field("open").is_truthy() {
+                if field("open").is_truthy() {
                     open.set(true);
                     frames.event(LinkEvent::Open);
                 } else if let Some(bytes) = field("binary").as_f64() {
@@ -858,5 +860,40 @@ fn close_reason(code: u16, reason: &str) -> String {
         (1006, _) => "connection lost".into(),
         (_, "") => format!("closed by the server (code {code})"),
         (_, reason) => format!("closed by the server: {reason} (code {code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relayed_frames;
+
+    /// A batch as `relay.js` writes it.
+    fn batch(frames: &[&[u8]]) -> Vec<u8> {
+        frames
+            .iter()
+            .flat_map(|f| {
+                (f.len() as u32)
+                    .to_le_bytes()
+                    .into_iter()
+                    .chain(f.iter().copied())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_relayed_batch_gives_its_frames_in_order_by_their_byte_lengths() {
+        let sun = "{\"message\":\"the Sun is at -14.2°, at or below -12°\"}";
+        let sent = batch(&[sun.as_bytes(), b"", b"{}\x1e{}"]);
+        let frames: Vec<_> = relayed_frames(&sent).collect();
+        assert_eq!(frames, [sun, "", "{}\u{1e}{}"]);
+    }
+
+    #[test]
+    fn a_frame_that_is_not_utf8_is_read_lossily_and_a_cut_batch_ends_at_its_last_whole_frame() {
+        let mut cut = batch(&[b"ok\xff", b"{\"lost\":1}"]);
+        cut.truncate(cut.len() - 1);
+        let frames: Vec<_> = relayed_frames(&cut).collect();
+        assert_eq!(frames, ["ok\u{fffd}"]);
+        assert_eq!(relayed_frames(&[1, 0]).count(), 0, "not even a length");
     }
 }
