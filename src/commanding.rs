@@ -4,34 +4,38 @@
 //! Decoding and applying the commands socket's frames (the command log,
 //! this tab's account and leases, alerts on results), publishing,
 //! cancelling and Abort, the guided workflows, and the keyboard's command
-//! keys; and decoding the telescope log's entries, which only the
-//! (deferred) log panel shows. The first screen never runs any of it, and
-//! no command of this tab can exist before it is here: publishing is part
-//! of it. In the shipped build (cargo feature `split`) it is in the `later`
-//! chunk with the deferred panels, fetched once the first screen is complete
-//! ([`crate::components::later`]); the main module reaches it only through
-//! [`Commanding`], a table of entry points, once [`Console::commanding`]
-//! has it. Until then the commands socket's frames wait in the console's
-//! inbox, read but not decoded ([`CommandsFrame`]: pings and pongs are
-//! answered and a refused token is seen as they arrive), in order and
-//! bounded ([`crate::state::inbox`]); they are decoded and applied, in
-//! order, the moment it arrives; so do the stream's log entries, kept as
-//! they arrived ([`LogEvent`]) in their own inbox. A chunk that cannot be
-//! fetched is retried with the panels' Retry. Without the feature the table
-//! is here at once.
+//! keys; and decoding what only deferred panels show: the telescope log's
+//! entries, and the merged state of instruments, observing constraints,
+//! their statuses and shutdown interlocks (which feed the conditions, the
+//! interlock banner and their alerts). The first screen never runs any of
+//! it, and no command of this tab can exist before it is here: publishing
+//! is part of it. In the shipped build (cargo feature `split`) it is in the
+//! `later` chunk with the deferred panels, fetched once the first screen is
+//! complete ([`crate::components::later`]); the main module reaches it only
+//! through [`Commanding`], a table of entry points, once
+//! [`Console::commanding`] has it. Until then the commands socket's frames
+//! wait in the console's inbox, read but not decoded ([`CommandsFrame`]:
+//! pings and pongs are answered and a refused token is seen as they
+//! arrive), in order and bounded ([`crate::state::inbox`]); they are
+//! decoded and applied, in order, the moment it arrives. So are the
+//! stream's log entries, kept as they arrived ([`LogEvent`]) in their own
+//! inbox, and the resources of those streams, merged as they arrive and
+//! noted once each ([`crate::state::merged::Changed`]): the code decodes
+//! the latest state of each. A chunk that cannot be fetched is retried
+//! with the panels' Retry. Without the feature the table is here at once.
 
 use leptos::prelude::*;
 use skynet_protocol::{
-    CancelCommand, Command, CommandId, CommandsClientMessage, CommandsFrame, LogEvent, Origin,
-    PublishCommand, TelescopeUid,
+    CancelCommand, Command, CommandId, CommandsClientMessage, CommandsFrame, LeaseEvent, LogEvent,
+    Origin, PublishCommand, StreamName, TelescopeUid,
 };
 
 use crate::console::{Console, CLIENT};
 use crate::state::command_log::CommandLog;
 use crate::state::inbox::{Inbox, Pushed, Waited};
-use crate::state::routing::CommandUpdate;
+use crate::state::routing::{CommandUpdate, Resource};
 use crate::state::shortcuts::KeyAction;
-use crate::state::time::now_ms;
+use crate::state::time::{now_ms, Millis};
 use crate::state::workflow::{Action, Workflow};
 use crate::transport::Delivery;
 
@@ -41,6 +45,12 @@ pub(crate) struct Commanding {
     pub frames: fn(Console, Vec<CommandsFrame>),
     /// Decodes telescope log entries into the log, in order.
     pub log: fn(Console, Vec<LogEvent>),
+    /// Decodes lease events (with when each arrived) into the telescopes,
+    /// the session's lease history and alerts, in order.
+    pub leases: fn(Console, Vec<(LeaseEvent, Millis)>),
+    /// Decodes resources that changed (by stream, key and when) into the
+    /// instruments and the conditions, in order.
+    pub resources: fn(Console, Vec<(StreamName, String, Millis)>),
     /// The commands socket dropped while open.
     pub dropped: fn(Console),
     /// Device snapshots were applied.
@@ -55,6 +65,8 @@ pub(crate) struct Commanding {
 pub(crate) static COMMANDING: Commanding = Commanding {
     frames: |console, frames| console.decode_commands(frames),
     log: |console, entries| console.decode_log_entries(entries),
+    leases: |console, events| console.decode_lease_events(events),
+    resources: |console, changed| console.decode_resources(changed),
     dropped: |console| console.commands_dropped(),
     devices: |console| console.workflow_saw_devices(),
     abort,
@@ -75,28 +87,74 @@ impl Console {
         if !self.alive() || self.commanding().is_some() {
             return;
         }
-        let Some(Waited { frames, dropped }) = self.commands_inbox.try_update_value(|i| i.take())
-        else {
+        let Some(commands) = self.commands_inbox.try_update_value(|i| i.take()) else {
             return;
         };
         let log = self.log_inbox.try_update_value(|i| i.take());
+        let leases = self.lease_inbox.try_update_value(|i| i.take());
+        let resources = self.resources_inbox.try_update_value(|c| c.take());
         self.commanding.set_value(Some(commanding));
+        self.hand_over(
+            Some(commands),
+            "earlier frame(s) of the commands socket were dropped while the console's code loaded: the command log may miss commands of other clients.",
+            |frames| (commanding.frames)(*self, frames),
+        );
+        self.hand_over(
+            log,
+            "earlier telescope log entr(ies) were dropped while the console's code loaded.",
+            |entries| (commanding.log)(*self, entries),
+        );
+        self.hand_over(
+            leases,
+            "earlier lease event(s) were dropped while the console's code loaded: the lease history may miss them.",
+            |events| (commanding.leases)(*self, events),
+        );
+        if let Some(changed) = resources.filter(|c| !c.is_empty()) {
+            (commanding.resources)(*self, changed);
+        }
+    }
+
+    /// Hands what waited in an inbox to `apply`; says how many of the
+    /// oldest were dropped first (`dropped_note` follows the number).
+    fn hand_over<T>(
+        &self,
+        waited: Option<Waited<T>>,
+        dropped_note: &str,
+        apply: impl FnOnce(Vec<T>),
+    ) {
+        let Some(Waited { frames, dropped }) = waited else {
+            return;
+        };
         if dropped > 0 {
-            self.notify(format!(
-                "{dropped} earlier frame(s) of the commands socket were dropped while the console's code loaded: the command log may miss commands of other clients."
-            ));
+            self.notify(format!("{dropped} {dropped_note}"));
         }
         if !frames.is_empty() {
-            (commanding.frames)(*self, frames);
+            apply(frames);
         }
-        if let Some(Waited { frames, dropped }) = log {
-            if dropped > 0 {
-                self.notify(format!(
-                    "{dropped} earlier telescope log entr(ies) were dropped while the console's code loaded."
-                ));
-            }
-            if !frames.is_empty() {
-                (commanding.log)(*self, frames);
+    }
+
+    /// A lease event from the stream: to the commanding code, or kept
+    /// until it is here.
+    pub(crate) fn on_lease_event(&self, event: LeaseEvent, at: Millis) {
+        if let Some(commanding) = self.commanding() {
+            (commanding.leases)(*self, vec![(event, at)]);
+            return;
+        }
+        self.keep_waiting(
+            self.lease_inbox,
+            (event, at),
+            "The console's code for leases has not loaded: the oldest waiting lease events are being dropped.",
+        );
+    }
+
+    /// A resource the commanding code decodes changed: to it, or noted
+    /// (its latest state is decoded when the code is here).
+    pub(crate) fn on_resource(&self, stream: StreamName, key: String, at: Millis) {
+        match self.commanding() {
+            Some(commanding) => (commanding.resources)(*self, vec![(stream, key, at)]),
+            None => {
+                self.resources_inbox
+                    .try_update_value(|c| c.note(stream, key, at));
             }
         }
     }
@@ -198,6 +256,71 @@ fn command_key(console: Console, action: KeyAction) -> bool {
 }
 
 impl Console {
+    /// Decodes lease events and applies them, in order: the telescope's
+    /// lease, the session's lease history (as of when each arrived) and
+    /// the owner's revoking of this tab's lease; an event whose lease does
+    /// not decode is told and skipped.
+    fn decode_lease_events(&self, events: Vec<(LeaseEvent, Millis)>) {
+        for (event, at) in events {
+            match event.lease() {
+                Ok(lease) => {
+                    self.alert_on_lease(&lease);
+                    self.telescopes.update(|t| t.on_lease(&lease));
+                    self.lease_events.update(|events| {
+                        events.push(crate::state::export::LeaseRecord { at, lease })
+                    });
+                }
+                Err(e) => self.notify(format!("ignored a lease event: {e}")),
+            }
+        }
+    }
+
+    /// Decodes resources that changed, each in its latest merged state, and
+    /// applies them: instruments to the telemetry (as of when they last
+    /// changed), constraints, their statuses and interlocks to the
+    /// conditions (alerting on news).
+    fn decode_resources(&self, changed: Vec<(StreamName, String, Millis)>) {
+        let mut incomplete = None;
+        for (stream, key, at) in changed {
+            let Some(decoded) = self.router.try_update_value(|r| r.resource(&stream, &key)) else {
+                return;
+            };
+            for resource in decoded {
+                match resource {
+                    Resource::Instrument(snapshot) => {
+                        self.telemetry.update(|t| t.on_instrument(snapshot, at));
+                    }
+                    Resource::Constraint(constraint) => {
+                        self.conditions.update(|c| c.on_constraint(constraint));
+                    }
+                    Resource::ConstraintStatus(status) => {
+                        self.update_conditions(|c| c.on_status(status))
+                    }
+                    Resource::Interlock(interlock) => {
+                        self.update_conditions(|c| c.on_interlock(interlock))
+                    }
+                    Resource::Incomplete(items) => incomplete = Some(items),
+                }
+            }
+        }
+        if let Some(items) = incomplete {
+            self.incomplete.set(items);
+        }
+    }
+
+    /// Changes the conditions, and tells the astronomer what the change
+    /// was news of.
+    fn update_conditions(
+        &self,
+        change: impl FnOnce(
+            &mut crate::state::conditions::Conditions,
+        ) -> Option<crate::state::conditions::Change>,
+    ) {
+        if let Some(news) = self.conditions.try_update(change).flatten() {
+            self.on_condition_change(news);
+        }
+    }
+
     /// Decodes telescope log entries into the log, in order; an entry that
     /// does not decode is told and skipped.
     fn decode_log_entries(&self, entries: Vec<LogEvent>) {

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
-    Command, CommandFilter, CommandsClientMessage, CommandsFrame, DeviceSnapshot,
+    Command, CommandFilter, CommandsClientMessage, CommandsFrame, DeviceSnapshot, LeaseEvent,
     StreamClientMessage, StreamFilter, StreamServerMessage, SubscribeCommands, SubscribeOptions,
     SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
@@ -190,6 +190,12 @@ pub struct Console {
     pub(crate) commands_inbox: StoredValue<crate::state::inbox::Inbox<CommandsFrame>>,
     /// Telescope log entries waiting for it (it decodes them), in order.
     pub(crate) log_inbox: StoredValue<crate::state::inbox::Inbox<skynet_protocol::LogEvent>>,
+    /// Lease events waiting for it (it decodes them), in order, with when
+    /// each arrived.
+    pub(crate) lease_inbox: StoredValue<crate::state::inbox::Inbox<(LeaseEvent, Millis)>>,
+    /// Resources it decodes (instruments, constraints, their statuses,
+    /// interlocks) that changed before it was here.
+    pub(crate) resources_inbox: StoredValue<crate::state::merged::Changed>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer
@@ -259,6 +265,8 @@ impl Console {
             commanding: StoredValue::new(None),
             commands_inbox: StoredValue::new(Default::default()),
             log_inbox: StoredValue::new(Default::default()),
+            lease_inbox: StoredValue::new(Default::default()),
+            resources_inbox: StoredValue::new(Default::default()),
         }
     }
 
@@ -495,41 +503,13 @@ impl Console {
                 }
                 Routed::DeviceChanged(key) => self.on_device(key, now),
                 Routed::Device(snapshot) => self.show_devices(vec![(snapshot, now)]),
-                Routed::Instrument(snapshot) => {
-                    self.telemetry.update(|t| t.on_instrument(snapshot, now));
-                }
-                Routed::Lease(lease) => {
-                    self.alert_on_lease(&lease);
-                    self.telescopes.update(|t| t.on_lease(&lease));
-                    self.lease_events.update(|events| {
-                        events.push(crate::state::export::LeaseRecord { at: now, lease })
-                    });
-                }
-                Routed::Constraint(constraint) => {
-                    self.conditions.update(|c| c.on_constraint(constraint));
-                }
-                Routed::ConstraintStatus(status) => self.update_conditions(|c| c.on_status(status)),
-                Routed::Interlock(interlock) => {
-                    self.update_conditions(|c| c.on_interlock(interlock))
-                }
+                Routed::ResourceChanged(stream, key) => self.on_resource(stream, key, now),
+                Routed::Lease(event) => self.on_lease_event(event, now),
                 Routed::LogEntry(entry) => self.on_log_entry(entry),
                 Routed::Incomplete(items) => self.incomplete.set(items),
                 Routed::Notice(text) => self.notify(text),
                 Routed::Pong(id) => self.on_pong(&id),
             }
-        }
-    }
-
-    /// Changes the conditions, and tells the astronomer what the change
-    /// was news of.
-    fn update_conditions(
-        &self,
-        change: impl FnOnce(
-            &mut crate::state::conditions::Conditions,
-        ) -> Option<crate::state::conditions::Change>,
-    ) {
-        if let Some(news) = self.conditions.try_update(change).flatten() {
-            self.on_condition_change(news);
         }
     }
 

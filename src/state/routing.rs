@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use skynet_protocol::{
     CommandEvent, CommandId, CommandResult, CommandsServerMessage, ConstraintSnapshot,
-    ConstraintStatusSnapshot, DeviceSnapshot, ErrorMessage, InstrumentSnapshot, LeaseInfo,
+    ConstraintStatusSnapshot, DeviceSnapshot, ErrorMessage, InstrumentSnapshot, LeaseEvent,
     LogEvent, ShutdownInterlockSnapshot, StreamName, StreamServerMessage, SubscriptionId,
     TelescopeSnapshot,
 };
@@ -62,16 +62,13 @@ pub enum Update {
     DeviceChanged(String),
     /// A device snapshot, as [`Router::device`] decodes it.
     Device(DeviceSnapshot),
-    /// An instrument snapshot.
-    Instrument(InstrumentSnapshot),
-    /// A lease changed.
-    Lease(LeaseInfo),
-    /// An observing constraint.
-    Constraint(ConstraintSnapshot),
-    /// Whether a constraint holds.
-    ConstraintStatus(ConstraintStatusSnapshot),
-    /// A shutdown interlock.
-    Interlock(ShutdownInterlockSnapshot),
+    /// The merged state of a resource that only the deferred code shows
+    /// changed (an instrument, a constraint, its status, an interlock), by
+    /// stream and key: that code decodes it ([`Router::resource`]).
+    ResourceChanged(StreamName, String),
+    /// A lease changed, as received: only the deferred code reads it, and
+    /// decodes it ([`crate::commanding`]).
+    Lease(LeaseEvent),
     /// A telescope log entry, as received: only the telescope log reads
     /// it, and decodes it ([`crate::commanding`]).
     LogEntry(LogEvent),
@@ -82,6 +79,23 @@ pub enum Update {
     Notice(String),
     /// The server answered a `ping` of ours with this id.
     Pong(String),
+}
+
+/// A resource of a stream only the deferred code shows, decoded
+/// ([`Router::resource`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resource {
+    /// An instrument snapshot.
+    Instrument(InstrumentSnapshot),
+    /// An observing constraint.
+    Constraint(ConstraintSnapshot),
+    /// Whether a constraint holds.
+    ConstraintStatus(ConstraintStatusSnapshot),
+    /// A shutdown interlock.
+    Interlock(ShutdownInterlockSnapshot),
+    /// The resources whose merged state is not yet whole changed: the
+    /// whole list as it is now.
+    Incomplete(Vec<Incomplete>),
 }
 
 /// One change a message of the commands socket asks of the console's state
@@ -221,7 +235,16 @@ impl Router {
         update: fn(T) -> Update,
     ) -> Vec<Update> {
         match self.merge(&stream, snapshot) {
-            Some(key) => self.decoded(stream, &key, update),
+            Some(key) => self.decoded(stream, &key, update, Update::Incomplete),
+            None => Vec::new(),
+        }
+    }
+
+    /// Merges a snapshot of a stream only the deferred code shows: the
+    /// resource's key, for it to decode ([`Router::resource`]).
+    fn merged_for_later(&mut self, stream: StreamName, snapshot: Value) -> Vec<Update> {
+        match self.merge(&stream, snapshot) {
+            Some(key) => vec![Update::ResourceChanged(stream, key)],
             None => Vec::new(),
         }
     }
@@ -236,18 +259,19 @@ impl Router {
 
     /// Decodes a resource's merged state: the typed update on success, and
     /// the incomplete list whenever it changes.
-    fn decoded<T: DeserializeOwned>(
+    fn decoded<T: DeserializeOwned, U>(
         &mut self,
         stream: StreamName,
         key: &str,
-        update: fn(T) -> Update,
-    ) -> Vec<Update> {
+        update: fn(T) -> U,
+        incomplete: fn(Vec<Incomplete>) -> U,
+    ) -> Vec<U> {
         let Some(decoded) = self.snapshots.of(&stream).and_then(|m| m.decode::<T>(key)) else {
             return Vec::new();
         };
         let mut updates = Vec::new();
         if self.incomplete.record(&stream, key, &decoded) {
-            updates.push(Update::Incomplete(self.incomplete.items().to_vec()));
+            updates.push(incomplete(self.incomplete.items().to_vec()));
         }
         if let Ok(typed) = decoded {
             updates.push(update(typed));
@@ -259,7 +283,35 @@ impl Router {
     /// state decoded, as [`Update::Device`], and the incomplete list when it
     /// changed. Nothing for a device no longer kept.
     pub fn device(&mut self, key: &str) -> Vec<Update> {
-        self.decoded(StreamName::DeviceSnapshot, key, Update::Device)
+        self.decoded(
+            StreamName::DeviceSnapshot,
+            key,
+            Update::Device,
+            Update::Incomplete,
+        )
+    }
+
+    /// What [`Update::ResourceChanged`] leaves to the deferred code: the
+    /// resource's merged state decoded, and the incomplete list when it
+    /// changed. Nothing for a resource no longer kept, or of another stream.
+    pub fn resource(&mut self, stream: &StreamName, key: &str) -> Vec<Resource> {
+        use Resource as R;
+        let stream = stream.clone();
+        match stream {
+            StreamName::InstrumentSnapshot => {
+                self.decoded(stream, key, R::Instrument, R::Incomplete)
+            }
+            StreamName::ConstraintSnapshot => {
+                self.decoded(stream, key, R::Constraint, R::Incomplete)
+            }
+            StreamName::ConstraintStatusSnapshot => {
+                self.decoded(stream, key, R::ConstraintStatus, R::Incomplete)
+            }
+            StreamName::ShutdownInterlockSnapshot => {
+                self.decoded(stream, key, R::Interlock, R::Incomplete)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// What was ignored so far.
@@ -347,27 +399,20 @@ impl Router {
                 .map(Update::DeviceChanged)
                 .into_iter()
                 .collect(),
-            StreamServerMessage::InstrumentSnapshot(event) => self.merged(
-                StreamName::InstrumentSnapshot,
-                event.snapshot,
-                Update::Instrument,
-            ),
-            StreamServerMessage::ManualControlLease(event) => vec![Update::Lease(event.lease)],
-            StreamServerMessage::ConstraintSnapshot(event) => self.merged(
-                StreamName::ConstraintSnapshot,
-                event.snapshot,
-                Update::Constraint,
-            ),
-            StreamServerMessage::ConstraintStatusSnapshot(event) => self.merged(
-                StreamName::ConstraintStatusSnapshot,
-                event.snapshot,
-                Update::ConstraintStatus,
-            ),
-            StreamServerMessage::ShutdownInterlockSnapshot(event) => self.merged(
-                StreamName::ShutdownInterlockSnapshot,
-                event.snapshot,
-                Update::Interlock,
-            ),
+            // Shown only by deferred panels: decoded by their code.
+            StreamServerMessage::InstrumentSnapshot(event) => {
+                self.merged_for_later(StreamName::InstrumentSnapshot, event.snapshot)
+            }
+            StreamServerMessage::ManualControlLease(event) => vec![Update::Lease(event)],
+            StreamServerMessage::ConstraintSnapshot(event) => {
+                self.merged_for_later(StreamName::ConstraintSnapshot, event.snapshot)
+            }
+            StreamServerMessage::ConstraintStatusSnapshot(event) => {
+                self.merged_for_later(StreamName::ConstraintStatusSnapshot, event.snapshot)
+            }
+            StreamServerMessage::ShutdownInterlockSnapshot(event) => {
+                self.merged_for_later(StreamName::ShutdownInterlockSnapshot, event.snapshot)
+            }
             StreamServerMessage::TelescopeLog(event) => vec![Update::LogEntry(event)],
             StreamServerMessage::Pong(pong) => pong.id.map(Update::Pong).into_iter().collect(),
             StreamServerMessage::Error(error) => vec![Update::Notice(format!(
@@ -518,7 +563,9 @@ mod tests {
     fn stream_deliveries_of_our_subscriptions_become_updates() {
         let mut router = Router::new("tab-1");
         let updates = stream(&mut router, lease_event("leases"));
-        assert!(matches!(&updates[..], [Update::Lease(l)] if l.holder == "dev-astronomer"));
+        assert!(
+            matches!(&updates[..], [Update::Lease(l)] if l.lease().unwrap().holder == "dev-astronomer")
+        );
         let updates = stream(
             &mut router,
             json!({"kind": "error", "code": "internal", "message": "oops"}),

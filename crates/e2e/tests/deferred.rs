@@ -139,6 +139,17 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
     )
     .await;
 
+    // So did the constraints and their statuses, which came once, when the
+    // stream subscribed, while the chunk (which decodes them) was refused:
+    // every constraint shows, each saying whether it holds.
+    page.wait_js(
+        "the constraints with their statuses",
+        "const rows = [...document.querySelectorAll('[data-testid=constraint-row]')];
+         return rows.length >= 3 && rows.every((r) => r.dataset.holds !== 'unknown');",
+        WAIT,
+    )
+    .await;
+
     // The catalog refused: the panels, which need it, say so, with why.
     let failed = load_refusing(&page, &url, "*catalog-*").await;
     assert!(

@@ -251,8 +251,27 @@ pub struct LeaseEvent {
     pub subscription_id: SubscriptionId,
     /// Increasing per socket.
     pub seq: u64,
-    /// The lease as it is now.
-    pub lease: LeaseInfo,
+    /// The lease as it is now, as received: [`LeaseEvent::lease`] decodes
+    /// it. A frame is accepted with a lease that does not decode (its
+    /// delivery counts); reading the lease names the field at fault.
+    pub lease: Undecoded<LeaseInfo>,
+}
+
+impl LeaseEvent {
+    /// A delivery of `lease` (a sender's side).
+    pub fn new(subscription_id: SubscriptionId, seq: u64, lease: &LeaseInfo) -> Self {
+        Self {
+            subscription_id,
+            seq,
+            lease: Undecoded::new(lease),
+        }
+    }
+
+    /// The lease, typed; `Err` naming the field (`lease.holder`) when it
+    /// is malformed.
+    pub fn lease(&self) -> Result<LeaseInfo, ProtocolError> {
+        self.lease.decode("lease")
+    }
 }
 
 /// `event_telescope_log` [ours]: one log entry.

@@ -34,13 +34,22 @@ fn assert_decodes_or_invalid(dir: Dir, text: &str) -> Result<Option<AnyMessage>,
     if dir == Dir::CommandsServer {
         assert_read_then_decoded_alike(text, &decoded)?;
     }
-    // A log entry is read when it is used: it decodes or is `Invalid`,
-    // naming a field of the entry.
-    if let Ok(AnyMessage::StreamServer(StreamServerMessage::TelescopeLog(event))) = &decoded {
-        match event.entry() {
-            Ok(_) => {}
+    // A log entry and a lease are read when they are used: each decodes
+    // or is `Invalid`, naming a field of its own.
+    let part = match &decoded {
+        Ok(AnyMessage::StreamServer(StreamServerMessage::TelescopeLog(event))) => {
+            Some(("entry", event.entry().map(drop)))
+        }
+        Ok(AnyMessage::StreamServer(StreamServerMessage::ManualControlLease(event))) => {
+            Some(("lease", event.lease().map(drop)))
+        }
+        _ => None,
+    };
+    if let Some((name, read)) = part {
+        match read {
+            Ok(()) => {}
             Err(ProtocolError::Invalid { field, .. }) => prop_assert!(
-                field.as_deref().is_some_and(|f| f.starts_with("entry")),
+                field.as_deref().is_some_and(|f| f.starts_with(name)),
                 "{:?}: {}",
                 field,
                 text

@@ -800,16 +800,18 @@ fn instrument_snapshot() {
 
 #[test]
 fn lease_event_and_states() {
-    let message = StreamServerMessage::ManualControlLease(LeaseEvent {
-        subscription_id: "leases".into(),
-        seq: 7,
-        lease: lease_7f3a2c(LeaseState::Released, None),
-    });
+    let lease = lease_7f3a2c(LeaseState::Released, None);
+    let message =
+        StreamServerMessage::ManualControlLease(LeaseEvent::new("leases".into(), 7, &lease));
     check_message(
         &message,
         &fixture("stream_server/event_manual_control_lease"),
     );
     assert_eq!(message.seq(), Some(7));
+    let StreamServerMessage::ManualControlLease(event) = &message else {
+        unreachable!("a lease event")
+    };
+    assert_eq!(event.lease().expect("the lease decodes"), lease);
     for (text, state) in [
         ("active", LeaseState::Active),
         ("released", LeaseState::Released),

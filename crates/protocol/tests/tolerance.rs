@@ -712,8 +712,17 @@ fn malformed_snapshots_name_the_field() {
     // The frame itself is still checked: `seq` and the other records.
     let text = r#"{"kind":"event_device_snapshot","subscription_id":"s","seq":-1,"snapshot":{"device_uid":"f"}}"#;
     assert_eq!(field_of(Dir::StreamServer, text), "seq");
+    // A lease, too, is read when it is used.
     let text = r#"{"kind":"event_manual_control_lease","subscription_id":"s","seq":1,"lease":{"lease_id":"l","telescope_uid":"t","holder":"h","state":"active"}}"#;
-    assert_eq!(field_of(Dir::StreamServer, text), "lease.expires_at");
+    let StreamServerMessage::ManualControlLease(event) =
+        StreamServerMessage::from_json(text).unwrap()
+    else {
+        panic!("a lease event")
+    };
+    assert_eq!(event.lease().unwrap_err().field(), Some("lease.expires_at"));
+    let text =
+        r#"{"kind":"event_manual_control_lease","subscription_id":"s","seq":"1","lease":{}}"#;
+    assert_eq!(field_of(Dir::StreamServer, text), "seq");
     // A log entry is read when it is used: the frame is accepted, and the
     // entry's reading names the field.
     let text = r#"{"kind":"event_telescope_log","subscription_id":"s","seq":1,"entry":{"entry_uid":"e","telescope_uid":"t","at":"2026-11-24T21:04:05.120Z","log_entry_type":"message","level":"info"}}"#;

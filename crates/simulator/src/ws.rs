@@ -622,74 +622,73 @@ impl Conn {
                 None => None,
             };
             let seq = self.next_seq();
-            let message = match (event, snapshot) {
-                (Event::Device(_), Some(snapshot)) => {
-                    StreamServerMessage::DeviceSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot,
-                    })
-                }
-                (Event::Telescope(_), Some(snapshot)) => {
-                    StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot,
-                    })
-                }
-                (Event::Instrument(_), Some(snapshot)) => {
-                    StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot,
-                    })
-                }
-                (Event::Constraint(_), Some(snapshot)) => {
-                    StreamServerMessage::ConstraintSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot,
-                    })
-                }
-                (Event::ConstraintStatus { .. }, Some(snapshot)) => {
-                    StreamServerMessage::ConstraintStatusSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot,
-                    })
-                }
-                (Event::Interlock(_), Some(snapshot)) => {
-                    StreamServerMessage::ShutdownInterlockSnapshot(SnapshotEvent {
-                        subscription_id,
-                        seq,
-                        snapshot,
-                    })
-                }
-                (
-                    Event::Device(_)
-                    | Event::Telescope(_)
-                    | Event::Instrument(_)
-                    | Event::Constraint(_)
-                    | Event::ConstraintStatus { .. }
-                    | Event::Interlock(_),
-                    None,
-                ) => continue,
-                (Event::Lease(l), _) => StreamServerMessage::ManualControlLease(LeaseEvent {
-                    subscription_id,
-                    seq,
-                    lease: (**l).clone(),
-                }),
-                (Event::Log(e), _) => {
-                    StreamServerMessage::TelescopeLog(LogEvent::new(subscription_id, seq, e))
-                }
-                (
-                    Event::Command(_)
-                    | Event::Result(_)
-                    | Event::CutSockets(..)
-                    | Event::Revoked(_),
-                    _,
-                ) => continue,
-            };
+            let message =
+                match (event, snapshot) {
+                    (Event::Device(_), Some(snapshot)) => {
+                        StreamServerMessage::DeviceSnapshot(SnapshotEvent {
+                            subscription_id,
+                            seq,
+                            snapshot,
+                        })
+                    }
+                    (Event::Telescope(_), Some(snapshot)) => {
+                        StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
+                            subscription_id,
+                            seq,
+                            snapshot,
+                        })
+                    }
+                    (Event::Instrument(_), Some(snapshot)) => {
+                        StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
+                            subscription_id,
+                            seq,
+                            snapshot,
+                        })
+                    }
+                    (Event::Constraint(_), Some(snapshot)) => {
+                        StreamServerMessage::ConstraintSnapshot(SnapshotEvent {
+                            subscription_id,
+                            seq,
+                            snapshot,
+                        })
+                    }
+                    (Event::ConstraintStatus { .. }, Some(snapshot)) => {
+                        StreamServerMessage::ConstraintStatusSnapshot(SnapshotEvent {
+                            subscription_id,
+                            seq,
+                            snapshot,
+                        })
+                    }
+                    (Event::Interlock(_), Some(snapshot)) => {
+                        StreamServerMessage::ShutdownInterlockSnapshot(SnapshotEvent {
+                            subscription_id,
+                            seq,
+                            snapshot,
+                        })
+                    }
+                    (
+                        Event::Device(_)
+                        | Event::Telescope(_)
+                        | Event::Instrument(_)
+                        | Event::Constraint(_)
+                        | Event::ConstraintStatus { .. }
+                        | Event::Interlock(_),
+                        None,
+                    ) => continue,
+                    (Event::Lease(l), _) => StreamServerMessage::ManualControlLease(
+                        LeaseEvent::new(subscription_id, seq, l),
+                    ),
+                    (Event::Log(e), _) => {
+                        StreamServerMessage::TelescopeLog(LogEvent::new(subscription_id, seq, e))
+                    }
+                    (
+                        Event::Command(_)
+                        | Event::Result(_)
+                        | Event::CutSockets(..)
+                        | Event::Revoked(_),
+                        _,
+                    ) => continue,
+                };
             self.send(&message)?;
         }
         Ok(())

@@ -214,12 +214,12 @@ async fn a_lease_expires() {
 
     let expired = stream
         .next_lease_event("the lease expiring", "leases", |e| {
-            e.lease.lease_id == lease.lease_id && e.lease.state != LeaseState::Active
+            e.lease_id == lease.lease_id && e.state != LeaseState::Active
         })
         .await;
-    assert_eq!(expired.lease.state, LeaseState::Expired, "{expired:?}");
-    assert_eq!(expired.lease.holder, "dev-astronomer");
-    assert_eq!(expired.lease.telescope_uid.as_str(), lapalma());
+    assert_eq!(expired.state, LeaseState::Expired, "{expired:?}");
+    assert_eq!(expired.holder, "dev-astronomer");
+    assert_eq!(expired.telescope_uid.as_str(), lapalma());
 
     let remote = stream
         .next_telescope_snapshot(
@@ -290,10 +290,10 @@ async fn the_owner_aborts_a_lease() {
     );
     let revoked = stream
         .next_lease_event("the lease revoked", "leases", |e| {
-            e.lease.lease_id == lease.lease_id && e.lease.state != LeaseState::Active
+            e.lease_id == lease.lease_id && e.state != LeaseState::Active
         })
         .await;
-    assert_eq!(revoked.lease.state, LeaseState::Revoked, "{revoked:?}");
+    assert_eq!(revoked.state, LeaseState::Revoked, "{revoked:?}");
     stream
         .next_device_snapshot("the camera idle again", "camera", WAIT, |s| {
             matches!(&s.state, DeviceState::Camera(c) if c.exposure_state == ExposureState::Idle)

@@ -19,7 +19,7 @@ use skynet_protocol::{
     decode_snapshot, merge_snapshot, Ack, Command, CommandFilter, CommandId, CommandResult,
     CommandStatus, CommandStreamName, CommandsClientMessage, CommandsServerMessage, DeviceSnapshot,
     DeviceState, DeviceUid, ErrorCode, ErrorMessage, InstrumentSnapshot, LeaseData, LeaseEvent,
-    LeaseId, LeaseRelease, Liveness, Message, MountState, Origin, PublishCommand,
+    LeaseId, LeaseInfo, LeaseRelease, Liveness, Message, MountState, Origin, PublishCommand,
     StreamClientMessage, StreamFilter, StreamName, StreamServerMessage, SubscribeCommands,
     SubscribeOptions, SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
@@ -892,23 +892,28 @@ impl Client<Stream> {
         }
     }
 
-    /// The next lease event on `sub` that satisfies `predicate`.
+    /// The lease of the next lease event on `sub` that satisfies
+    /// `predicate`; a test failure when a lease does not decode.
     pub async fn next_lease_event(
         &mut self,
         what: &str,
         sub: &str,
-        mut predicate: impl FnMut(&LeaseEvent) -> bool,
-    ) -> LeaseEvent {
+        mut predicate: impl FnMut(&LeaseInfo) -> bool,
+    ) -> LeaseInfo {
+        let lease = |e: &LeaseEvent| {
+            e.lease()
+                .unwrap_or_else(|why| panic!("a lease event that does not decode ({why}): {e:?}"))
+        };
         match self
             .next_matching(what, WAIT, |m| match m {
                 StreamServerMessage::ManualControlLease(e) => {
-                    e.subscription_id.as_str() == sub && predicate(e)
+                    e.subscription_id.as_str() == sub && predicate(&lease(e))
                 }
                 _ => false,
             })
             .await
         {
-            StreamServerMessage::ManualControlLease(event) => event,
+            StreamServerMessage::ManualControlLease(event) => lease(&event),
             other => unreachable!("matched a lease event, got {other:?}"),
         }
     }
