@@ -6,10 +6,13 @@
 //! telescope picker, the lease, the controls, conditions, workflows, alert
 //! settings, the sky view, the frames, the V-curve, the command log with
 //! the export and the telescope log) is a deferred panel, and the code for
-//! commanding is deferred with them ([`crate::commanding`]). The state
-//! behind the panels lives in the console from the start, and the commands
-//! socket's frames wait for the commanding code, so nothing is missed while
-//! the code loads.
+//! commanding is deferred with them ([`crate::commanding`]), with the
+//! typed reading of what only they show: the commands socket's frames, the
+//! telescope log's entries, lease events, instruments, constraints, their
+//! statuses and interlocks (so the interlock banner, on the first screen,
+//! shows an interlock once that code is here). The state behind the panels
+//! lives in the console from the start, and what arrives for that code
+//! waits for it, so nothing is missed while it loads.
 //!
 //! All of it is reached through one table, [`Later`]. In the shipped build
 //! (cargo feature `split`, which `index.html` turns on) the table and
