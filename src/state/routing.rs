@@ -682,6 +682,71 @@ mod tests {
         );
     }
 
+    fn status_delivery(seq: u64, snapshot: serde_json::Value) -> serde_json::Value {
+        json!({
+            "kind": "event_constraint_status_snapshot", "subscription_id": "constraint-status",
+            "seq": seq, "snapshot": snapshot
+        })
+    }
+
+    #[test]
+    fn the_deferred_streams_are_merged_as_they_arrive_and_typed_when_asked() {
+        let mut router = Router::new("s");
+        let changed = router.stream(
+            StreamServerMessage::from_json(
+                &status_delivery(
+                    1,
+                    json!({"constraint_uid": "c1", "constraint_type": "SunAltitudeConstraint",
+                        "satisfied": true, "since": "2026-12-06T20:00:00Z", "message": "dark"}),
+                )
+                .to_string(),
+            )
+            .unwrap(),
+        );
+        let key = (StreamName::ConstraintStatusSnapshot, "c1".to_owned());
+        assert_eq!(
+            changed,
+            [Update::ResourceChanged(key.0.clone(), key.1.clone())],
+            "not typed on the way in"
+        );
+        // A delta merges into what was kept; the typed reading is the latest.
+        router.stream(
+            StreamServerMessage::from_json(
+                &status_delivery(2, json!({"constraint_uid": "c1", "satisfied": false}))
+                    .to_string(),
+            )
+            .unwrap(),
+        );
+        match &router.resource(&key.0, &key.1)[..] {
+            [Resource::ConstraintStatus(status)] => {
+                assert!(!status.satisfied);
+                assert_eq!(status.message, "dark");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A delta for a resource never seen whole is incomplete, by field.
+        router.stream(
+            StreamServerMessage::from_json(
+                &status_delivery(3, json!({"constraint_uid": "c2", "satisfied": false}))
+                    .to_string(),
+            )
+            .unwrap(),
+        );
+        match &router.resource(&key.0, "c2")[..] {
+            [Resource::Incomplete(items)] => {
+                assert_eq!(items.len(), 1);
+                assert_eq!(items[0].key, "c2");
+                assert!(items[0].why.contains("constraint_type"), "{}", items[0].why);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing for a stream it does not type, or a resource not kept.
+        assert!(router
+            .resource(&StreamName::DeviceSnapshot, "c1")
+            .is_empty());
+        assert!(router.resource(&key.0, "c9").is_empty());
+    }
+
     fn focuser_delivery(seq: u64, state: serde_json::Value) -> serde_json::Value {
         json!({
             "kind": "event_device_snapshot", "subscription_id": "devices", "seq": seq,
