@@ -503,7 +503,9 @@ impl Message for CommandsFrame {
 /// A snapshot delivery with its `kind`, read in one pass from the text: no
 /// value of the whole frame, the snapshot parsed once. serde refuses a field
 /// given twice (a second `kind`, or a field with its camelCase twin), and
-/// such a frame goes the general way, which settles it.
+/// such a frame goes the general way, which settles it. So does a frame
+/// that is not an object: serde would read an array's items as the fields
+/// in order, where a frame must be an object.
 #[derive(Deserialize)]
 struct TaggedSnapshotEvent<'a> {
     #[serde(borrow)]
@@ -517,6 +519,9 @@ struct TaggedSnapshotEvent<'a> {
 impl TaggedSnapshotEvent<'_> {
     fn decode(text: &str) -> Option<StreamServerMessage> {
         use StreamServerMessage as M;
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
         let tagged: TaggedSnapshotEvent = serde_json::from_str(text).ok()?;
         let variant = match tagged.kind {
             "event_device_snapshot" => M::DeviceSnapshot,

@@ -543,7 +543,13 @@ proptest! {
         let mutated = value.to_string();
         let decoded = assert_decodes_or_invalid(dir, &mutated)?;
         let in_snapshot = matches!(path.first(), Some(Step::Key(key)) if key == "snapshot");
-        let in_entry = matches!(path.first(), Some(Step::Key(key)) if key == "entry");
+        // A log entry and a lease are kept as received, as a snapshot is.
+        let kind = serde_json::from_str::<Value>(&text).unwrap()["kind"].clone();
+        let kept_part = match (kind.as_str(), path.first()) {
+            (Some("event_telescope_log"), Some(Step::Key(key))) => key == "entry",
+            (Some("event_manual_control_lease"), Some(Step::Key(key))) => key == "lease",
+            _ => false,
+        };
         if matches!(applied, Mutation::CamelCase) && in_snapshot {
             // A snapshot is kept as received; its typed reading accepts
             // the camelCase spelling.
@@ -568,15 +574,19 @@ proptest! {
                     decode_snapshot::<InstrumentSnapshot>(&after).ok(), "{}", mutated),
                 _ => {}
             }
-        } else if matches!(applied, Mutation::CamelCase) && in_entry {
-            // A log entry is kept as received; its typed reading accepts
-            // the camelCase spelling.
-            let entry = |message: Option<&AnyMessage>| match message {
-                Some(AnyMessage::StreamServer(StreamServerMessage::TelescopeLog(e))) => e.entry().ok(),
+        } else if matches!(applied, Mutation::CamelCase) && kept_part {
+            // Its typed reading accepts the camelCase spelling.
+            let typed = |message: Option<&AnyMessage>| match message {
+                Some(AnyMessage::StreamServer(StreamServerMessage::TelescopeLog(e))) => {
+                    e.entry().ok().map(|entry| format!("{entry:?}"))
+                }
+                Some(AnyMessage::StreamServer(StreamServerMessage::ManualControlLease(e))) => {
+                    e.lease().ok().map(|lease| format!("{lease:?}"))
+                }
                 _ => None,
             };
-            prop_assert!(entry(Some(&original)).is_some(), "{}", text);
-            prop_assert_eq!(entry(decoded.as_ref()), entry(Some(&original)), "{}", mutated);
+            prop_assert!(typed(Some(&original)).is_some(), "{}", text);
+            prop_assert_eq!(typed(decoded.as_ref()), typed(Some(&original)), "{}", mutated);
         } else if matches!(applied, Mutation::CamelCase) && !in_untyped(&path) {
             // A camelCase key means the same as its snake_case spelling
             // (untyped content, a result's `data` or an error's `details`,

@@ -463,6 +463,9 @@ fn snapshot_deliveries_read_from_text_as_from_their_value() {
         format!(
             r#"{{"kind":"event_device_snapshot","subscription_id":"devices","seq":-4,"snapshot":{snapshot}}}"#
         ),
+        // Not an object: serde would read the items as the fields in order
+        // (the fuzz test found it).
+        r#" ["event_constraint_snapshot","devices",0,null]"#.to_owned(),
     ];
     let mut answers = Vec::new();
     for text in &frames {
@@ -483,6 +486,11 @@ fn snapshot_deliveries_read_from_text_as_from_their_value() {
         matches!(&answers[4], Err(e) if e.field() == Some("seq")),
         "{:?}",
         answers[4]
+    );
+    assert!(
+        matches!(&answers[5], Err(e) if e.to_string().contains("must be a JSON object")),
+        "{:?}",
+        answers[5]
     );
     let StreamServerMessage::DeviceSnapshot(event) =
         StreamServerMessage::from_json(&frames[1]).unwrap()
