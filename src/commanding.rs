@@ -20,7 +20,7 @@
 //! decoded and applied, in order, the moment it arrives. So are the
 //! stream's log entries, kept as they arrived ([`LogEvent`]) in their own
 //! inbox, and the resources of those streams, merged as they arrive and
-//! noted once each ([`crate::state::merged::Changed`]): the code decodes
+//! noted once each ([`crate::state::inbox::Changed`]): the code decodes
 //! the latest state of each. A chunk that cannot be fetched is retried
 //! with the panels' Retry. Without the feature the table is here at once.
 
@@ -33,7 +33,7 @@ use skynet_protocol::{
 use crate::console::{Console, CLIENT};
 use crate::state::command_log::CommandLog;
 use crate::state::inbox::{Inbox, Pushed, Waited};
-use crate::state::routing::{CommandUpdate, Resource};
+use crate::state::routing::{CommandUpdate, Resource, ResourceKey};
 use crate::state::shortcuts::KeyAction;
 use crate::state::time::{now_ms, Millis};
 use crate::state::workflow::{Action, Workflow};
@@ -50,7 +50,7 @@ pub(crate) struct Commanding {
     pub leases: fn(Console, Vec<(LeaseEvent, Millis)>),
     /// Decodes resources that changed (by stream, key and when) into the
     /// instruments and the conditions, in order.
-    pub resources: fn(Console, Vec<(StreamName, String, Millis)>),
+    pub resources: fn(Console, Vec<(ResourceKey, Millis)>),
     /// The commands socket dropped while open.
     pub dropped: fn(Console),
     /// Device snapshots were applied.
@@ -151,10 +151,10 @@ impl Console {
     /// (its latest state is decoded when the code is here).
     pub(crate) fn on_resource(&self, stream: StreamName, key: String, at: Millis) {
         match self.commanding() {
-            Some(commanding) => (commanding.resources)(*self, vec![(stream, key, at)]),
+            Some(commanding) => (commanding.resources)(*self, vec![((stream, key), at)]),
             None => {
                 self.resources_inbox
-                    .try_update_value(|c| c.note(stream, key, at));
+                    .try_update_value(|c| c.note((stream, key), at));
             }
         }
     }
@@ -279,9 +279,9 @@ impl Console {
     /// applies them: instruments to the telemetry (as of when they last
     /// changed), constraints, their statuses and interlocks to the
     /// conditions (alerting on news).
-    fn decode_resources(&self, changed: Vec<(StreamName, String, Millis)>) {
+    fn decode_resources(&self, changed: Vec<(ResourceKey, Millis)>) {
         let mut incomplete = None;
-        for (stream, key, at) in changed {
+        for ((stream, key), at) in changed {
             let Some(decoded) = self.router.try_update_value(|r| r.resource(&stream, &key)) else {
                 return;
             };

@@ -195,7 +195,8 @@ pub struct Console {
     pub(crate) lease_inbox: StoredValue<crate::state::inbox::Inbox<(LeaseEvent, Millis)>>,
     /// Resources it decodes (instruments, constraints, their statuses,
     /// interlocks) that changed before it was here.
-    pub(crate) resources_inbox: StoredValue<crate::state::merged::Changed>,
+    pub(crate) resources_inbox:
+        StoredValue<crate::state::inbox::Changed<crate::state::routing::ResourceKey>>,
 }
 
 /// Device snapshots reach the views once per animation frame; this timer

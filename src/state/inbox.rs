@@ -1,9 +1,12 @@
-//! Frames waiting for the code that handles them (see
-//! [`crate::commanding`]): kept in the order they came, at most
+//! What waits to be handled. Frames waiting for the code that handles them
+//! (see [`crate::commanding`]): kept in the order they came, at most
 //! [`MAX_WAITING`]. Beyond that the oldest go, counted, so a page whose code
-//! never arrives cannot grow without bound.
+//! never arrives cannot grow without bound. And things that changed, where
+//! only their latest state matters ([`Changed`]).
 
 use std::collections::VecDeque;
+
+use super::time::Millis;
 
 /// Frames kept at most while they wait.
 pub const MAX_WAITING: usize = 2_000;
@@ -85,9 +88,52 @@ impl<T> Inbox<T> {
     }
 }
 
+/// Things that changed and wait to be read in their latest state (devices
+/// until the next animation frame, resources of the deferred streams until
+/// their code is here): each once, in the order it first changed, with when
+/// it last did. Bounded by the keys there can be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed<K> {
+    items: Vec<(K, Millis)>,
+}
+
+impl<K> Default for Changed<K> {
+    fn default() -> Self {
+        Self { items: Vec::new() }
+    }
+}
+
+impl<K: PartialEq> Changed<K> {
+    /// Notes that `key` changed at `at`.
+    pub fn note(&mut self, key: K, at: Millis) {
+        match self.items.iter_mut().find(|(k, _)| *k == key) {
+            Some(item) => item.1 = at,
+            None => self.items.push((key, at)),
+        }
+    }
+
+    /// Everything noted, first changed first; none is kept.
+    pub fn take(&mut self) -> Vec<(K, Millis)> {
+        std::mem::take(&mut self.items)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_are_noted_once_each_in_first_changed_order_at_their_latest_time() {
+        let mut changed = Changed::default();
+        changed.note(("constraints", "c1"), 1.0);
+        changed.note(("instruments", "c1"), 2.0);
+        changed.note(("constraints", "c1"), 3.0);
+        assert_eq!(
+            changed.take(),
+            [(("constraints", "c1"), 3.0), (("instruments", "c1"), 2.0)]
+        );
+        assert!(changed.take().is_empty());
+    }
 
     #[test]
     fn frames_come_out_in_the_order_they_went_in() {

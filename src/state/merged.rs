@@ -243,53 +243,10 @@ impl IncompleteSet {
     }
 }
 
-/// Resources whose merged state changed and waits to be decoded (for the
-/// deferred code, until it is here): each once, in the order it first
-/// changed, with when it last did. Bounded by what [`Merged`] keeps.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Changed {
-    items: Vec<(StreamName, String, f64)>,
-}
-
-impl Changed {
-    /// Notes that resource `key` of `stream` changed at `at`.
-    pub fn note(&mut self, stream: StreamName, key: String, at: f64) {
-        match self
-            .items
-            .iter_mut()
-            .find(|(s, k, _)| *s == stream && *k == key)
-        {
-            Some(item) => item.2 = at,
-            None => self.items.push((stream, key, at)),
-        }
-    }
-
-    /// Everything noted, first changed first; none is kept.
-    pub fn take(&mut self) -> Vec<(StreamName, String, f64)> {
-        std::mem::take(&mut self.items)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn changed_resources_are_noted_once_each_in_first_changed_order_at_their_latest_time() {
-        let mut changed = Changed::default();
-        changed.note(StreamName::ConstraintSnapshot, "c1".into(), 1.0);
-        changed.note(StreamName::InstrumentSnapshot, "c1".into(), 2.0);
-        changed.note(StreamName::ConstraintSnapshot, "c1".into(), 3.0);
-        assert_eq!(
-            changed.take(),
-            [
-                (StreamName::ConstraintSnapshot, "c1".to_owned(), 3.0),
-                (StreamName::InstrumentSnapshot, "c1".to_owned(), 2.0),
-            ]
-        );
-        assert!(changed.take().is_empty());
-    }
     use skynet_protocol::{DeviceSnapshot, DeviceState};
 
     fn mount(ra: f64, target: Value) -> Value {

@@ -81,6 +81,10 @@ pub enum Update {
     Pong(String),
 }
 
+/// A resource by its stream and key (its uid), as
+/// [`Update::ResourceChanged`] names it.
+pub type ResourceKey = (StreamName, String);
+
 /// A resource of a stream only the deferred code shows, decoded
 /// ([`Router::resource`]).
 #[derive(Debug, Clone, PartialEq)]

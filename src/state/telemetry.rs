@@ -9,6 +9,7 @@ use skynet_protocol::{
     TelescopeUid, WeatherState,
 };
 
+use super::inbox::Changed;
 use super::time::Millis;
 
 /// A snapshot is stale when nothing newer came for this long.
@@ -321,7 +322,7 @@ impl Telemetry {
 /// animation frame.
 #[derive(Debug, Default)]
 pub struct PendingDevices {
-    latest: Vec<(String, Millis)>,
+    latest: Changed<String>,
     frame_requested: bool,
     timer_armed: bool,
 }
@@ -340,10 +341,7 @@ impl PendingDevices {
     /// change moves its time on); says what to schedule so that it is
     /// applied (nothing when already asked).
     pub fn push(&mut self, key: String, at: Millis) -> Schedule {
-        match self.latest.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = at,
-            None => self.latest.push((key, at)),
-        }
+        self.latest.note(key, at);
         let schedule = Schedule {
             frame: !self.frame_requested,
             timer: !self.timer_armed,
@@ -357,13 +355,13 @@ impl PendingDevices {
     /// was requested has run.
     pub fn take_for_frame(&mut self) -> Vec<(String, Millis)> {
         self.frame_requested = false;
-        std::mem::take(&mut self.latest)
+        self.latest.take()
     }
 
     /// The changed devices; the backstop timer has fired.
     pub fn take_for_timer(&mut self) -> Vec<(String, Millis)> {
         self.timer_armed = false;
-        std::mem::take(&mut self.latest)
+        self.latest.take()
     }
 }
 
