@@ -696,16 +696,13 @@ mod tests {
     #[test]
     fn the_deferred_streams_are_merged_as_they_arrive_and_typed_when_asked() {
         let mut router = Router::new("s");
-        let changed = router.stream(
-            StreamServerMessage::from_json(
-                &status_delivery(
-                    1,
-                    json!({"constraint_uid": "c1", "constraint_type": "SunAltitudeConstraint",
-                        "satisfied": true, "since": "2026-12-06T20:00:00Z", "message": "dark"}),
-                )
-                .to_string(),
-            )
-            .unwrap(),
+        let changed = stream(
+            &mut router,
+            status_delivery(
+                1,
+                json!({"constraint_uid": "c1", "constraint_type": "SunAltitudeConstraint",
+                    "satisfied": true, "since": "2026-12-06T20:00:00Z", "message": "dark"}),
+            ),
         );
         let key = (StreamName::ConstraintStatusSnapshot, "c1".to_owned());
         assert_eq!(
@@ -714,12 +711,9 @@ mod tests {
             "not typed on the way in"
         );
         // A delta merges into what was kept; the typed reading is the latest.
-        router.stream(
-            StreamServerMessage::from_json(
-                &status_delivery(2, json!({"constraint_uid": "c1", "satisfied": false}))
-                    .to_string(),
-            )
-            .unwrap(),
+        stream(
+            &mut router,
+            status_delivery(2, json!({"constraint_uid": "c1", "satisfied": false})),
         );
         match &router.resource(&key.0, &key.1)[..] {
             [Resource::ConstraintStatus(status)] => {
@@ -729,12 +723,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A delta for a resource never seen whole is incomplete, by field.
-        router.stream(
-            StreamServerMessage::from_json(
-                &status_delivery(3, json!({"constraint_uid": "c2", "satisfied": false}))
-                    .to_string(),
-            )
-            .unwrap(),
+        stream(
+            &mut router,
+            status_delivery(3, json!({"constraint_uid": "c2", "satisfied": false})),
         );
         match &router.resource(&key.0, "c2")[..] {
             [Resource::Incomplete(items)] => {
