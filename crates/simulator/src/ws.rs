@@ -603,92 +603,65 @@ impl Conn {
             },
             _ => None,
         };
-        let whole = match event {
-            Event::Device(s) => Some(to_value(&**s)),
-            Event::Telescope(_) => telescope_snapshot.as_ref().map(to_value),
-            Event::Instrument(s) => Some(to_value(&**s)),
-            Event::Constraint(s) => Some(to_value(&**s)),
-            Event::ConstraintStatus { status, .. } => Some(to_value(&**status)),
-            Event::Interlock(s) => Some(to_value(&**s)),
+        // A snapshot event's whole snapshot, and the message that delivers it.
+        type Deliver = fn(SnapshotEvent) -> StreamServerMessage;
+        let whole: Option<(Value, Deliver)> = match event {
+            Event::Device(s) => Some((to_value(&**s), StreamServerMessage::DeviceSnapshot)),
+            Event::Telescope(_) => telescope_snapshot.as_ref().map(|s| {
+                (
+                    to_value(s),
+                    StreamServerMessage::TelescopeSnapshot as Deliver,
+                )
+            }),
+            Event::Instrument(s) => Some((to_value(&**s), StreamServerMessage::InstrumentSnapshot)),
+            Event::Constraint(s) => Some((to_value(&**s), StreamServerMessage::ConstraintSnapshot)),
+            Event::ConstraintStatus { status, .. } => Some((
+                to_value(&**status),
+                StreamServerMessage::ConstraintStatusSnapshot,
+            )),
+            Event::Interlock(s) => Some((
+                to_value(&**s),
+                StreamServerMessage::ShutdownInterlockSnapshot,
+            )),
             _ => None,
         };
         for subscription_id in targets {
             let snapshot = match &whole {
-                Some(whole) => match self.snapshot_for(&subscription_id, &stream, whole) {
-                    Some(snapshot) => Some(snapshot),
+                Some((whole, deliver)) => match self.snapshot_for(&subscription_id, &stream, whole)
+                {
+                    Some(snapshot) => Some((snapshot, *deliver)),
                     // Nothing changed since the last delivery.
                     None => continue,
                 },
                 None => None,
             };
             let seq = self.next_seq();
-            let message =
-                match (event, snapshot) {
-                    (Event::Device(_), Some(snapshot)) => {
-                        StreamServerMessage::DeviceSnapshot(SnapshotEvent {
-                            subscription_id,
-                            seq,
-                            snapshot,
-                        })
-                    }
-                    (Event::Telescope(_), Some(snapshot)) => {
-                        StreamServerMessage::TelescopeSnapshot(SnapshotEvent {
-                            subscription_id,
-                            seq,
-                            snapshot,
-                        })
-                    }
-                    (Event::Instrument(_), Some(snapshot)) => {
-                        StreamServerMessage::InstrumentSnapshot(SnapshotEvent {
-                            subscription_id,
-                            seq,
-                            snapshot,
-                        })
-                    }
-                    (Event::Constraint(_), Some(snapshot)) => {
-                        StreamServerMessage::ConstraintSnapshot(SnapshotEvent {
-                            subscription_id,
-                            seq,
-                            snapshot,
-                        })
-                    }
-                    (Event::ConstraintStatus { .. }, Some(snapshot)) => {
-                        StreamServerMessage::ConstraintStatusSnapshot(SnapshotEvent {
-                            subscription_id,
-                            seq,
-                            snapshot,
-                        })
-                    }
-                    (Event::Interlock(_), Some(snapshot)) => {
-                        StreamServerMessage::ShutdownInterlockSnapshot(SnapshotEvent {
-                            subscription_id,
-                            seq,
-                            snapshot,
-                        })
-                    }
-                    (
-                        Event::Device(_)
-                        | Event::Telescope(_)
-                        | Event::Instrument(_)
-                        | Event::Constraint(_)
-                        | Event::ConstraintStatus { .. }
-                        | Event::Interlock(_),
-                        None,
-                    ) => continue,
-                    (Event::Lease(l), _) => StreamServerMessage::ManualControlLease(
-                        LeaseEvent::new(subscription_id, seq, l),
-                    ),
-                    (Event::Log(e), _) => {
-                        StreamServerMessage::TelescopeLog(LogEvent::new(subscription_id, seq, e))
-                    }
-                    (
-                        Event::Command(_)
-                        | Event::Result(_)
-                        | Event::CutSockets(..)
-                        | Event::Revoked(_),
-                        _,
-                    ) => continue,
-                };
+            let message = match (event, snapshot) {
+                (_, Some((snapshot, deliver))) => deliver(SnapshotEvent {
+                    subscription_id,
+                    seq,
+                    snapshot,
+                }),
+                (Event::Lease(l), None) => StreamServerMessage::ManualControlLease(
+                    LeaseEvent::new(subscription_id, seq, l),
+                ),
+                (Event::Log(e), None) => {
+                    StreamServerMessage::TelescopeLog(LogEvent::new(subscription_id, seq, e))
+                }
+                (
+                    Event::Device(_)
+                    | Event::Telescope(_)
+                    | Event::Instrument(_)
+                    | Event::Constraint(_)
+                    | Event::ConstraintStatus { .. }
+                    | Event::Interlock(_)
+                    | Event::Command(_)
+                    | Event::Result(_)
+                    | Event::CutSockets(..)
+                    | Event::Revoked(_),
+                    None,
+                ) => continue,
+            };
             self.send(&message)?;
         }
         Ok(())
