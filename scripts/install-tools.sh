@@ -6,15 +6,17 @@
 # (versions, flags, pitfalls) are in shared/toolchain.md.
 #
 #   scripts/install-tools.sh            wasm target, trunk, wasm-bindgen CLI, wasm-opt,
-#                                       the site's nightly toolchain with rust-src
+#                                       esbuild, the site's nightly toolchain with rust-src
 #   scripts/install-tools.sh --browser  also chromium, chromium-driver, wasm-pack
 #
-# Needs rustup and cargo; wasm-opt comes from npm (Node.js), Chromium from Debian (apt).
+# Needs rustup and cargo; wasm-opt and esbuild come from npm (Node.js), Chromium from
+# Debian (apt).
 set -euo pipefail
 
 TRUNK_VERSION=0.21.14 # trunk 0.22 needs a newer rustc than ours
 WASM_OPT_MIN=132 # oldest wasm-opt checked to keep wasm-bindgen's externref table intact
 BINARYEN_NPM_VERSION=132.0.0
+ESBUILD_VERSION=0.28.2 # minifies the shipped scripts (scripts/post-build.sh)
 # The toolchain of the shipped site (scripts/build-site.sh reads this line):
 # a nightly pinned by date, for -Zbuild-std. Its rust-std for wasm32 is not
 # needed (build-std compiles std from rust-src); nightly-2026-05-19 has none.
@@ -153,6 +155,31 @@ else
     fi
 fi
 
+# --- esbuild, exactly $ESBUILD_VERSION (from npm, like wasm-opt) ---
+have_esbuild="$(esbuild --version 2>/dev/null || true)"
+if [ "$have_esbuild" = "$ESBUILD_VERSION" ]; then
+    say "skip: esbuild $ESBUILD_VERSION already installed"
+else
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    tools_dir="${XDG_DATA_HOME:-$HOME/.local/share}/skydeck-tools/esbuild-$ESBUILD_VERSION"
+    say "installing esbuild $ESBUILD_VERSION from npm into $tools_dir (found: ${have_esbuild:-none})"
+    mkdir -p "$tools_dir"
+    npm install --prefix "$tools_dir" --no-audit --no-fund --loglevel=error \
+        "esbuild@$ESBUILD_VERSION"
+    cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    mkdir -p "$cargo_bin"
+    ln -sf "$tools_dir/node_modules/esbuild/bin/esbuild" "$cargo_bin/esbuild"
+    hash -r
+    have_esbuild="$(esbuild --version 2>/dev/null || true)"
+    if [ "$have_esbuild" != "$ESBUILD_VERSION" ]; then
+        echo "install-tools: 'esbuild' on PATH is $(command -v esbuild) (version" \
+            "${have_esbuild:-unknown}), not $cargo_bin/esbuild: put $cargo_bin first on PATH" >&2
+        exit 1
+    fi
+fi
+
 # --- browser tests: chromium, chromedriver, wasm-pack ---
 if [ "$browser" = true ]; then
     missing=()
@@ -175,6 +202,7 @@ fi
 summary="$SITE_TOOLCHAIN, trunk $(trunk --version | awk '{print $2}')"
 summary+=", wasm-bindgen $(wasm-bindgen --version | awk '{print $2}')"
 summary+=", wasm-opt $(wasm-opt --version | awk '{print $3}')"
+summary+=", esbuild $(esbuild --version)"
 if [ "$browser" = true ]; then
     summary+=", wasm-pack $(wasm-pack --version | awk '{print $2}')"
     summary+=", chromium $(chromium --version 2>/dev/null | awk '{print $2}')"
