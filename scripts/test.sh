@@ -73,7 +73,20 @@ stop_sim() {
         wait "$sim_pid" 2>/dev/null || true
     fi
 }
-trap stop_sim EXIT
+
+# The browser stages' temporary files go to a folder of this run's own
+# (TMPDIR): Chromium profiles, which chromedriver leaves behind when a
+# session ends at once (a few MB each, over 100 MB after a benchmark), and
+# which once filled this machine's disk. Removed when the stages end, with
+# any browser a failed test left running from it.
+browser_tmp="$root/target/browser-tmp"
+clean_browser_tmp() {
+    pkill -f -- "$browser_tmp/" 2>/dev/null || true
+    rm -rf "$browser_tmp"
+}
+clean_browser_tmp
+mkdir -p "$browser_tmp"
+trap 'stop_sim; clean_browser_tmp' EXIT
 
 start_sim() {
     cargo build -p skynode-sim --color never >"$logs/sim-build.log" 2>&1 || return 1
@@ -99,7 +112,7 @@ start_sim() {
 if start_sim; then
     export WASM_BINDGEN_TEST_TIMEOUT=120
     # Only the app package builds for wasm32 (the simulator needs tokio's net).
-    stage browser wasm-pack test --headless --chrome --mode no-install \
+    TMPDIR="$browser_tmp" stage browser wasm-pack test --headless --chrome --mode no-install \
         --chromedriver /usr/bin/chromedriver "$root"
 else
     failed=$((failed + 1))
@@ -120,14 +133,15 @@ build_site() {
 if build_site; then
     export SKYNODE_SIM_BIN="$root/target/debug/skynode-sim"
     export SKYDECK_DIST="$root/dist"
-    stage e2e cargo test -p skydeck-e2e --color never -- --test-threads=1
+    TMPDIR="$browser_tmp" stage e2e cargo test -p skydeck-e2e --color never -- --test-threads=1
     # The benchmark harness, briefly, so that it cannot rot (its figures go to
     # target/bench/, not to BENCHMARKS.md).
-    stage bench-smoke cargo run -p skydeck-bench --color never -- --smoke
+    TMPDIR="$browser_tmp" stage bench-smoke cargo run -p skydeck-bench --color never -- --smoke
 else
     failed=$((failed + 1))
     stages+=("e2e: not run (the release site did not build; see $logs/site-build.log)")
 fi
+clean_browser_tmp
 
 echo
 echo "==> summary"
