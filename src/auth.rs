@@ -2,7 +2,21 @@
 //! WebCrypto, the trip to the authorize page and back, and the token
 //! endpoints over `fetch`. What can be decided without a browser is in
 //! [`crate::state::auth`].
+//!
+//! Starting a sign-in, finishing one, renewing and revoking are reached
+//! through one table, [`SignIn`]. In the shipped build (cargo feature
+//! `split`) the table and everything only it reaches is a wasm chunk of its
+//! own (`sign_in`, split like the deferred panels in
+//! [`crate::components::later`]), fetched the first time one of them is
+//! needed: the Sign in button, a page the authorize page sent back (the
+//! address has its callback), a renewal ahead of expiry, Sign out. A page
+//! that is signed in already, or never signs in, starts without it. If it
+//! cannot be fetched, that step fails as a network failure would: a
+//! renewal is retried until the token lapses, a sign-in can be tried again
+//! (the callback stays in the address bar until the code is here, so a
+//! reload finishes it). Without the feature the table is compiled in.
 
+use futures::future::{FutureExt, LocalBoxFuture};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -31,9 +45,124 @@ impl std::fmt::Display for AuthError {
     }
 }
 
+#[cfg(feature = "split")]
+impl From<leptos::wasm_split::SplitLoaderError> for AuthError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        Self::Failed("the sign-in code did not arrive: the network may be down".into())
+    }
+}
+
 fn js_error(what: &str, e: JsValue) -> AuthError {
     AuthError::Failed(format!("{what}: {}", crate::browser::error_text(&e)))
 }
+
+// ---- the main module's side ----
+
+/// Starts signing in: keeps the verifier and `state` for this tab, then
+/// sends the browser to the authorize page (the page unloads).
+pub async fn begin_sign_in(config: AuthConfig) -> Result<(), AuthError> {
+    (code().await?.begin)(config).await
+}
+
+/// Finishes a sign-in when the page was opened by the authorize page's
+/// redirect: takes the code and `state` out of the address bar at once,
+/// checks `state`, and exchanges the code. `None` when the page was not
+/// opened by a callback (and the sign-in code is not fetched).
+pub async fn complete_sign_in() -> Option<Result<Session, AuthError>> {
+    let query = web_sys::window()?.location().search().ok()?;
+    parse_callback(&query)?;
+    match code().await {
+        Ok(code) => (code.complete)().await,
+        Err(e) => Some(Err(AuthError::Failed(format!(
+            "{e}; reload the page to finish signing in"
+        )))),
+    }
+}
+
+/// Renews `session` with its refresh token (rotated: the answer's refresh
+/// token replaces it).
+pub async fn refresh(session: Session) -> Result<Session, AuthError> {
+    (code().await?.refresh)(session).await
+}
+
+/// Revokes the session's refresh and access tokens. The server answers 200
+/// whatever the token; a failure here is the network's.
+pub async fn revoke(session: Session) -> Result<(), AuthError> {
+    (code().await?.revoke)(session).await
+}
+
+/// The deploy-time configuration: `skydeck.config.json` beside the page,
+/// if it is served. `Ok(None)` when there is none (404); an unreadable or
+/// invalid file is an error to show, never silently ignored.
+pub async fn load_config_file() -> Result<Option<ConfigFile>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    // Always the deployment's current file: revalidated with the host, never
+    // a copy the HTTP cache kept (the service worker leaves it alone too).
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoCache);
+    let response = JsFuture::from(window.fetch_with_str_and_init("skydeck.config.json", &init))
+        .await
+        .map_err(|_| "could not fetch skydeck.config.json".to_owned())?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "skydeck.config.json: not a response".to_owned())?;
+    // A host that answers every path with the page itself (as the
+    // simulator and many static hosts do) has no config file either.
+    let html = response
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.contains("text/html"));
+    if response.status() == 404 || html {
+        return Ok(None);
+    }
+    if !response.ok() {
+        return Err(format!("skydeck.config.json: HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(
+        response
+            .text()
+            .map_err(|_| "skydeck.config.json: unreadable")?,
+    )
+    .await
+    .map_err(|_| "skydeck.config.json: unreadable".to_owned())?
+    .as_string()
+    .unwrap_or_default();
+    ConfigFile::parse(&text).map(Some)
+}
+
+/// The sign-in code's entry points.
+pub(crate) struct SignIn {
+    begin: fn(AuthConfig) -> LocalBoxFuture<'static, Result<(), AuthError>>,
+    complete: fn() -> LocalBoxFuture<'static, Option<Result<Session, AuthError>>>,
+    refresh: fn(Session) -> LocalBoxFuture<'static, Result<Session, AuthError>>,
+    revoke: fn(Session) -> LocalBoxFuture<'static, Result<(), AuthError>>,
+}
+
+static SIGN_IN: SignIn = SignIn {
+    begin: |config| begin(config).boxed_local(),
+    complete: || complete().boxed_local(),
+    refresh: |session| renew(session).boxed_local(),
+    revoke: |session| revoke_tokens(session).boxed_local(),
+};
+
+/// The sign-in code: in the split build, the `sign_in` chunk, fetched at
+/// the first call (a failed fetch is an `Err`, and the next call tries
+/// again).
+#[cfg(feature = "split")]
+#[leptos::wasm_split::wasm_split(sign_in, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn code() -> Result<&'static SignIn, AuthError> {
+    Ok(&SIGN_IN)
+}
+
+/// The sign-in code: compiled in.
+#[cfg(not(feature = "split"))]
+async fn code() -> Result<&'static SignIn, AuthError> {
+    Ok(&SIGN_IN)
+}
+
+// ---- the sign-in code ----
 
 /// `n` bytes from the browser's cryptographic randomness.
 fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
@@ -67,9 +196,9 @@ async fn sha256(data: &[u8]) -> Result<Vec<u8>, AuthError> {
     Ok(js_sys::Uint8Array::new(&digest).to_vec())
 }
 
-/// Starts signing in: keeps the verifier and `state` for this tab, then
-/// sends the browser to the authorize page (the page unloads).
-pub async fn begin_sign_in(config: AuthConfig) -> Result<(), AuthError> {
+/// Keeps the verifier and `state` for this tab, then sends the browser to
+/// the authorize page.
+async fn begin(config: AuthConfig) -> Result<(), AuthError> {
     let window = web_sys::window().ok_or_else(|| AuthError::Failed("no window".into()))?;
     let href = window
         .location()
@@ -95,11 +224,9 @@ pub async fn begin_sign_in(config: AuthConfig) -> Result<(), AuthError> {
         .map_err(|e| js_error("could not open the sign-in page", e))
 }
 
-/// Finishes a sign-in when the page was opened by the authorize page's
-/// redirect: takes the code and `state` out of the address bar at once,
-/// checks `state`, and exchanges the code. `None` when the page was not
-/// opened by a callback.
-pub async fn complete_sign_in() -> Option<Result<Session, AuthError>> {
+/// Takes the code and `state` out of the address bar, checks `state`, and
+/// exchanges the code.
+async fn complete() -> Option<Result<Session, AuthError>> {
     let window = web_sys::window()?;
     let location = window.location();
     let query = location.search().ok()?;
@@ -130,9 +257,8 @@ pub async fn complete_sign_in() -> Option<Result<Session, AuthError>> {
     )
 }
 
-/// Renews `session` with its refresh token (rotated: the answer's refresh
-/// token replaces it).
-pub async fn refresh(session: &Session) -> Result<Session, AuthError> {
+/// Exchanges the refresh token for new tokens.
+async fn renew(session: Session) -> Result<Session, AuthError> {
     let refresh_token = session.refresh_token.as_deref().ok_or_else(|| {
         AuthError::SignInAgain("this sign-in cannot be renewed; sign in again".into())
     })?;
@@ -142,13 +268,12 @@ pub async fn refresh(session: &Session) -> Result<Session, AuthError> {
         config.clone(),
         response,
         now_ms(),
-        Some(session),
+        Some(&session),
     ))
 }
 
-/// Revokes the session's refresh and access tokens. The server answers 200
-/// whatever the token; a failure here is the network's.
-pub async fn revoke(session: &Session) -> Result<(), AuthError> {
+/// Revokes both tokens, the refresh token first.
+async fn revoke_tokens(session: Session) -> Result<(), AuthError> {
     let config = &session.config;
     let tokens = session
         .refresh_token
@@ -212,45 +337,4 @@ async fn fetch_form(url: &str, body: &str) -> Result<web_sys::Response, AuthErro
     response
         .dyn_into()
         .map_err(|e| js_error("not a response", e))
-}
-
-/// The deploy-time configuration: `skydeck.config.json` beside the page,
-/// if it is served. `Ok(None)` when there is none (404); an unreadable or
-/// invalid file is an error to show, never silently ignored.
-pub async fn load_config_file() -> Result<Option<ConfigFile>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    // Always the deployment's current file: revalidated with the host, never
-    // a copy the HTTP cache kept (the service worker leaves it alone too).
-    let init = web_sys::RequestInit::new();
-    init.set_cache(web_sys::RequestCache::NoCache);
-    let response = JsFuture::from(window.fetch_with_str_and_init("skydeck.config.json", &init))
-        .await
-        .map_err(|_| "could not fetch skydeck.config.json".to_owned())?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| "skydeck.config.json: not a response".to_owned())?;
-    // A host that answers every path with the page itself (as the
-    // simulator and many static hosts do) has no config file either.
-    let html = response
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .is_some_and(|t| t.contains("text/html"));
-    if response.status() == 404 || html {
-        return Ok(None);
-    }
-    if !response.ok() {
-        return Err(format!("skydeck.config.json: HTTP {}", response.status()));
-    }
-    let text = JsFuture::from(
-        response
-            .text()
-            .map_err(|_| "skydeck.config.json: unreadable")?,
-    )
-    .await
-    .map_err(|_| "skydeck.config.json: unreadable".to_owned())?
-    .as_string()
-    .unwrap_or_default();
-    ConfigFile::parse(&text).map(Some)
 }

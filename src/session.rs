@@ -112,7 +112,7 @@ impl Console {
             let Some(session) = self.session.get_untracked() else {
                 return;
             };
-            let renewed = auth::refresh(&session).await;
+            let renewed = auth::refresh(session.clone()).await;
             match renewed {
                 _ if !current(self) => return,
                 Ok(renewed) => {
@@ -181,7 +181,7 @@ impl Console {
         };
         let this = *self;
         leptos::task::spawn_local(async move {
-            let revoked = auth::revoke(&session).await;
+            let revoked = auth::revoke(session).await;
             if !this.alive() {
                 return;
             }

@@ -377,6 +377,11 @@ impl Browser {
     /// [`Browser::sign_in`] does.
     pub async fn authorize(&self, account: &str) {
         self.click(&format!("authorize-{account}")).await;
+        self.authorize_finished(account).await;
+    }
+
+    /// Waits, back from the sign-in page, as [`Browser::sign_in`] does.
+    pub async fn authorize_finished(&self, account: &str) {
         self.wait_text("signed-in", &format!("Signed in as {account}"), WAIT)
             .await;
         let address = self.js("return location.href;").await;

@@ -9,6 +9,8 @@
 //! entries. A page whose
 //! Content-Security-Policy refuses the stream socket's relay worker
 //! (`blob:` workers) still gets its snapshots: the stream opens on the page.
+//! The sign-in code, a chunk of its own, is fetched only to sign in, and a
+//! sign-in whose chunk the network refuses says so and can be finished.
 //! One simulator and one browser.
 
 use serde_json::{json, Value};
@@ -31,7 +33,8 @@ const LOADED: &str = "return ['controls-body', 'conditions', 'telescope-list']
 /// (src/assets.rs), and the mark's time.
 const CHUNK_AFTER_MARK: &str = "const mark = performance.getEntriesByName('skydeck:first-mount')[0].startTime;
      const starts = (re) => performance.getEntriesByType('resource').filter((e) => re.test(e.name)).map((e) => e.startTime);
-     return { mark, chunk: starts(/split_later-[0-9a-f]+\\.wasm$/), catalog: starts(/catalog-[0-9a-f]{16}\\.csv$/) };";
+     return { mark, chunk: starts(/split_later-[0-9a-f]+\\.wasm$/), catalog: starts(/catalog-[0-9a-f]{16}\\.csv$/),
+              sign_in: starts(/split_sign_in-[0-9a-f]+\\.wasm$/) };";
 
 /// Installed ahead of the page's scripts: a `<meta>` policy that allows
 /// workers from the site only (no `blob:`), a record of what it refused,
@@ -183,6 +186,47 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
             "the {file} was fetched before the first mount snapshot: {timing}"
         );
     }
+
+    // The sign-in code is a chunk of its own (src/auth.rs), fetched only to
+    // sign in: this page connected without it.
+    assert_eq!(
+        timing["sign_in"],
+        json!([]),
+        "the sign-in chunk was fetched without a sign-in: {timing}"
+    );
+    // Refused, the Sign in button says why and the page carries on.
+    let refuse_sign_in = json!({ "urls": ["*split_sign_in-*"] });
+    cdp(&page, "Network.setBlockedURLs", refuse_sign_in.clone()).await;
+    page.click("sign-in").await;
+    page.wait_text(
+        "sign-in-error",
+        "Could not start signing in: the sign-in code did not arrive",
+        WAIT,
+    )
+    .await;
+    page.wait_state("socket-stream", "open", WAIT).await;
+    // Allowed, the button goes to the sign-in page; back from it with the
+    // chunk refused again, the page says to reload and keeps the callback
+    // in the address bar for that, and the reload signs in.
+    cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
+    page.click("sign-in").await;
+    page.el("authorize-dev-astronomer").await;
+    cdp(&page, "Network.setBlockedURLs", refuse_sign_in).await;
+    page.click("authorize-dev-astronomer").await;
+    page.wait_text(
+        "sign-in-error",
+        "the sign-in code did not arrive: the network may be down; reload the page to finish signing in",
+        WAIT,
+    )
+    .await;
+    let address = page.js("return location.href;").await;
+    assert!(
+        address.as_str().is_some_and(|a| a.contains("code=")),
+        "the callback left the address bar before it was used: {address}"
+    );
+    cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
+    page.client.refresh().await.expect("reloading SkyDeck");
+    page.authorize_finished("dev-astronomer").await;
 
     // A policy without `worker-src blob:` (docs/deploy.md): the relay is
     // refused, the stream opens on the page, and the snapshots come.

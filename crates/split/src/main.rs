@@ -310,9 +310,10 @@ fn rename(files: BTreeMap<String, Vec<u8>>) -> Result<Site, String> {
         let new_name = hashed(name);
         let bytes = if name == &glue {
             let text = text(name, bytes)?;
-            // The import statement only: the imports object keeps the
-            // module name the main module's imports carry.
-            let text = replace_once(
+            // The import statements only (one per split: each imports its
+            // own load function): the imports object keeps the module name
+            // the main module's imports carry.
+            let text = replace_every(
                 name,
                 &text,
                 &format!("from \"{LOADER}\""),
@@ -360,6 +361,15 @@ fn text(name: &str, bytes: &[u8]) -> Result<String, String> {
     String::from_utf8(bytes.to_vec()).map_err(|_| format!("{name} is not UTF-8"))
 }
 
+/// `text` with every occurrence of `from` (at least one) replaced by `to`.
+fn replace_every(name: &str, text: &str, from: &str, to: &str) -> Result<String, String> {
+    if text.contains(from) {
+        Ok(text.replace(from, to))
+    } else {
+        Err(format!("{name}: expected {from}, found none"))
+    }
+}
+
 /// `text` with the one occurrence of `from` replaced by `to`.
 fn replace_once(name: &str, text: &str, from: &str, to: &str) -> Result<String, String> {
     match text.matches(from).count() {
@@ -400,7 +410,7 @@ mod tests {
         BTreeMap::from([
             (
                 "skydeck.js".to_owned(),
-                b"import * as import1 from \"./__wasm_split.js\"\nconst imports = { \"./__wasm_split.js\": import1 };\nnew URL('skydeck_bg.wasm', import.meta.url);".to_vec(),
+                b"import * as import1 from \"./__wasm_split.js\"\nimport * as import2 from \"./__wasm_split.js\"\nconst imports = { \"./__wasm_split.js\": import1, \"./__wasm_split.js\": import2 };\nnew URL('skydeck_bg.wasm', import.meta.url);".to_vec(),
             ),
             ("skydeck_bg.wasm".to_owned(), b"\0asm main".to_vec()),
             ("split_later.wasm".to_owned(), b"\0asm later".to_vec()),
@@ -427,12 +437,16 @@ mod tests {
         ];
         assert_eq!(names, want.iter().map(String::as_str).collect::<Vec<_>>());
         let glue = String::from_utf8(out.files[&want[1]].clone()).unwrap();
-        assert!(
-            glue.contains(&format!("from \"./wasm_split-{hash}.js\"")),
+        // One import statement per split, each to the renamed loader.
+        assert_eq!(
+            glue.matches(&format!("from \"./wasm_split-{hash}.js\""))
+                .count(),
+            2,
             "{glue}"
         );
+        assert!(!glue.contains("from \"./__wasm_split.js\""), "{glue}");
         assert!(
-            glue.contains("{ \"./__wasm_split.js\": import1 }"),
+            glue.contains("{ \"./__wasm_split.js\": import1, \"./__wasm_split.js\": import2 }"),
             "{glue}"
         );
         assert!(
