@@ -133,7 +133,12 @@ impl Console {
 
     /// Watches what has no single message to hook: the workflow ending,
     /// this tab's lease nearing its end or ended by the owner, the link
-    /// dropping and coming back. Each fires on the change, once.
+    /// dropping and coming back. Each fires on the change, once. Started by
+    /// the commanding code when it arrives ([`crate::commanding`]): every
+    /// alert is raised from that code, so the alerts' routing, tones and
+    /// notifications are not in the first screen's module (a link that
+    /// drops before it is here is seen by the connection panel, not
+    /// alerted).
     pub(crate) fn watch_for_alerts(&self) {
         let this = *self;
         let workflow_end = Memo::new(move |_| {

@@ -3,8 +3,9 @@
 //!
 //! Decoding and applying the commands socket's frames (the command log,
 //! this tab's account and leases, alerts on results), publishing,
-//! cancelling and Abort, the guided workflows, and the keyboard's command
-//! keys; and decoding what only deferred panels show: the telescope log's
+//! cancelling and Abort, the guided workflows, the keyboard's command keys,
+//! and every alert (their settings, routing and channels, and the watch on
+//! the workflow, the lease and the link: [`crate::alerts`]); and decoding what only deferred panels show: the telescope log's
 //! entries, and the merged state of instruments, observing constraints,
 //! their statuses and shutdown interlocks (which feed the conditions, the
 //! interlock banner and their alerts). The first screen never runs any of
@@ -41,6 +42,9 @@ use crate::transport::Delivery;
 
 /// What the main module calls of the commanding code.
 pub(crate) struct Commanding {
+    /// The code is here (called once, before anything is handed over, in
+    /// the console view's reactive owner): alerts start.
+    pub started: fn(Console),
     /// Decodes and applies frames of the commands socket, in order.
     pub frames: fn(Console, Vec<CommandsFrame>),
     /// Decodes telescope log entries into the log, in order.
@@ -63,6 +67,7 @@ pub(crate) struct Commanding {
 }
 
 pub(crate) static COMMANDING: Commanding = Commanding {
+    started,
     frames: |console, frames| console.decode_commands(frames),
     log: |console, entries| console.decode_log_entries(entries),
     leases: |console, events| console.decode_lease_events(events),
@@ -94,6 +99,7 @@ impl Console {
         let leases = self.lease_inbox.try_update_value(|i| i.take());
         let resources = self.resources_inbox.try_update_value(|c| c.take());
         self.commanding.set_value(Some(commanding));
+        (commanding.started)(*self);
         self.hand_over(
             Some(commands),
             "earlier frame(s) of the commands socket were dropped while the console's code loaded: the command log may miss commands of other clients.",
@@ -219,6 +225,17 @@ impl Console {
 }
 
 // ---- the commanding code ----
+
+/// Alerts start with the code that raises them: the astronomer's alert
+/// settings are read from this browser, and the watch on what has no single
+/// message to hook begins ([`Console::watch_for_alerts`]; the link's state
+/// as it is now is its starting point).
+fn started(console: Console) {
+    console
+        .alert_settings
+        .set(crate::storage::alert_settings().unwrap_or_default());
+    console.watch_for_alerts();
+}
 
 /// Cancels every command of this tab that may still run, and says so.
 fn abort(console: Console) {

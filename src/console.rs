@@ -256,7 +256,9 @@ impl Console {
             sites: RwSignal::new(Default::default()),
             conditions: RwSignal::new(Default::default()),
             telescope_log: RwSignal::new(Default::default()),
-            alert_settings: RwSignal::new(crate::storage::alert_settings().unwrap_or_default()),
+            // Read from storage with the code that uses them (the
+            // commanding code, crate::commanding).
+            alert_settings: RwSignal::new(Default::default()),
             alerter: StoredValue::new(Default::default()),
             online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
             from_shell: loaded_through_service_worker(),

@@ -148,7 +148,6 @@ pub fn ConsoleView(
         offline.remove();
         console.disconnect();
     });
-    console.watch_for_alerts();
     console.load_deferred();
     // A telescope without a mount never shows a mount snapshot: the
     // deferred panels load after 3 s whatever happens.

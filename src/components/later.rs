@@ -120,6 +120,9 @@ impl Console {
     /// the catalog does.
     pub(crate) fn load_deferred(&self) {
         let console = *self;
+        // What the commanding code starts (alerts' effects) belongs to the
+        // view that called this, not to the effect below, which reruns.
+        let owner = Owner::current();
         Effect::new(move |_| {
             console.deferred_attempt.track();
             let ready = console
@@ -129,11 +132,16 @@ impl Console {
                 return;
             }
             console.deferred.set(Deferred::Waiting);
+            let owner = owner.clone();
             leptos::task::spawn_local(async move {
                 let (code, catalog) = futures::join!(code(), crate::assets::load_catalog());
                 let state = match code {
                     Ok(later) => {
-                        console.commanding_arrived(later.commanding);
+                        let arrived = || console.commanding_arrived(later.commanding);
+                        match &owner {
+                            Some(owner) => owner.with(arrived),
+                            None => arrived(),
+                        }
                         match catalog {
                             Ok(()) => Deferred::Ready(later),
                             Err(why) => Deferred::Failed(format!(

@@ -187,6 +187,28 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
         );
     }
 
+    // The alert settings are this browser's: read by the code that raises
+    // alerts, in the chunk, they outlive a reload.
+    const VIBRATION: &str =
+        "return document.querySelector('[data-testid=alert-channel-vibration]').checked;";
+    page.js("document.querySelector('[data-testid=alert-settings]').open = true;")
+        .await;
+    let vibration = page.js(VIBRATION).await;
+    page.click("alert-channel-vibration").await;
+    assert_ne!(
+        page.js(VIBRATION).await,
+        vibration,
+        "the setting did not change"
+    );
+    page.client.refresh().await.expect("reloading SkyDeck");
+    page.wait_js("every deferred panel to load", LOADED, WAIT)
+        .await;
+    assert_ne!(
+        page.js(VIBRATION).await,
+        vibration,
+        "the alert settings did not outlive a reload"
+    );
+
     // The sign-in code is a chunk of its own (src/auth.rs), fetched only to
     // sign in: this page connected without it.
     assert_eq!(
