@@ -38,7 +38,7 @@ use crate::state::routing::{CommandUpdate, Resource, ResourceKey};
 use crate::state::shortcuts::KeyAction;
 use crate::state::time::{now_ms, Millis};
 use crate::state::workflow::{Action, Workflow};
-use crate::transport::Delivery;
+use crate::transport::{CommandsOut, Delivery};
 
 /// What the main module calls of the commanding code.
 pub(crate) struct Commanding {
@@ -628,7 +628,7 @@ impl Console {
         // Offline, a frame could wait in the browser's socket and reach the
         // telescope long after: refuse it now instead.
         let sent = if self.online.get_untracked() {
-            self.send_commands_reporting(message, delivered)
+            self.send_commands_reporting(CommandsOut::message(&message), delivered)
         } else {
             Err("the browser is offline".to_owned())
         };
@@ -651,7 +651,9 @@ impl Console {
         };
         self.log.update(|log| log.cancel_requested(command_id));
         let sent = self.send_commands_reporting(
-            CommandsClientMessage::CancelCommand(CancelCommand { command_id }),
+            CommandsOut::message(&CommandsClientMessage::CancelCommand(CancelCommand {
+                command_id,
+            })),
             delivered,
         );
         if sent.is_err() {

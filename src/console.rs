@@ -12,9 +12,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
-    Command, CommandFilter, CommandsClientMessage, CommandsFrame, DeviceSnapshot, LeaseEvent,
-    StreamClientMessage, StreamFilter, StreamServerMessage, SubscribeCommands, SubscribeOptions,
-    SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
+    Command, CommandFilter, CommandsFrame, DeviceSnapshot, LeaseEvent, StreamClientMessage,
+    StreamFilter, StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream,
+    SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
 
 use crate::state::command_log::CommandLog;
@@ -25,8 +25,8 @@ use crate::state::telescopes::{Identity, Telescopes};
 use crate::state::time::{now_ms, Millis};
 use crate::state::workflow::Workflow;
 use crate::transport::{
-    spawn_socket, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle, SocketOptions,
-    StreamProtocol,
+    spawn_socket, CommandsOut, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle,
+    SocketOptions, StreamProtocol,
 };
 
 /// The app's name and version, as sent in every Origin record.
@@ -52,8 +52,8 @@ pub struct Settings {
 
 /// The commands socket's one subscription: every command and result the
 /// account may see.
-pub(crate) fn commands_subscription() -> CommandsClientMessage {
-    CommandsClientMessage::SubscribeCommands(SubscribeCommands {
+pub(crate) fn commands_subscription() -> CommandsOut {
+    CommandsOut::subscribe(&SubscribeCommands {
         subscription_id: SubscriptionId(COMMANDS_SUBSCRIPTION.into()),
         filter: CommandFilter::default(),
         streams: None,
@@ -427,7 +427,7 @@ impl Console {
         }
     }
 
-    fn send_commands(&self, message: CommandsClientMessage) -> Result<(), String> {
+    fn send_commands(&self, message: CommandsOut) -> Result<(), String> {
         self.sockets
             .with_value(|s| s.as_ref().map(|s| s.commands.send(message)))
             .unwrap_or(Err(crate::transport::TransportError::NotOpen("commands")))
@@ -438,7 +438,7 @@ impl Console {
     /// was written (only when this returns `Ok`).
     pub(crate) fn send_commands_reporting(
         &self,
-        message: CommandsClientMessage,
+        message: CommandsOut,
         on_delivery: impl FnOnce(Delivery) + 'static,
     ) -> Result<(), String> {
         self.sockets

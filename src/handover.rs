@@ -19,7 +19,8 @@ use leptos::prelude::*;
 
 use crate::console::{commands_subscription, Console, Sockets};
 use crate::state::connection::{Endpoint, SocketState};
-use skynet_protocol::{CommandsClientMessage, Liveness, StreamClientMessage};
+use crate::transport::CommandsOut;
+use skynet_protocol::{Liveness, StreamClientMessage};
 
 /// A move under way.
 pub struct Handover {
@@ -125,7 +126,7 @@ impl Console {
                 let sent = match endpoint {
                     Endpoint::Commands => commands
                         .send(commands_subscription())
-                        .and_then(|()| commands.send(CommandsClientMessage::Ping(ping))),
+                        .and_then(|()| commands.send(CommandsOut::ping(&ping))),
                     Endpoint::Stream => {
                         self.subscribe_streams_on(&stream);
                         stream.send(StreamClientMessage::Ping(ping))
@@ -216,7 +217,7 @@ impl Console {
         // A ping that cannot go (the old socket just died) needs no drain.
         let commands_drained = old
             .commands
-            .send(CommandsClientMessage::Ping(drain(Endpoint::Commands)))
+            .send(CommandsOut::ping(&drain(Endpoint::Commands)))
             .is_err();
         let stream_drained = old
             .stream

@@ -21,7 +21,7 @@ pub use timer::sleep_ms;
 
 use skynet_protocol::{
     CommandsClientMessage, CommandsFrame, Liveness, Message, StreamClientMessage,
-    StreamServerMessage,
+    StreamServerMessage, SubscribeCommands,
 };
 
 /// The messages of one endpoint, and how liveness is spoken on it.
@@ -29,12 +29,14 @@ pub trait Protocol: 'static {
     /// What the server sends.
     type Incoming: Message + 'static;
     /// What the client sends.
-    type Outgoing: Message + 'static;
+    type Outgoing: 'static;
 
-    /// A `ping` to send.
-    fn ping(id: String) -> Self::Outgoing;
-    /// The `pong` answering a server's ping.
-    fn pong(id: Option<String>) -> Self::Outgoing;
+    /// A message's text.
+    fn encode(message: Self::Outgoing) -> String;
+    /// A `ping` to send, as text.
+    fn ping(id: String) -> String;
+    /// The `pong` answering a server's ping, as text.
+    fn pong(id: Option<String>) -> String;
     /// `Some(id)` when the message is a server's `ping`.
     fn as_ping(message: &Self::Incoming) -> Option<Option<String>>;
     /// True when the message says the token is no longer accepted.
@@ -47,15 +49,41 @@ pub trait Protocol: 'static {
 /// the shipped build loads after the first screen ([`crate::commanding`]).
 pub struct CommandsProtocol;
 
+/// A message for the commands socket, encoded where it is made: the
+/// subscription and liveness by the main module, commands and cancels by
+/// the commanding code. So only the code that publishes carries the
+/// encoder of commands (an enum's encoder carries every variant's).
+pub struct CommandsOut(String);
+
+impl CommandsOut {
+    /// Any message (the commanding code's, which encodes commands).
+    pub fn message(message: &CommandsClientMessage) -> Self {
+        Self(message.to_json())
+    }
+
+    /// A subscription.
+    pub fn subscribe(subscription: &SubscribeCommands) -> Self {
+        Self(CommandsClientMessage::encode_subscribe(subscription))
+    }
+
+    /// A ping.
+    pub fn ping(liveness: &Liveness) -> Self {
+        Self(CommandsClientMessage::encode_ping(liveness))
+    }
+}
+
 impl Protocol for CommandsProtocol {
     type Incoming = CommandsFrame;
-    type Outgoing = CommandsClientMessage;
+    type Outgoing = CommandsOut;
 
-    fn ping(id: String) -> Self::Outgoing {
-        CommandsClientMessage::Ping(Liveness { id: Some(id) })
+    fn encode(message: CommandsOut) -> String {
+        message.0
     }
-    fn pong(id: Option<String>) -> Self::Outgoing {
-        CommandsClientMessage::Pong(Liveness { id })
+    fn ping(id: String) -> String {
+        CommandsClientMessage::encode_ping(&Liveness { id: Some(id) })
+    }
+    fn pong(id: Option<String>) -> String {
+        CommandsClientMessage::encode_pong(&Liveness { id })
     }
     fn as_ping(frame: &Self::Incoming) -> Option<Option<String>> {
         frame.ping()
@@ -72,11 +100,14 @@ impl Protocol for StreamProtocol {
     type Incoming = StreamServerMessage;
     type Outgoing = StreamClientMessage;
 
-    fn ping(id: String) -> Self::Outgoing {
-        StreamClientMessage::Ping(Liveness { id: Some(id) })
+    fn encode(message: StreamClientMessage) -> String {
+        message.to_json()
     }
-    fn pong(id: Option<String>) -> Self::Outgoing {
-        StreamClientMessage::Pong(Liveness { id })
+    fn ping(id: String) -> String {
+        StreamClientMessage::Ping(Liveness { id: Some(id) }).to_json()
+    }
+    fn pong(id: Option<String>) -> String {
+        StreamClientMessage::Pong(Liveness { id }).to_json()
     }
     fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
         match message {

@@ -150,7 +150,7 @@ impl<P: Protocol> SocketHandle<P> {
             return Err(TransportError::NotOpen(self.name));
         }
         self.tx
-            .unbounded_send(Control::Send(message.to_json(), done))
+            .unbounded_send(Control::Send(P::encode(message), done))
             .map_err(|_| TransportError::NotOpen(self.name))
     }
 
@@ -226,7 +226,7 @@ impl Wire {
             on_text: Rc::new(move |text| match P::Incoming::from_json(text) {
                 Ok(message) => {
                     if let Some(id) = P::as_ping(&message) {
-                        return Heard::Reply(P::pong(id).to_json());
+                        return Heard::Reply(P::pong(id));
                     }
                     let unauthorized = P::is_unauthorized(&message);
                     on_message(message);
@@ -241,7 +241,7 @@ impl Wire {
                     Heard::Handled
                 }
             }),
-            ping: |id| P::ping(id).to_json(),
+            ping: P::ping,
         }
     }
 }

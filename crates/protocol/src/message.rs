@@ -326,6 +326,40 @@ tagged_enum! {
     }
 }
 
+impl CommandsClientMessage {
+    /// `SubscribeCommands(subscription).to_json()`, the same text, without
+    /// the encoders of the other kinds (an enum's encoder carries every
+    /// variant's, commands included): for a client that subscribes and
+    /// answers pings long before it publishes.
+    pub fn encode_subscribe(subscription: &SubscribeCommands) -> String {
+        encode_tagged(Self::TAG_FIELD, "subscribe_commands", subscription)
+    }
+
+    /// `Ping(liveness).to_json()`, without the other kinds' encoders.
+    pub fn encode_ping(liveness: &Liveness) -> String {
+        encode_tagged(Self::TAG_FIELD, "ping", liveness)
+    }
+
+    /// `Pong(liveness).to_json()`, without the other kinds' encoders.
+    pub fn encode_pong(liveness: &Liveness) -> String {
+        encode_tagged(Self::TAG_FIELD, "pong", liveness)
+    }
+}
+
+/// A tagged enum's encoding of one variant: `{"<field>":"<tag>", ...the
+/// payload's own fields}`, the tag first, as serde writes an internally
+/// tagged enum. `tag` is one of the enum's literal tags (no character to
+/// escape); the payload is a struct (a JSON object).
+fn encode_tagged<T: Serialize>(field: &str, tag: &str, payload: &T) -> String {
+    let body = serde_json::to_string(payload).unwrap_or_default();
+    let fields = body
+        .strip_prefix('{')
+        .and_then(|b| b.strip_suffix('}'))
+        .unwrap_or_default();
+    let comma = if fields.is_empty() { "" } else { "," };
+    format!("{{\"{field}\":\"{tag}\"{comma}{fields}}}")
+}
+
 tagged_enum! {
     /// Server to client on `/v1/ws/commands`.
     pub enum CommandsServerMessage (tag = "kind") {

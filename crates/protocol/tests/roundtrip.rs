@@ -125,6 +125,59 @@ fn commands_client_minimal_forms() {
     );
 }
 
+#[test]
+fn commands_client_narrow_encoders_write_what_the_enum_writes() {
+    let subscriptions = [
+        SubscribeCommands {
+            subscription_id: "results-lapalma".into(),
+            filter: CommandFilter {
+                telescope_uid: Some("tel-lapalma".into()),
+            },
+            streams: Some(vec![CommandStreamName::CommandResult]),
+        },
+        SubscribeCommands {
+            subscription_id: "everything".into(),
+            filter: CommandFilter::default(),
+            streams: None,
+        },
+    ];
+    for s in subscriptions {
+        let text = CommandsClientMessage::encode_subscribe(&s);
+        assert_eq!(
+            text,
+            CommandsClientMessage::SubscribeCommands(s.clone()).to_json()
+        );
+        let decoded: CommandsClientMessage = roundtrip(&text);
+        assert_eq!(decoded, CommandsClientMessage::SubscribeCommands(s));
+    }
+    assert_eq!(
+        CommandsClientMessage::encode_subscribe(&SubscribeCommands {
+            subscription_id: "everything".into(),
+            filter: CommandFilter::default(),
+            streams: None,
+        }),
+        r#"{"kind":"subscribe_commands","subscription_id":"everything","filter":{}}"#
+    );
+    for liveness in [ping("hb-42"), Liveness::default()] {
+        assert_eq!(
+            CommandsClientMessage::encode_ping(&liveness),
+            CommandsClientMessage::Ping(liveness.clone()).to_json()
+        );
+        assert_eq!(
+            CommandsClientMessage::encode_pong(&liveness),
+            CommandsClientMessage::Pong(liveness.clone()).to_json()
+        );
+    }
+    assert_eq!(
+        CommandsClientMessage::encode_ping(&Liveness::default()),
+        r#"{"kind":"ping"}"#
+    );
+    assert_eq!(
+        CommandsClientMessage::encode_pong(&ping("srv-17")),
+        r#"{"kind":"pong","id":"srv-17"}"#
+    );
+}
+
 // ---- /v1/ws/commands, server to client ----
 
 #[test]
