@@ -5,10 +5,12 @@
 //! this tab's account and leases, alerts on results), publishing,
 //! cancelling and Abort, the guided workflows, the keyboard's command keys,
 //! and every alert (their settings, routing and channels, and the watch on
-//! the workflow, the lease and the link: [`crate::alerts`]); and decoding what only deferred panels show: the telescope log's
-//! entries, and the merged state of instruments, observing constraints,
-//! their statuses and shutdown interlocks (which feed the conditions, the
-//! interlock banner and their alerts). The first screen never runs any of
+//! the workflow, the lease and the link: [`crate::alerts`]); and decoding
+//! what only deferred panels show: the telescope log's entries, and the
+//! merged state of telescopes (the first screen shows the devices of the
+//! first telescope's uid, its key, until one is picked), instruments,
+//! observing constraints, their statuses and shutdown interlocks (which
+//! feed the conditions, the interlock banner and their alerts). The first screen never runs any of
 //! it, and no command of this tab can exist before it is here: publishing
 //! is part of it. In the shipped build (cargo feature `split`) it is in the
 //! `later` chunk with the deferred panels, fetched once the first screen is
@@ -293,9 +295,9 @@ impl Console {
     }
 
     /// Decodes resources that changed, each in its latest merged state, and
-    /// applies them: instruments to the telemetry (as of when they last
-    /// changed), constraints, their statuses and interlocks to the
-    /// conditions (alerting on news).
+    /// applies them: telescopes to the telescopes, instruments to the
+    /// telemetry (as of when they last changed), constraints, their statuses
+    /// and interlocks to the conditions (alerting on news).
     fn decode_resources(&self, changed: Vec<(ResourceKey, Millis)>) {
         let mut incomplete = None;
         for ((stream, key), at) in changed {
@@ -304,6 +306,9 @@ impl Console {
             };
             for resource in decoded {
                 match resource {
+                    Resource::Telescope(snapshot) => {
+                        self.telescopes.update(|t| t.on_snapshot(snapshot));
+                    }
                     Resource::Instrument(snapshot) => {
                         self.telemetry.update(|t| t.on_instrument(snapshot, at));
                     }

@@ -13,8 +13,8 @@ use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
     Command, CommandFilter, CommandsFrame, DeviceSnapshot, LeaseEvent, StreamClientMessage,
-    StreamFilter, StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream,
-    SubscriptionId, TelescopeSnapshot, TelescopeUid,
+    StreamFilter, StreamName, StreamServerMessage, SubscribeCommands, SubscribeOptions,
+    SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
 };
 
 use crate::state::command_log::CommandLog;
@@ -193,8 +193,8 @@ pub struct Console {
     /// Lease events waiting for it (it decodes them), in order, with when
     /// each arrived.
     pub(crate) lease_inbox: StoredValue<crate::state::inbox::Inbox<(LeaseEvent, Millis)>>,
-    /// Resources it decodes (instruments, constraints, their statuses,
-    /// interlocks) that changed before it was here.
+    /// Resources it decodes (telescopes, instruments, constraints, their
+    /// statuses, interlocks) that changed before it was here.
     pub(crate) resources_inbox:
         StoredValue<crate::state::inbox::Changed<crate::state::routing::ResourceKey>>,
 }
@@ -497,16 +497,18 @@ impl Console {
         let now = now_ms();
         for update in updates {
             match update {
-                Routed::Telescope(snapshot) => {
-                    let uid = snapshot.telescope_uid.clone();
-                    self.telescopes.update(|t| t.on_snapshot(snapshot));
-                    if self.selected.get_untracked().is_none() {
-                        self.selected.set(Some(uid));
-                    }
-                }
                 Routed::DeviceChanged(key) => self.on_device(key, now),
                 Routed::Device(snapshot) => self.show_devices(vec![(snapshot, now)]),
-                Routed::ResourceChanged(stream, key) => self.on_resource(stream, key, now),
+                Routed::ResourceChanged(stream, key) => {
+                    // The first telescope seen is the one shown until one
+                    // is picked.
+                    if stream == StreamName::TelescopeSnapshot
+                        && self.selected.get_untracked().is_none()
+                    {
+                        self.selected.set(Some(TelescopeUid::from(key.clone())));
+                    }
+                    self.on_resource(stream, key, now)
+                }
                 Routed::Lease(event) => self.on_lease_event(event, now),
                 Routed::LogEntry(entry) => self.on_log_entry(entry),
                 Routed::Incomplete(items) => self.incomplete.set(items),

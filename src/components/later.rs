@@ -8,8 +8,8 @@
 //! the export and the telescope log) is a deferred panel, and the code for
 //! commanding is deferred with them ([`crate::commanding`]), with the
 //! typed reading of what only they show: the commands socket's frames, the
-//! telescope log's entries, lease events, instruments, constraints, their
-//! statuses and interlocks (so the interlock banner, on the first screen,
+//! telescope log's entries, lease events, telescopes, instruments,
+//! constraints, their statuses and interlocks (so the interlock banner, on the first screen,
 //! shows an interlock once that code is here). The state behind the panels
 //! lives in the console from the start, and what arrives for that code
 //! waits for it, so nothing is missed while it loads.

@@ -52,19 +52,22 @@ impl Socket {
 }
 
 /// One change a message asks of the console's state.
+// A device snapshot, the update there are most of, stays unboxed: no
+// allocation of its own for each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
-    /// A telescope snapshot.
-    Telescope(TelescopeSnapshot),
     /// A device's merged state changed, by its key. Devices report many
     /// times a second: the console decodes the latest of each once per
     /// animation frame ([`Router::device`]) rather than every delivery.
     DeviceChanged(String),
     /// A device snapshot, as [`Router::device`] decodes it.
     Device(DeviceSnapshot),
-    /// The merged state of a resource that only the deferred code shows
-    /// changed (an instrument, a constraint, its status, an interlock), by
-    /// stream and key: that code decodes it ([`Router::resource`]).
+    /// The merged state of a resource that the deferred code decodes
+    /// changed (a telescope, an instrument, a constraint, its status, an
+    /// interlock), by stream and key (a telescope's key is its uid, which
+    /// is all the first screen needs of it): that code decodes it
+    /// ([`Router::resource`]).
     ResourceChanged(StreamName, String),
     /// A lease changed, as received: only the deferred code reads it, and
     /// decodes it ([`crate::commanding`]).
@@ -85,10 +88,11 @@ pub enum Update {
 /// [`Update::ResourceChanged`] names it.
 pub type ResourceKey = (StreamName, String);
 
-/// A resource of a stream only the deferred code shows, decoded
-/// ([`Router::resource`]).
+/// A resource of a stream the deferred code decodes ([`Router::resource`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resource {
+    /// A telescope snapshot.
+    Telescope(TelescopeSnapshot),
     /// An instrument snapshot.
     Instrument(InstrumentSnapshot),
     /// An observing constraint.
@@ -229,22 +233,7 @@ impl Router {
         self.snapshots.resubscribed();
     }
 
-    /// Merges a snapshot into its stream's resources and decodes the merged
-    /// state: the typed update on success, and the incomplete list whenever
-    /// it changes (a delta for a resource never seen whole, or its rest).
-    fn merged<T: DeserializeOwned>(
-        &mut self,
-        stream: StreamName,
-        snapshot: Value,
-        update: fn(T) -> Update,
-    ) -> Vec<Update> {
-        match self.merge(&stream, snapshot) {
-            Some(key) => self.decoded(stream, &key, update, Update::Incomplete),
-            None => Vec::new(),
-        }
-    }
-
-    /// Merges a snapshot of a stream only the deferred code shows: the
+    /// Merges a snapshot of a stream the deferred code decodes: the
     /// resource's key, for it to decode ([`Router::resource`]).
     fn merged_for_later(&mut self, stream: StreamName, snapshot: Value) -> Vec<Update> {
         match self.merge(&stream, snapshot) {
@@ -302,6 +291,7 @@ impl Router {
         use Resource as R;
         let stream = stream.clone();
         match stream {
+            StreamName::TelescopeSnapshot => self.decoded(stream, key, R::Telescope, R::Incomplete),
             StreamName::InstrumentSnapshot => {
                 self.decoded(stream, key, R::Instrument, R::Incomplete)
             }
@@ -391,11 +381,11 @@ impl Router {
             return Vec::new();
         }
         match message {
-            StreamServerMessage::TelescopeSnapshot(event) => self.merged(
-                StreamName::TelescopeSnapshot,
-                event.snapshot,
-                Update::Telescope,
-            ),
+            // Typed by the deferred code: the first screen needs only the
+            // telescope's uid (its key), to show its devices.
+            StreamServerMessage::TelescopeSnapshot(event) => {
+                self.merged_for_later(StreamName::TelescopeSnapshot, event.snapshot)
+            }
             // The one stream that comes faster than a screen shows it:
             // decoded when the console shows it ([`Router::device`]).
             StreamServerMessage::DeviceSnapshot(event) => self
@@ -740,6 +730,29 @@ mod tests {
             .resource(&StreamName::DeviceSnapshot, "c1")
             .is_empty());
         assert!(router.resource(&key.0, "c9").is_empty());
+
+        // Telescopes too: the first screen gets the uid (the key), the
+        // deferred code the typed snapshot.
+        let changed = stream(
+            &mut router,
+            json!({"kind": "event_telescope_snapshot", "subscription_id": "telescopes", "seq": 1,
+                "snapshot": {"telescope_uid": "tel-sidingspring", "name": "Siding Spring 0.6 m",
+                    "site": {"latitude_deg": -31.2733, "longitude_deg": 149.0617, "elevation_m": 1165.0},
+                    "control_authority": "remote", "lease": null, "manual_mode": null,
+                    "devices": [], "access": "viewer"}}),
+        );
+        let telescope = (StreamName::TelescopeSnapshot, "tel-sidingspring".to_owned());
+        assert_eq!(
+            changed,
+            [Update::ResourceChanged(
+                telescope.0.clone(),
+                telescope.1.clone()
+            )]
+        );
+        match &router.resource(&telescope.0, &telescope.1)[..] {
+            [Resource::Telescope(t)] => assert_eq!(t.name, "Siding Spring 0.6 m"),
+            other => panic!("{other:?}"),
+        }
     }
 
     fn focuser_delivery(seq: u64, state: serde_json::Value) -> serde_json::Value {
