@@ -1,10 +1,13 @@
 //! Decoding that never gives up on a whole connection: JSON is parsed once
 //! into a value, the tag picks the type (typed fields accept their camelCase
 //! spelling through serde aliases; untyped content is kept as it arrived),
-//! and a failure names the field it happened at.
+//! and a failure names the field it happened at. Structs are read from
+//! JSON objects only ([`crate::strict`]).
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use crate::strict::Strict;
 
 /// Why a frame could not be decoded. An unknown `kind`, command type or
 /// stream is not an error: it decodes to an `Unknown` value.
@@ -136,7 +139,7 @@ pub(crate) fn tag_of<'v>(value: &'v Value, field: &str) -> Result<&'v str, Decod
 pub(crate) fn decode_struct<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
     let deduped = without_camel_twins::<T>(value);
     let value = deduped.as_ref().unwrap_or(value);
-    T::deserialize(value).map_err(|error| blame::<T>(value, &error.to_string()))
+    T::deserialize(Strict(value)).map_err(|error| blame::<T>(value, &error.to_string()))
 }
 
 /// `value` without the camelCase keys whose snake_case twin (one of `T`'s
@@ -180,7 +183,7 @@ fn blame<T: DeserializeOwned>(value: &Value, message: &str) -> DecodeError {
     }
     for (key, field) in map {
         let alone = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
-        if let Err(error) = T::deserialize(&alone) {
+        if let Err(error) = T::deserialize(Strict(&alone)) {
             let inner = error.to_string();
             if !is_own_missing(&inner, &|field| field == key) {
                 return DecodeError::parse(&inner).within(key);
@@ -257,7 +260,7 @@ impl<T: DeserializeOwned> Undecoded<T> {
     /// starts with `field`: `entry.message`). camelCase spellings are
     /// accepted, as everywhere.
     pub fn decode(&self, field: &str) -> Result<T, ProtocolError> {
-        T::deserialize(&self.value)
+        T::deserialize(Strict(&self.value))
             .map_err(|e| ProtocolError::from(DecodeError::parse(&e.to_string()).within(field)))
     }
 }

@@ -26,6 +26,7 @@ mod merge;
 mod message;
 mod result;
 mod snapshot;
+mod strict;
 mod target;
 pub mod validate;
 
