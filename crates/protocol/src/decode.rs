@@ -136,19 +136,26 @@ pub(crate) fn tag_of<'v>(value: &'v Value, field: &str) -> Result<&'v str, Decod
 /// Decodes a struct from a value; on failure finds the field to blame.
 /// Each field accepts its camelCase spelling (a serde alias); when both
 /// spellings of one of `T`'s fields are present, the snake_case one wins.
+/// Only the reading itself is `T`'s own code; the rest is shared by every
+/// type ([`without_camel_twins`], [`blame`]).
 pub(crate) fn decode_struct<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
-    let deduped = without_camel_twins::<T>(value);
+    let fields = struct_fields::<T>();
+    let deduped = without_camel_twins(value, fields);
     let value = deduped.as_ref().unwrap_or(value);
-    T::deserialize(Strict(value)).map_err(|error| blame::<T>(value, &error.to_string()))
+    T::deserialize(Strict(value)).map_err(|error| {
+        blame(value, fields, &error.to_string(), &|alone| {
+            T::deserialize(Strict(alone)).err().map(|e| e.to_string())
+        })
+    })
 }
 
-/// `value` without the camelCase keys whose snake_case twin (one of `T`'s
-/// fields) is present too; `None` when there are none.
-fn without_camel_twins<T: DeserializeOwned>(value: &Value) -> Option<Value> {
+/// `value` without the camelCase keys whose snake_case twin (one of
+/// `fields`) is present too; `None` when there are none.
+fn without_camel_twins(value: &Value, fields: &[&str]) -> Option<Value> {
     let Value::Object(map) = value else {
         return None;
     };
-    let twins: Vec<String> = struct_fields::<T>()
+    let twins: Vec<String> = fields
         .iter()
         .filter(|field| field.contains('_') && map.contains_key(**field))
         .map(|field| camel_case(field))
@@ -166,12 +173,16 @@ fn without_camel_twins<T: DeserializeOwned>(value: &Value) -> Option<Value> {
 
 /// serde names a missing field but not a field of the wrong type, and a
 /// nested struct's missing field looks like one of ours. So unless the error
-/// is plainly one of `T`'s own fields missing, decode each present key alone:
-/// the key that fails other than by lacking another of `T`'s fields is the
-/// culprit, and its own error is read for the rest of the path. Only runs on
-/// the error path.
-fn blame<T: DeserializeOwned>(value: &Value, message: &str) -> DecodeError {
-    let fields = struct_fields::<T>();
+/// is plainly one of the struct's own `fields` missing, decode each present
+/// key alone (`decode_alone` gives its error, if any): the key that fails
+/// other than by lacking another of the fields is the culprit, and its own
+/// error is read for the rest of the path. Only runs on the error path.
+fn blame(
+    value: &Value,
+    fields: &[&str],
+    message: &str,
+    decode_alone: &dyn Fn(&Value) -> Option<String>,
+) -> DecodeError {
     let is_own_missing = |message: &str, present: &dyn Fn(&str) -> bool| {
         missing_field(message).is_some_and(|field| fields.contains(&field) && !present(field))
     };
@@ -183,8 +194,7 @@ fn blame<T: DeserializeOwned>(value: &Value, message: &str) -> DecodeError {
     }
     for (key, field) in map {
         let alone = Value::Object(Map::from_iter([(key.clone(), field.clone())]));
-        if let Err(error) = T::deserialize(Strict(&alone)) {
-            let inner = error.to_string();
+        if let Some(inner) = decode_alone(&alone) {
             if !is_own_missing(&inner, &|field| field == key) {
                 return DecodeError::parse(&inner).within(key);
             }
