@@ -211,6 +211,9 @@ impl RecentIds {
 pub struct Router {
     session_id: String,
     ignored: Ignored,
+    /// How many messages were ignored in all (what `ignored.total()` sums,
+    /// kept as they come: the console asks after every frame).
+    ignored_count: u64,
     /// Results already passed on: while sockets move to a renewed token,
     /// both the old and the new socket deliver them.
     results: RecentIds,
@@ -311,6 +314,12 @@ impl Router {
     /// What was ignored so far.
     pub fn ignored(&self) -> &Ignored {
         &self.ignored
+    }
+
+    /// How many messages were ignored in all ([`Ignored::total`], without
+    /// the sum).
+    pub fn ignored_count(&self) -> u64 {
+        self.ignored_count
     }
 
     /// The updates a message of the commands socket asks for.
@@ -425,6 +434,7 @@ impl Router {
     /// A delivery for a subscription this tab never made: counted, not shown.
     fn foreign(&mut self, socket: Socket) {
         *self.ignored.foreign.entry(socket).or_default() += 1;
+        self.ignored_count += 1;
     }
 
     /// A message of a kind this app does not know: counted per kind, with
@@ -445,7 +455,9 @@ impl Router {
             .entry((socket, kind.clone()))
             .or_default();
         *count += 1;
-        (*count == 1).then(|| {
+        let first = *count == 1;
+        self.ignored_count += 1;
+        first.then(|| {
             format!(
                 "The {} socket ignores messages of unknown kind `{kind}` (this notice is shown once per kind).",
                 socket.name()
@@ -608,6 +620,7 @@ mod tests {
         assert_eq!(router.ignored().foreign.get(&Socket::Stream), Some(&2));
         assert_eq!(router.ignored().foreign.get(&Socket::Commands), Some(&2));
         assert_eq!(router.ignored().total(), 4);
+        assert_eq!(router.ignored_count(), 4);
         assert_eq!(
             router.ignored().summary().as_deref(),
             Some("Ignored so far: 4 deliveries for subscriptions this tab never made (commands 2, stream 2).")
@@ -662,6 +675,7 @@ mod tests {
                 && summary.contains("event_weather_forecast ×2 on stream"),
             "{summary}"
         );
+        assert_eq!(router.ignored_count(), router.ignored().total());
     }
 
     #[test]

@@ -155,6 +155,14 @@ fn without_camel_twins(value: &Value, fields: &[&str]) -> Option<Value> {
     let Value::Object(map) = value else {
         return None;
     };
+    // A camelCase twin has a capital letter; a frame in snake_case (nearly
+    // every one) has none, and is passed by a scan of its keys' bytes.
+    if !map
+        .keys()
+        .any(|key| key.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        return None;
+    }
     let twins: Vec<String> = fields
         .iter()
         .filter(|field| field.contains('_') && map.contains_key(**field))
