@@ -466,9 +466,9 @@ impl Console {
 
     fn on_stream_message(&self, message: StreamServerMessage) {
         let Some((updates, ignored)) = self.router.try_update_value(|r| {
-            let before = r.ignored_count();
+            let before = r.ignored().total();
             let updates = r.stream(message);
-            (updates, r.ignored_count() != before)
+            (updates, r.ignored().total() != before)
         }) else {
             return;
         };
