@@ -120,13 +120,35 @@ else
     cargo install wasm-bindgen-cli --version "=$wb_version" --force
 fi
 
-# --- wasm-opt (binaryen) ---
-# Debian's binaryen (wasm-opt 108) corrupts wasm-bindgen 0.2.130's output: even with
-# no passes it rewrites the `__wbindgen_externrefs` table export to point at the
-# funcref table, and the page dies at start-up with "WebAssembly.Table.set():
-# Argument 1 is invalid for table". The npm package `binaryen` carries a current
-# wasm-opt (a Node.js build): install it into a tools folder and link it into cargo's
-# bin folder, which comes before /usr/bin on PATH, so trunk finds it there.
+# --- tools from npm: wasm-opt and esbuild ---
+# Installs npm package PACKAGE@VERSION into a tools folder of its own and links
+# its command BIN (a path inside node_modules) into cargo's bin folder as NAME,
+# which comes before /usr/bin on PATH, so trunk and the hooks find it there.
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+npm_tool() { # npm_tool NAME PACKAGE VERSION BIN
+    local name="$1" package="$2" version="$3" bin="$4"
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    local tools_dir="${XDG_DATA_HOME:-$HOME/.local/share}/skydeck-tools/$package-$version"
+    say "installing $name from npm $package@$version into $tools_dir"
+    mkdir -p "$tools_dir" "$cargo_bin"
+    npm install --prefix "$tools_dir" --no-audit --no-fund --loglevel=error "$package@$version"
+    ln -sf "$tools_dir/node_modules/$package/$bin" "$cargo_bin/$name"
+    hash -r
+}
+# After an install: NAME on PATH is not the one just linked (found: FOUND).
+not_on_path() { # not_on_path NAME FOUND
+    echo "install-tools: '$1' on PATH is $(command -v "$1") (version ${2:-unknown})," \
+        "not $cargo_bin/$1: put $cargo_bin first on PATH" >&2
+    exit 1
+}
+
+# wasm-opt (binaryen). Debian's binaryen (wasm-opt 108) corrupts wasm-bindgen
+# 0.2.130's output: even with no passes it rewrites the `__wbindgen_externrefs`
+# table export to point at the funcref table, and the page dies at start-up with
+# "WebAssembly.Table.set(): Argument 1 is invalid for table". The npm package
+# `binaryen` carries a current wasm-opt (a Node.js build).
 wasm_opt_version_of() { # prints N for "wasm-opt version N (...)", or nothing
     "$1" --version 2>/dev/null | awk '$2 == "version" && $3 ~ /^[0-9]+$/ { print $3 }' || true
 }
@@ -134,49 +156,24 @@ have_wasm_opt="$(command -v wasm-opt >/dev/null 2>&1 && wasm_opt_version_of wasm
 if [ -n "$have_wasm_opt" ] && [ "$have_wasm_opt" -ge "$WASM_OPT_MIN" ]; then
     say "skip: wasm-opt $have_wasm_opt already installed ($(command -v wasm-opt))"
 else
-    if ! command -v npm >/dev/null 2>&1; then
-        apt_install nodejs npm
-    fi
-    tools_dir="${XDG_DATA_HOME:-$HOME/.local/share}/skydeck-tools/binaryen-$BINARYEN_NPM_VERSION"
-    say "installing wasm-opt from npm binaryen@$BINARYEN_NPM_VERSION into $tools_dir" \
-        "(found: ${have_wasm_opt:-none})"
-    mkdir -p "$tools_dir"
-    npm install --prefix "$tools_dir" --no-audit --no-fund --loglevel=error \
-        "binaryen@$BINARYEN_NPM_VERSION"
-    cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-    mkdir -p "$cargo_bin"
-    ln -sf "$tools_dir/node_modules/binaryen/bin/wasm-opt" "$cargo_bin/wasm-opt"
-    hash -r
+    say "wasm-opt: found ${have_wasm_opt:-none}, need $WASM_OPT_MIN or newer"
+    npm_tool wasm-opt binaryen "$BINARYEN_NPM_VERSION" bin/wasm-opt
     have_wasm_opt="$(wasm_opt_version_of wasm-opt)"
     if [ -z "$have_wasm_opt" ] || [ "$have_wasm_opt" -lt "$WASM_OPT_MIN" ]; then
-        echo "install-tools: 'wasm-opt' on PATH is $(command -v wasm-opt) (version" \
-            "${have_wasm_opt:-unknown}), not $cargo_bin/wasm-opt: put $cargo_bin first on PATH" >&2
-        exit 1
+        not_on_path wasm-opt "$have_wasm_opt"
     fi
 fi
 
-# --- esbuild, exactly $ESBUILD_VERSION (from npm, like wasm-opt) ---
+# esbuild, exactly $ESBUILD_VERSION.
 have_esbuild="$(esbuild --version 2>/dev/null || true)"
 if [ "$have_esbuild" = "$ESBUILD_VERSION" ]; then
     say "skip: esbuild $ESBUILD_VERSION already installed"
 else
-    if ! command -v npm >/dev/null 2>&1; then
-        apt_install nodejs npm
-    fi
-    tools_dir="${XDG_DATA_HOME:-$HOME/.local/share}/skydeck-tools/esbuild-$ESBUILD_VERSION"
-    say "installing esbuild $ESBUILD_VERSION from npm into $tools_dir (found: ${have_esbuild:-none})"
-    mkdir -p "$tools_dir"
-    npm install --prefix "$tools_dir" --no-audit --no-fund --loglevel=error \
-        "esbuild@$ESBUILD_VERSION"
-    cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
-    mkdir -p "$cargo_bin"
-    ln -sf "$tools_dir/node_modules/esbuild/bin/esbuild" "$cargo_bin/esbuild"
-    hash -r
+    say "esbuild: found ${have_esbuild:-none}, need $ESBUILD_VERSION"
+    npm_tool esbuild esbuild "$ESBUILD_VERSION" bin/esbuild
     have_esbuild="$(esbuild --version 2>/dev/null || true)"
     if [ "$have_esbuild" != "$ESBUILD_VERSION" ]; then
-        echo "install-tools: 'esbuild' on PATH is $(command -v esbuild) (version" \
-            "${have_esbuild:-unknown}), not $cargo_bin/esbuild: put $cargo_bin first on PATH" >&2
-        exit 1
+        not_on_path esbuild "$have_esbuild"
     fi
 fi
 
