@@ -54,11 +54,7 @@ pub fn parse_rfc3339(text: &str) -> Option<Millis> {
         while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        let frac = std::str::from_utf8(b.get(start..i)?).ok()?;
-        if frac.is_empty() {
-            return None;
-        }
-        fraction_ms = format!("0.{frac}").parse::<f64>().ok()? * 1000.0;
+        fraction_ms = fraction_to_ms(b.get(start..i)?)?;
     }
     let offset_minutes = match b.get(i)? {
         b'Z' | b'z' if i + 1 == b.len() => 0,
@@ -75,6 +71,26 @@ pub fn parse_rfc3339(text: &str) -> Option<Millis> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Some(seconds as f64 * 1000.0 + fraction_ms)
+}
+
+/// The digits after a timestamp's decimal point (ASCII digits only, at least
+/// one) in milliseconds: `"250"` is 250, `"1234567"` is 123.4567. Integer
+/// arithmetic and one correctly rounded division, so the app's first screen
+/// needs no decimal-to-float parser (core's carries a 10 KB table). Digits
+/// past the fifteenth (below a femtosecond) are read but do not count.
+fn fraction_to_ms(digits: &[u8]) -> Option<Millis> {
+    if digits.is_empty() {
+        return None;
+    }
+    let kept = &digits[..digits.len().min(15)];
+    let value = kept.iter().fold(0_u64, |n, d| n * 10 + u64::from(d - b'0'));
+    // 10^(digits - 3): exact in f64 up to 10^22, and value < 2^53.
+    let scale = 10_u64.pow(kept.len().abs_diff(3) as u32) as f64;
+    Some(if kept.len() <= 3 {
+        value as f64 * scale
+    } else {
+        value as f64 / scale
+    })
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
@@ -159,6 +175,33 @@ mod tests {
             parse_rfc3339("2026-11-24T21:04:05.120Z"),
             Some(1_795_554_245_120.0)
         );
+    }
+
+    #[test]
+    fn reads_fractions_of_any_length_as_milliseconds() {
+        let at = |frac: &str| parse_rfc3339(&format!("1970-01-01T00:00:00.{frac}Z"));
+        assert_eq!(at("5"), Some(500.0));
+        assert_eq!(at("05"), Some(50.0));
+        assert_eq!(at("123"), Some(123.0));
+        assert_eq!(at("1234"), Some(123.4));
+        assert_eq!(at("000001"), Some(0.001));
+        assert_eq!(at("999999999"), Some(999.999999));
+        // Past fifteen digits the rest is read but not counted.
+        assert_eq!(at("12345678901234567890"), Some(123.456789012345));
+        // Each matches reading the decimal text as a float.
+        for frac in [
+            "1",
+            "25",
+            "120",
+            "3333",
+            "987654",
+            "000000001",
+            "123456789012345",
+        ] {
+            let text: f64 = format!("0.{frac}").parse().unwrap();
+            let ms = at(frac).unwrap();
+            assert!((ms - text * 1000.0).abs() <= 1e-9, "{frac}: {ms}");
+        }
     }
 
     #[test]
