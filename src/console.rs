@@ -12,9 +12,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use skynet_protocol::validate::ValidationContext;
 use skynet_protocol::{
-    Command, CommandFilter, CommandsFrame, DeviceSnapshot, LeaseEvent, StreamClientMessage,
-    StreamFilter, StreamName, StreamServerMessage, SubscribeCommands, SubscribeOptions,
-    SubscribeStream, SubscriptionId, TelescopeSnapshot, TelescopeUid,
+    Command, CommandFilter, CommandsFrame, DeviceSnapshot, LeaseEvent, StreamFilter, StreamName,
+    StreamServerMessage, SubscribeCommands, SubscribeOptions, SubscribeStream, SubscriptionId,
+    TelescopeSnapshot, TelescopeUid,
 };
 
 use crate::state::command_log::CommandLog;
@@ -26,7 +26,7 @@ use crate::state::time::{now_ms, Millis};
 use crate::state::workflow::Workflow;
 use crate::transport::{
     spawn_socket, CommandsOut, CommandsProtocol, Delivery, SocketCallbacks, SocketHandle,
-    SocketOptions, StreamProtocol,
+    SocketOptions, StreamOut, StreamProtocol,
 };
 
 /// The app's name and version, as sent in every Origin record.
@@ -174,7 +174,8 @@ pub struct Console {
     pub from_shell: bool,
     /// Whether the first screen is complete, so the deferred panels
     /// ([`crate::components::later`]) may load: the first mount snapshot is
-    /// on screen, or start-up left nothing to wait for, or 3 s passed. Always
+    /// on screen, or start-up left nothing to wait for, or a socket was lost
+    /// or refused before it, or 3 s passed. Always
     /// true in a build without the `split` feature (nothing to load).
     pub first_screen: RwSignal<bool>,
     /// Bumped by a deferred panel's Retry: the deferred code (the panels'
@@ -390,7 +391,23 @@ impl Console {
                 (commanding.dropped)(*self);
             }
         }
+        self.no_snapshot_coming(&state);
         self.commands_state.set(state);
+    }
+
+    /// A socket lost or refused before the first mount snapshot: none is
+    /// coming soon, so the first screen is as complete as it gets and the
+    /// deferred code (the Advanced settings, to change the address or the
+    /// token, among it) loads now rather than after
+    /// [`crate::FIRST_SCREEN_AT_MOST`].
+    fn no_snapshot_coming(&self, state: &SocketState) {
+        let lost = matches!(
+            state,
+            SocketState::Reconnecting { .. } | SocketState::Closed { .. }
+        );
+        if lost && !self.first_screen.get_untracked() {
+            self.first_screen.set(true);
+        }
     }
 
     fn on_stream_state(&self, state: SocketState) {
@@ -406,6 +423,7 @@ impl Console {
                 self.subscribe_streams_on(&stream);
             }
         }
+        self.no_snapshot_coming(&state);
         self.stream_state.set(state);
     }
 
@@ -413,7 +431,7 @@ impl Console {
     /// retained state first.
     pub(crate) fn subscribe_streams_on(&self, stream: &SocketHandle<StreamProtocol>) {
         for (id, name) in STREAMS {
-            let subscribe = StreamClientMessage::Subscribe(SubscribeStream {
+            let subscribe = StreamOut::subscribe(&SubscribeStream {
                 subscription_id: SubscriptionId(id.into()),
                 stream: name,
                 filter: StreamFilter::default(),

@@ -19,8 +19,8 @@ use leptos::prelude::*;
 
 use crate::console::{commands_subscription, Console, Sockets};
 use crate::state::connection::{Endpoint, SocketState};
-use crate::transport::CommandsOut;
-use skynet_protocol::{Liveness, StreamClientMessage};
+use crate::transport::{CommandsOut, StreamOut};
+use skynet_protocol::Liveness;
 
 /// A move under way.
 pub struct Handover {
@@ -129,7 +129,7 @@ impl Console {
                         .and_then(|()| commands.send(CommandsOut::ping(&ping))),
                     Endpoint::Stream => {
                         self.subscribe_streams_on(&stream);
-                        stream.send(StreamClientMessage::Ping(ping))
+                        stream.send(StreamOut::ping(&ping))
                     }
                 };
                 if let Err(e) = sent {
@@ -221,7 +221,7 @@ impl Console {
             .is_err();
         let stream_drained = old
             .stream
-            .send(StreamClientMessage::Ping(drain(Endpoint::Stream)))
+            .send(StreamOut::ping(&drain(Endpoint::Stream)))
             .is_err();
         if commands_drained && stream_drained {
             old.commands.close();

@@ -68,7 +68,7 @@ fn get_json<T: serde::de::DeserializeOwned>(
     key: &str,
 ) -> Option<T> {
     let text = storage?.get_item(key).ok()??;
-    serde_json::from_str(&text).ok()
+    skynet_protocol::strict_from_str(&text).ok()
 }
 
 fn set_json(storage: Option<web_sys::Storage>, key: &str, value: &impl serde::Serialize) {

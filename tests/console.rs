@@ -234,6 +234,7 @@ async fn a_link_that_dies_silently_is_pinged_given_up_and_reconnected() {
 #[wasm_bindgen_test]
 async fn a_rejected_token_stops_reconnecting_and_says_so() {
     let app = mount_console("not-a-valid-token");
+    app.element("connect").await;
     app.click("connect");
     app.wait_for("the token to be rejected", 15_000.0, || {
         (!app.get("token-rejected").has_attribute("hidden")).then_some(())
@@ -450,8 +451,9 @@ async fn night_vision_toggles_with_n_and_is_remembered() {
         .flatten()
         .and_then(|s| s.get_item("skydeck.theme").ok().flatten());
     assert_eq!(stored.as_deref(), Some(other), "remembered");
-    // Typing an "n" into a field is typing, not a shortcut.
-    let input = app.get("api-token");
+    // Typing an "n" into a field is typing, not a shortcut (the field is
+    // in the Advanced settings, which come with the deferred code).
+    let input = app.element("api-token").await;
     let init = leptos::web_sys::KeyboardEventInit::new();
     init.set_key("n");
     init.set_bubbles(true);

@@ -16,11 +16,20 @@ use common::fresh_root;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The element with `data-testid="{id}"` inside `root`, as an input.
-fn input(root: &HtmlElement, id: &str) -> HtmlInputElement {
-    root.query_selector(&format!("[data-testid=\"{id}\"]"))
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
+/// The input with `data-testid="{id}"` inside `root`, once it is there
+/// (the Advanced settings come with the deferred code).
+async fn input(root: &HtmlElement, id: &str) -> HtmlInputElement {
+    let found = common::wait_until(
+        &format!("an element with data-testid={id}"),
+        5_000.0,
+        || {
+            root.query_selector(&format!("[data-testid=\"{id}\"]"))
+                .expect("a valid selector")
+        },
+        String::new,
+    )
+    .await;
+    found
         .dyn_into()
         .unwrap_or_else(|_| panic!("data-testid={id} is not an input"))
 }
@@ -41,21 +50,20 @@ async fn api_url_input_defaults_to_the_local_simulator() {
     }
     let root = fresh_root();
     let _app = mount_to(root.clone(), App);
-    leptos::task::tick().await;
 
-    let url = input(&root, "api-url");
+    let url = input(&root, "api-url").await;
     assert_eq!(url.value(), DEFAULT_API_URL);
     assert_eq!(url.value(), "ws://127.0.0.1:5001");
     assert_eq!(label_text(&root, &url), "API base URL");
 }
 
 #[wasm_bindgen_test]
-fn token_input_starts_empty_and_is_masked() {
+async fn token_input_starts_empty_and_is_masked() {
     forget_session();
     let root = fresh_root();
     let _app = mount_to(root.clone(), App);
 
-    let token = input(&root, "api-token");
+    let token = input(&root, "api-token").await;
     assert_eq!(token.value(), "");
     assert_eq!(token.type_(), "password");
     assert_eq!(

@@ -1,9 +1,13 @@
 //! Signing in with SkyNet, the Advanced settings (API and auth bases, client
 //! id, scope, a pasted access token for scripts and development), and the
 //! state of both sockets.
+//!
+//! The Advanced settings are folded away on the first screen and their code
+//! loads with the deferred panels ([`crate::components::later`]).
 
 use leptos::prelude::*;
 
+use crate::components::later::LaterAdvancedSettings;
 use crate::console::use_console;
 use crate::state::auth::ConfigFile;
 use crate::state::connection::SocketState;
@@ -122,10 +126,10 @@ fn SettingInput(
     }
 }
 
-/// The connection form: API base URL, token (kept in sessionStorage), connect
-/// and disconnect, forget token, and each socket's state.
+/// The Advanced settings: API base URL, token (kept in sessionStorage),
+/// connect and disconnect, forget token, and the sign-in settings.
 #[component]
-pub fn ConnectionPanel() -> impl IntoView {
+pub(crate) fn AdvancedSettings() -> impl IntoView {
     let console = use_console();
     let error = RwSignal::new(None::<String>);
 
@@ -140,66 +144,75 @@ pub fn ConnectionPanel() -> impl IntoView {
         console.settings.update(|s| s.token.clear());
         console.disconnect();
     };
+    view! {
+        <form on:submit=move |ev| {
+            ev.prevent_default();
+            connect();
+        }>
+            <div class="field">
+                <label for="api-url">"API base URL"</label>
+                <input
+                    id="api-url"
+                    data-testid="api-url"
+                    type="url"
+                    name="api-url"
+                    spellcheck="false"
+                    autocomplete="url"
+                    prop:value=move || console.settings.with(|s| s.api_base.clone())
+                    on:input=move |ev| console.settings.update(|s| s.api_base = event_target_value(&ev))
+                />
+            </div>
+            <div class="field">
+                <label for="api-token">"Access token (pasted, for scripts and development)"</label>
+                <input
+                    id="api-token"
+                    data-testid="api-token"
+                    type="password"
+                    name="api-token"
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=move || console.settings.with(|s| s.token.clone())
+                    on:input=move |ev| console.settings.update(|s| s.token = event_target_value(&ev))
+                />
+            </div>
+            <div class="actions">
+                <button type="submit" data-testid="connect">"Connect"</button>
+                <button
+                    type="button"
+                    data-testid="disconnect"
+                    on:click=move |_| console.disconnect()
+                >
+                    "Disconnect"
+                </button>
+                <button type="button" data-testid="forget-token" on:click=forget>
+                    "Forget token"
+                </button>
+            </div>
+        </form>
+        <p class="form-error" data-testid="connect-error" role="alert">
+            {move || error.get()}
+        </p>
+        <AuthSettings />
+    }
+}
+
+/// The connection panel: signing in, the Advanced settings (folded; their
+/// code is deferred) and each socket's state.
+#[component]
+pub fn ConnectionPanel() -> impl IntoView {
+    let console = use_console();
     let rejected = move || {
         console.commands_state.with(SocketState::token_rejected)
             || console.stream_state.with(SocketState::token_rejected)
     };
-
     view! {
         <section class="panel connection" aria-labelledby="connection-heading">
             <h2 id="connection-heading">"Connection"</h2>
             <SignIn />
             <details class="advanced" data-testid="advanced">
-            <summary>"Advanced"</summary>
-            <form on:submit=move |ev| {
-                ev.prevent_default();
-                connect();
-            }>
-                <div class="field">
-                    <label for="api-url">"API base URL"</label>
-                    <input
-                        id="api-url"
-                        data-testid="api-url"
-                        type="url"
-                        name="api-url"
-                        spellcheck="false"
-                        autocomplete="url"
-                        prop:value=move || console.settings.with(|s| s.api_base.clone())
-                        on:input=move |ev| console.settings.update(|s| s.api_base = event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label for="api-token">"Access token (pasted, for scripts and development)"</label>
-                    <input
-                        id="api-token"
-                        data-testid="api-token"
-                        type="password"
-                        name="api-token"
-                        autocomplete="off"
-                        spellcheck="false"
-                        prop:value=move || console.settings.with(|s| s.token.clone())
-                        on:input=move |ev| console.settings.update(|s| s.token = event_target_value(&ev))
-                    />
-                </div>
-                <div class="actions">
-                    <button type="submit" data-testid="connect">"Connect"</button>
-                    <button
-                        type="button"
-                        data-testid="disconnect"
-                        on:click=move |_| console.disconnect()
-                    >
-                        "Disconnect"
-                    </button>
-                    <button type="button" data-testid="forget-token" on:click=forget>
-                        "Forget token"
-                    </button>
-                </div>
-            </form>
-            <AuthSettings />
+                <summary>"Advanced"</summary>
+                <LaterAdvancedSettings />
             </details>
-            <p class="form-error" data-testid="connect-error" role="alert">
-                {move || error.get()}
-            </p>
             <p class="token-rejected" data-testid="token-rejected" role="alert" hidden=move || !rejected() || console.auth_error.with(Option::is_some)>
                 "The server rejected this token. Sign in again for a new token, then connect."
             </p>

@@ -1,11 +1,14 @@
 //! What the first screen does not need, loaded once it is up.
 //!
 //! The first screen is what an astronomer needs at once: signing in, the
-//! connection, Abort (the bar and the Esc key), the interlock banner, the
-//! offline line, the notices and the live snapshots. Everything else (the
-//! telescope picker, the lease, the controls, conditions, workflows, alert
-//! settings, the sky view, the frames, the V-curve, the command log with
-//! the export and the telescope log) is a deferred panel, and the code for
+//! connection's state, Abort (the bar and the Esc key), the interlock
+//! banner, the offline line, the notices and the live snapshots. Everything
+//! else (the telescope picker, the lease, the controls, conditions,
+//! workflows, alert settings, the sky view, the frames, the V-curve, the
+//! command log with the export and the telescope log) is a deferred panel,
+//! the connection's Advanced settings (the API base, a pasted token and the
+//! sign-in settings, folded away on the first screen) a deferred part of
+//! its panel, and the code for
 //! commanding is deferred with them ([`crate::commanding`]), with the
 //! typed reading of what only they show: the commands socket's frames, the
 //! telescope log's entries, lease events, telescopes, instruments,
@@ -33,6 +36,7 @@ use leptos::prelude::*;
 use crate::commanding::Commanding;
 use crate::components::alert_settings::AlertSettings;
 use crate::components::conditions::ConditionsPanel;
+use crate::components::connection::AdvancedSettings;
 use crate::components::controls::Controls;
 use crate::components::gallery::Gallery;
 use crate::components::lease::LeasePanel;
@@ -59,6 +63,7 @@ pub(crate) struct Later {
     gallery: fn() -> AnyView,
     vcurve: fn() -> AnyView,
     telescope_log: fn() -> AnyView,
+    advanced: fn() -> AnyView,
 }
 
 static LATER: Later = Later {
@@ -74,6 +79,7 @@ static LATER: Later = Later {
     gallery: || view! { <Gallery /> }.into_any(),
     vcurve: || view! { <VCurve /> }.into_any(),
     telescope_log: || view! { <TelescopeLogPanel /> }.into_any(),
+    advanced: || view! { <AdvancedSettings /> }.into_any(),
 };
 
 /// The deferred code could not be fetched, and why (shown on the panels).
@@ -107,8 +113,9 @@ pub(crate) enum Deferred {
     /// Not fetched yet, or being fetched.
     #[default]
     Waiting,
-    /// Fetching the code or the catalog failed, for this reason.
-    Failed(String),
+    /// Fetching the code or the catalog failed, for this reason; the code,
+    /// if it came (the catalog failed).
+    Failed(String, Option<&'static Later>),
     /// The code and the catalog are here: the panels can be built.
     Ready(&'static Later),
 }
@@ -144,12 +151,13 @@ impl Console {
                         }
                         match catalog {
                             Ok(()) => Deferred::Ready(later),
-                            Err(why) => Deferred::Failed(format!(
-                                "the bright-object catalog did not load ({why})"
-                            )),
+                            Err(why) => Deferred::Failed(
+                                format!("the bright-object catalog did not load ({why})"),
+                                Some(later),
+                            ),
                         }
                     }
-                    Err(LoadError(why)) => Deferred::Failed(why),
+                    Err(LoadError(why)) => Deferred::Failed(why, None),
                 };
                 console.deferred.try_set(state);
             });
@@ -170,20 +178,45 @@ fn deferred(title: &'static str, build: fn(&'static Later) -> AnyView) -> impl I
             </section>
         }
         .into_any(),
-        Deferred::Failed(why) => view! {
+        Deferred::Failed(why, _) => view! {
             <section class="panel deferred" role="alert" data-testid="deferred-failed">
                 <h2>{title}</h2>
                 <p>{format!("This panel could not be loaded: {why}.")}</p>
-                <button
-                    data-testid="deferred-retry"
-                    on:click=move |_| console.deferred_attempt.update(|a| *a += 1)
-                >
-                    "Retry"
-                </button>
+                {retry(console)}
             </section>
         }
         .into_any(),
         Deferred::Ready(later) => build(later),
+    }
+}
+
+/// The Retry button of what could not be loaded: it retries everything.
+fn retry(console: Console) -> impl IntoView {
+    view! {
+        <button
+            data-testid="deferred-retry"
+            on:click=move |_| console.deferred_attempt.update(|a| *a += 1)
+        >
+            "Retry"
+        </button>
+    }
+}
+
+/// A deferred part of a first-screen panel: a "Loading" line until the
+/// deferred code is here (the catalog is not needed), then what `build`
+/// makes of it. A failed fetch says so, with the Retry.
+fn deferred_part(build: fn(&'static Later) -> AnyView) -> impl IntoView {
+    let console = use_console();
+    move || match console.deferred.get() {
+        Deferred::Ready(later) | Deferred::Failed(_, Some(later)) => build(later),
+        Deferred::Waiting => view! { <p class="empty" aria-busy="true">"Loading…"</p> }.into_any(),
+        Deferred::Failed(why, None) => view! {
+            <div class="deferred" role="alert" data-testid="deferred-failed">
+                <p>{format!("These settings could not be loaded: {why}.")}</p>
+                {retry(console)}
+            </div>
+        }
+        .into_any(),
     }
 }
 
@@ -251,4 +284,10 @@ pub fn LaterVCurve() -> impl IntoView {
 #[component]
 pub fn LaterTelescopeLog() -> impl IntoView {
     deferred("Telescope log", |l| (l.telescope_log)())
+}
+
+/// The connection's Advanced settings (in the connection panel).
+#[component]
+pub fn LaterAdvancedSettings() -> impl IntoView {
+    deferred_part(|l| (l.advanced)())
 }

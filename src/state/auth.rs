@@ -53,7 +53,8 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads the config file's text, explaining what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|e| format!("skydeck.config.json is not valid: {e}"))
+        skynet_protocol::strict_from_str(text)
+            .map_err(|e| format!("skydeck.config.json is not valid: {e}"))
     }
 
     /// The settings with the defaults of Revision 2 for what is not set:

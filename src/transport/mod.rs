@@ -21,7 +21,7 @@ pub use timer::sleep_ms;
 
 use skynet_protocol::{
     CommandsClientMessage, CommandsFrame, Liveness, Message, StreamClientMessage,
-    StreamServerMessage, SubscribeCommands,
+    StreamServerMessage, SubscribeCommands, SubscribeStream,
 };
 
 /// The messages of one endpoint, and how liveness is spoken on it.
@@ -96,18 +96,35 @@ impl Protocol for CommandsProtocol {
 /// `/v1/ws/stream`: every frame decoded as it arrives.
 pub struct StreamProtocol;
 
+/// A message for the stream socket: a subscription or a ping, all a
+/// console sends there, each through its own encoder (the enum's carries
+/// every kind's).
+pub struct StreamOut(String);
+
+impl StreamOut {
+    /// A subscription.
+    pub fn subscribe(subscription: &SubscribeStream) -> Self {
+        Self(StreamClientMessage::encode_subscribe(subscription))
+    }
+
+    /// A ping.
+    pub fn ping(liveness: &Liveness) -> Self {
+        Self(StreamClientMessage::encode_ping(liveness))
+    }
+}
+
 impl Protocol for StreamProtocol {
     type Incoming = StreamServerMessage;
-    type Outgoing = StreamClientMessage;
+    type Outgoing = StreamOut;
 
-    fn encode(message: StreamClientMessage) -> String {
-        message.to_json()
+    fn encode(message: StreamOut) -> String {
+        message.0
     }
     fn ping(id: String) -> String {
-        StreamClientMessage::Ping(Liveness { id: Some(id) }).to_json()
+        StreamClientMessage::encode_ping(&Liveness { id: Some(id) })
     }
     fn pong(id: Option<String>) -> String {
-        StreamClientMessage::Pong(Liveness { id }).to_json()
+        StreamClientMessage::encode_pong(&Liveness { id })
     }
     fn as_ping(message: &Self::Incoming) -> Option<Option<String>> {
         match message {

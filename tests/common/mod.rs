@@ -170,8 +170,16 @@ impl Mounted {
         self.connect_to(LAPALMA).await;
     }
 
+    /// The element with that test id, once it is there (what comes with
+    /// the deferred code, the Advanced settings among it).
+    pub async fn element(&self, id: &str) -> Element {
+        self.wait_for(&format!("data-testid={id}"), 5_000.0, || self.find(id))
+            .await
+    }
+
     /// Connects, waits for both sockets to open and picks `telescope`.
     pub async fn connect_to(&self, telescope: &str) {
+        self.element("connect").await;
         self.click("connect");
         self.wait_for("both sockets open", 10_000.0, || {
             (self.state_of("socket-commands").as_deref() == Some("open")

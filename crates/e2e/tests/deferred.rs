@@ -13,6 +13,7 @@
 //! sign-in whose chunk the network refuses says so and can be finished.
 //! One simulator and one browser.
 
+use fantoccini::Locator;
 use serde_json::{json, Value};
 use skydeck_e2e::tokens::OWNER;
 use skydeck_e2e::{cdp, publish_as, Browser, Sim, FIRST_MOUNT, WAIT};
@@ -59,17 +60,17 @@ const REFUSE_BLOB_WORKERS: &str = r#"
     });
 "#;
 
-/// Loads SkyDeck with the network refusing `blocked` until every deferred
-/// panel says it could not load (after the first mount snapshot); returns
-/// the first failed panel's text. The URLs stay refused.
-async fn load_refusing(page: &Browser, url: &str, blocked: &str) -> String {
+/// Loads SkyDeck with the network refusing `blocked` until `failing` deferred
+/// parts say they could not load (after the first mount snapshot); returns
+/// the first one's text. The URLs stay refused.
+async fn load_refusing(page: &Browser, url: &str, blocked: &str, failing: usize) -> String {
     cdp(page, "Network.setBlockedURLs", json!({ "urls": [blocked] })).await;
     page.client.goto(url).await.expect("opening SkyDeck");
     page.wait_js("the first mount snapshot", FIRST_MOUNT, WAIT)
         .await;
     page.wait_js(
-        "every deferred panel to say it could not load",
-        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {PANELS};"),
+        "the deferred parts to say they could not load",
+        &format!("return document.querySelectorAll('[data-testid=deferred-failed]').length === {failing};"),
         WAIT,
     )
     .await;
@@ -97,7 +98,8 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
 
     // The network refuses the chunk: the first screen still comes, the
     // panels say they could not load, nothing else breaks.
-    let failed = load_refusing(&page, &url, "*split_later-*").await;
+    // Every panel and the connection's Advanced settings say so.
+    let failed = load_refusing(&page, &url, "*split_later-*", PANELS + 1).await;
     assert!(
         failed.contains("could not be loaded: its code did not arrive"),
         "{failed}"
@@ -126,7 +128,16 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
     // The network is back: one Retry brings every panel, and the command
     // log shows the command that ran while its code was away, finished.
     cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
-    page.click("deferred-retry").await;
+    // (The panels' Retry: the Advanced settings' own is folded away.)
+    page.client
+        .find(Locator::Css(
+            "section.panel.deferred [data-testid=deferred-retry]",
+        ))
+        .await
+        .expect("a panel's Retry")
+        .click()
+        .await
+        .expect("clicking Retry");
     page.wait_js("every deferred panel to load", LOADED, WAIT)
         .await;
     assert_eq!(page.js(FAILED).await, Value::from(0));
@@ -153,14 +164,16 @@ async fn the_first_screen_loads_first_a_refused_chunk_can_be_retried_and_a_refus
     )
     .await;
 
-    // The catalog refused: the panels, which need it, say so, with why.
-    let failed = load_refusing(&page, &url, "*catalog-*").await;
+    // The catalog refused: the panels, which need it, say so, with why;
+    // the Advanced settings, which do not, are there.
+    let failed = load_refusing(&page, &url, "*catalog-*", PANELS).await;
     assert!(
         failed.contains(
             "could not be loaded: the bright-object catalog did not load (fetching catalog-"
         ),
         "{failed}"
     );
+    page.el("api-token").await;
     cdp(&page, "Network.setBlockedURLs", json!({ "urls": [] })).await;
 
     // A plain load: the chunk and the catalog are fetched after the first

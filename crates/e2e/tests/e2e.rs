@@ -50,7 +50,7 @@ async fn a_new_user_signs_in_and_runs_both_patterns_from_the_ui() {
     page.wait_js(
         "the API base to be the page's origin",
         &format!(
-            "return document.querySelector('[data-testid=api-url]').value === '{}';",
+            "return document.querySelector('[data-testid=api-url]')?.value === '{}';",
             sim.ws()
         ),
         WAIT,

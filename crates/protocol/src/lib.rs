@@ -38,4 +38,5 @@ pub use merge::{decode_snapshot, merge_snapshot, snapshot_delta};
 pub use message::*;
 pub use result::*;
 pub use snapshot::*;
+pub use strict::strict_from_str;
 pub use target::*;

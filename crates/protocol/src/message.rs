@@ -346,6 +346,25 @@ impl CommandsClientMessage {
     }
 }
 
+impl StreamClientMessage {
+    /// `Subscribe(subscription).to_json()`, the same text, without the
+    /// encoders of the other kinds: for a client that subscribes and
+    /// answers pings, which is all a console sends on the stream.
+    pub fn encode_subscribe(subscription: &SubscribeStream) -> String {
+        encode_tagged(Self::TAG_FIELD, "subscribe_stream", subscription)
+    }
+
+    /// `Ping(liveness).to_json()`, without the other kinds' encoders.
+    pub fn encode_ping(liveness: &Liveness) -> String {
+        encode_tagged(Self::TAG_FIELD, "ping", liveness)
+    }
+
+    /// `Pong(liveness).to_json()`, without the other kinds' encoders.
+    pub fn encode_pong(liveness: &Liveness) -> String {
+        encode_tagged(Self::TAG_FIELD, "pong", liveness)
+    }
+}
+
 /// A tagged enum's encoding of one variant: `{"<field>":"<tag>", ...the
 /// payload's own fields}`, the tag first, as serde writes an internally
 /// tagged enum. `tag` is one of the enum's literal tags (no character to

@@ -21,6 +21,16 @@ use serde_json::{Error, Map, Value};
 #[derive(Clone, Copy)]
 pub(crate) struct Strict<'de>(pub(crate) &'de Value);
 
+/// Reads `T` from JSON text as the decoder reads a message: parsed into a
+/// [`Value`], then read strictly. For a client's own small documents (its
+/// settings, a stored sign-in), so that they compile no reader of their
+/// own beside the one every frame goes through. Errors are serde_json's,
+/// without a line and column.
+pub fn strict_from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
+    let value: Value = serde_json::from_str(text)?;
+    T::deserialize(Strict(&value))
+}
+
 /// Forwards a primitive to serde_json's reading of the value (a primitive
 /// has nothing nested to read strictly).
 macro_rules! leaf {
@@ -281,6 +291,24 @@ mod tests {
 
     fn serde_json<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
         T::deserialize(value).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_text_through_a_value() {
+        let text = r#"{"inner": {"a": 1}, "list": [], "kind": "one", "maybe": null, "rest": [1]}"#;
+        assert_eq!(
+            strict_from_str::<Outer>(text).expect("valid"),
+            serde_json::from_str::<Outer>(text).expect("valid")
+        );
+        // Not JSON, and JSON of the wrong shape: serde_json's words.
+        let not_json = strict_from_str::<Inner>("{").unwrap_err().to_string();
+        assert!(not_json.contains("EOF while parsing"), "{not_json}");
+        let array = strict_from_str::<Inner>("[1]").unwrap_err().to_string();
+        assert_eq!(array, "invalid type: sequence, expected struct Inner");
+        let missing = strict_from_str::<Inner>(r#"{"b": "x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(missing, "missing field `a`");
     }
 
     #[test]

@@ -178,6 +178,49 @@ fn commands_client_narrow_encoders_write_what_the_enum_writes() {
     );
 }
 
+#[test]
+fn stream_client_narrow_encoders_write_what_the_enum_writes() {
+    let subscriptions = [
+        SubscribeStream {
+            subscription_id: "devices".into(),
+            stream: StreamName::DeviceSnapshot,
+            filter: StreamFilter {
+                telescope_uid: Some("tel-lapalma".into()),
+                ..StreamFilter::default()
+            },
+            options: Some(SubscribeOptions {
+                include_existing: Some(true),
+            }),
+        },
+        SubscribeStream {
+            subscription_id: "log".into(),
+            stream: StreamName::TelescopeLog,
+            filter: StreamFilter::default(),
+            options: None,
+        },
+    ];
+    for s in subscriptions {
+        let text = StreamClientMessage::encode_subscribe(&s);
+        assert_eq!(text, StreamClientMessage::Subscribe(s.clone()).to_json());
+        let decoded: StreamClientMessage = roundtrip(&text);
+        assert_eq!(decoded, StreamClientMessage::Subscribe(s));
+    }
+    for liveness in [ping("hb-42"), Liveness::default()] {
+        assert_eq!(
+            StreamClientMessage::encode_ping(&liveness),
+            StreamClientMessage::Ping(liveness.clone()).to_json()
+        );
+        assert_eq!(
+            StreamClientMessage::encode_pong(&liveness),
+            StreamClientMessage::Pong(liveness.clone()).to_json()
+        );
+    }
+    assert_eq!(
+        StreamClientMessage::encode_pong(&ping("srv-17")),
+        r#"{"kind":"pong","id":"srv-17"}"#
+    );
+}
+
 // ---- /v1/ws/commands, server to client ----
 
 #[test]

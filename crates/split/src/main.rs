@@ -3,8 +3,9 @@
 //! wasm-bindgen and wasm-opt on the whole module and staged the result;
 //! this step redoes the last two on a split module:
 //!
-//! 1. `wasm_split_cli_support` cuts cargo's module (linked with
-//!    `--emit-relocs`, `.cargo/config.toml`) at its `wasm_split` points
+//! 1. the bindings of a dependency the app never uses are dropped from
+//!    cargo's module (`prune.rs`), then `wasm_split_cli_support` cuts it
+//!    (linked with `--emit-relocs`, `.cargo/config.toml`) at its `wasm_split` points
 //!    (`src/components/later.rs`) into a main module, one module per split
 //!    and shared chunks, and writes the JavaScript that loads them;
 //! 2. wasm-bindgen makes the main module's JavaScript glue, keeping the
@@ -29,6 +30,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use sha2::{Digest, Sha256};
+
+mod prune;
 
 /// The app's crate (and trunk's `data-bin`).
 const APP: &str = "skydeck";
@@ -84,8 +87,9 @@ fn run() -> Result<String, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
 
-    // 1. Split.
+    // 1. Split, without the bindings the app never uses (prune.rs).
     let wasm = std::fs::read(&input).map_err(|e| format!("reading {}: {e}", input.display()))?;
+    let (wasm, pruned) = prune::prune(&wasm, prune::UNUSED_BINDINGS)?;
     let main_pre = split_dir.join("main.wasm");
     let glue_name = format!("./{APP}.js");
     let split = wasm_split_cli_support::transform({
@@ -186,8 +190,11 @@ fn run() -> Result<String, String> {
     }
     std::fs::write(&index_path, index).map_err(|e| format!("writing index.html: {e}"))?;
     Ok(format!(
-        "wrote {summary}, {catalog_name} ({} B)",
-        catalog.len()
+        "wrote {summary}, {catalog_name} ({} B); dropped the bindings of {} ({} exports, {} metadata entries)",
+        catalog.len(),
+        prune::UNUSED_BINDINGS.join(", "),
+        pruned.exports,
+        pruned.entries,
     ))
 }
 
