@@ -10,7 +10,7 @@ use skynet_protocol::{ShutterState, WeatherState};
 use crate::console::use_console;
 use crate::state::conditions::{Holds, Verdict};
 use crate::state::display;
-use crate::state::telemetry::{History, SiteDevices};
+use crate::state::telemetry::{History, SiteDevices, WeatherTrends};
 use crate::state::time::{format_clock, Millis};
 
 /// The active interlock's reason across the page, with since when.
@@ -84,11 +84,31 @@ pub fn ConditionsPanel() -> impl IntoView {
             None => Vec::new(),
         })
     });
+    // The readings follow every snapshot; the trends, minutes long, are
+    // redrawn with the clock, twice a second (a trend gains nothing from a
+    // redraw per snapshot, and each is a `points` list rebuilt and parsed).
     let site_devices = Memo::new(move |_| {
         place.with(|p| {
             p.as_ref()
                 .and_then(|(_, o)| o.as_ref())
-                .map(|o| console.sites.with(|s| s.with_site(o, SiteDevices::clone)))
+                .map(|o| {
+                    console.sites.with(|s| {
+                        s.with_site(o, |d| SiteDevices {
+                            weather: d.weather.clone(),
+                            enclosure: d.enclosure.clone(),
+                            trends: WeatherTrends::default(),
+                        })
+                    })
+                })
+                .unwrap_or_default()
+        })
+    });
+    let trends = Memo::new(move |_| {
+        console.now.track();
+        place.with(|p| {
+            p.as_ref()
+                .and_then(|(_, o)| o.as_ref())
+                .map(|o| untrack(|| console.sites.with(|s| s.with_site(o, |d| d.trends.clone()))))
                 .unwrap_or_default()
         })
     });
@@ -98,7 +118,7 @@ pub fn ConditionsPanel() -> impl IntoView {
             <p class="verdict" data-testid="conditions-verdict" data-state=move || verdict.with(Verdict::class)>
                 {verdict_text}
             </p>
-            <Weather site=site_devices />
+            <Weather site=site_devices trends=trends />
             <table class="constraints" data-testid="constraints">
                 <caption class="visually-hidden">"Observing constraints"</caption>
                 <thead>
@@ -134,7 +154,7 @@ pub fn ConditionsPanel() -> impl IntoView {
 
 /// The weather sensor's readings, each with its unit and a short trend.
 #[component]
-fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
+fn Weather(site: Memo<SiteDevices>, trends: Memo<WeatherTrends>) -> impl IntoView {
     let console = use_console();
     // Reads one value of the latest weather, without copying the rest.
     let reading = move |pick: &dyn Fn(&WeatherState) -> Option<f64>| {
@@ -160,7 +180,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
             (-80.0, 70.0),
             " °C",
         )
-        .trend(|s| &s.trends.temperature_c),
+        .trend(|t| &t.temperature_c),
         WeatherRow::new(
             "Humidity",
             "weather-humidity",
@@ -169,7 +189,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
             (0.0, 100.0),
             " %",
         )
-        .trend(|s| &s.trends.humidity_pct),
+        .trend(|t| &t.humidity_pct),
         WeatherRow::new(
             "Dew point",
             "weather-dew-point",
@@ -186,7 +206,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
             (0.0, 120.0),
             " m/s",
         )
-        .trend(|s| &s.trends.wind_speed_m_s),
+        .trend(|t| &t.wind_speed_m_s),
         WeatherRow::new(
             "Gusts",
             "weather-gust",
@@ -195,7 +215,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
             (0.0, 150.0),
             " m/s",
         )
-        .trend(|s| &s.trends.wind_gust_m_s),
+        .trend(|t| &t.wind_gust_m_s),
         WeatherRow::new(
             "Clouds",
             "weather-clouds",
@@ -204,7 +224,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
             (0.0, 100.0),
             " %",
         )
-        .trend(|s| &s.trends.cloud_cover_pct),
+        .trend(|t| &t.cloud_cover_pct),
         WeatherRow::new(
             "Pressure",
             "weather-pressure",
@@ -250,7 +270,7 @@ fn Weather(site: Memo<SiteDevices>) -> impl IntoView {
                             {move || reading(&row.pick)
                                 .map(|v| display::number(v, row.decimals, row.range.0, row.range.1, row.unit).to_string())
                                 .unwrap_or_else(|| "—".into())}
-                            {row.trend.map(|trend| view! { <Trend site=site pick=trend /> })}
+                            {row.trend.map(|trend| view! { <Trend trends=trends pick=trend /> })}
                         </dd>
                     </div>
                 }).collect_view()}
@@ -269,7 +289,7 @@ struct WeatherRow {
     /// What the reading can mean; outside it, flagged.
     range: (f64, f64),
     unit: &'static str,
-    trend: Option<fn(&SiteDevices) -> &History>,
+    trend: Option<fn(&WeatherTrends) -> &History>,
 }
 
 impl WeatherRow {
@@ -292,7 +312,7 @@ impl WeatherRow {
         }
     }
 
-    fn trend(self, trend: fn(&SiteDevices) -> &History) -> Self {
+    fn trend(self, trend: fn(&WeatherTrends) -> &History) -> Self {
         Self {
             trend: Some(trend),
             ..self
@@ -302,8 +322,8 @@ impl WeatherRow {
 
 /// A reading's last minutes as a tiny line, and which way it goes.
 #[component]
-fn Trend(site: Memo<SiteDevices>, pick: fn(&SiteDevices) -> &History) -> impl IntoView {
-    let points = Memo::new(move |_| site.with(|s| pick(s).points()));
+fn Trend(trends: Memo<WeatherTrends>, pick: fn(&WeatherTrends) -> &History) -> impl IntoView {
+    let points = Memo::new(move |_| trends.with(|t| pick(t).points()));
     let line = move || {
         points.with(|points| {
             crate::state::plot::Frame::sparkline(points, 60.0, 16.0, 1.0)

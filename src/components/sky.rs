@@ -74,14 +74,18 @@ pub fn SkyView() -> impl IntoView {
     let target_at = Memo::new(move |_| target.get().and_then(|(alt, az, _)| DOME.project(alt, az)));
     let has_pointing = Memo::new(move |_| pointing_at.with(Option::is_some));
     let has_target = Memo::new(move |_| target_at.with(Option::is_some));
+    // The trail is redrawn with the clock, twice a second, not with every
+    // snapshot (the pointing mark follows every one).
     let trail = move || {
         let since = console.now.get() - TRAIL_MS;
-        console.with_devices(|d| {
-            svg_points(
-                d.trail
-                    .since(since)
-                    .filter_map(|p| DOME.project(p.alt_deg, p.az_deg)),
-            )
+        untrack(|| {
+            console.with_devices(|d| {
+                svg_points(
+                    d.trail
+                        .since(since)
+                        .filter_map(|p| DOME.project(p.alt_deg, p.az_deg)),
+                )
+            })
         })
     };
     let svg = NodeRef::<leptos::svg::Svg>::new();
@@ -230,15 +234,18 @@ fn PatternInset() -> impl IntoView {
             svg_points(offsets.filter_map(|(e, n)| inset.project(e, n)))
         };
         let plan = points(&mut pattern_plan(&pattern).into_iter());
+        // With the clock, as the trail above.
         let played = move || {
             let since = console.now.get() - PATTERN_TRAIL_MS;
-            console.with_devices(|d| {
-                points(
-                    &mut d
-                        .trail
-                        .since(since)
-                        .map(|p| offset_arcsec(centre, p.ra_deg, p.dec_deg)),
-                )
+            untrack(|| {
+                console.with_devices(|d| {
+                    points(
+                        &mut d
+                            .trail
+                            .since(since)
+                            .map(|p| offset_arcsec(centre, p.ra_deg, p.dec_deg)),
+                    )
+                })
             })
         };
         let here = move || {

@@ -320,7 +320,13 @@ fn Sparkline(
     pick: fn(&DeviceSet) -> Vec<(f64, f64)>,
 ) -> impl IntoView {
     let console = use_console();
-    let points = Memo::new(move |_| console.with_devices(pick));
+    // Redrawn with the clock, twice a second, not with every snapshot: a
+    // trend of minutes gains nothing from a redraw per animation frame, and
+    // each is a long `points` list rebuilt and parsed.
+    let points = Memo::new(move |_| {
+        console.now.track();
+        untrack(|| console.with_devices(pick))
+    });
     // The lowest and highest value, once per change of the history.
     let extent = Memo::new(move |_| {
         points.with(|p| {

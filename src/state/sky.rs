@@ -94,9 +94,15 @@ pub struct Trail {
 
 /// Points kept in a trail.
 pub const TRAIL_POINTS: usize = 600;
+/// A trail's step, ms: a new point starts once this long has passed since
+/// the point before the newest (until then the newest moves with the
+/// mount), so the trail reaches back `TRAIL_POINTS` steps however fast
+/// snapshots come.
+pub const TRAIL_STEP_MS: f64 = 1_000.0;
 
 impl Trail {
-    /// Adds the pointing of a mount snapshot; an unchanged one is not repeated.
+    /// Adds the pointing of a mount snapshot (or moves the newest point to
+    /// it, within a step); an unchanged one is not repeated.
     pub fn push(&mut self, at: f64, mount: &MountState) {
         let same = |a: f64, b: f64| (a - b).abs() < 1e-9;
         if self.points.back().is_some_and(|p| {
@@ -107,13 +113,19 @@ impl Trail {
         }) {
             return;
         }
-        self.points.push_back(Pointed {
+        let pointed = Pointed {
             at,
             alt_deg: mount.alt_deg,
             az_deg: mount.az_deg,
             ra_deg: mount.ra_deg,
             dec_deg: mount.dec_deg,
-        });
+        };
+        let len = self.points.len();
+        if len >= 2 && at - self.points[len - 2].at < TRAIL_STEP_MS {
+            self.points[len - 1] = pointed;
+            return;
+        }
+        self.points.push_back(pointed);
         if self.points.len() > TRAIL_POINTS {
             self.points.pop_front();
         }
@@ -278,22 +290,33 @@ mod tests {
 
     #[test]
     fn trails_skip_repeats_and_stay_bounded() {
+        let step = TRAIL_STEP_MS;
         let mut t = Trail::default();
         t.push(0.0, &mount(10.0, 5.0));
-        t.push(1.0, &mount(10.0, 5.0));
-        t.push(2.0, &mount(11.0, 5.0));
-        t.push(3.0, &mount(11.0, 5.001));
+        t.push(step, &mount(10.0, 5.0));
+        t.push(2.0 * step, &mount(11.0, 5.0));
+        t.push(3.0 * step, &mount(11.0, 5.001));
         let alts: Vec<f64> = t.since(0.0).map(|p| p.alt_deg).collect();
         assert_eq!(
             alts,
             [10.0, 11.0, 11.0],
             "a tracked RA change is a new point"
         );
-        assert_eq!(t.since(1.5).count(), 2);
+        assert_eq!(t.since(1.5 * step).count(), 2);
         for i in 0..2000 {
-            t.push(f64::from(i), &mount(f64::from(i % 90), 0.0));
+            t.push(f64::from(i) * step, &mount(f64::from(i % 90), 0.0));
         }
         assert_eq!(t.since(f64::NEG_INFINITY).count(), TRAIL_POINTS);
+        // Within a step the newest point follows the mount; then a new one
+        // starts.
+        let mut t = Trail::default();
+        for i in 0..=20 {
+            t.push(f64::from(i) * step / 10.0, &mount(f64::from(i), 0.0));
+        }
+        let alts: Vec<f64> = t.since(0.0).map(|p| p.alt_deg).collect();
+        assert_eq!(alts.first(), Some(&0.0));
+        assert_eq!(alts.last(), Some(&20.0), "the newest is where the mount is");
+        assert!(alts.len() <= 4, "{alts:?}");
     }
 
     #[test]

@@ -170,18 +170,31 @@ impl WeatherTrends {
 pub const HISTORY_SPAN_MS: Millis = 5.0 * 60_000.0;
 /// At most this many points in a history.
 pub const HISTORY_POINTS: usize = 300;
+/// A history's step: a new point starts once this long has passed since the
+/// point before the newest, so its points span [`HISTORY_SPAN_MS`] however
+/// fast snapshots come.
+pub const HISTORY_STEP_MS: Millis = HISTORY_SPAN_MS / HISTORY_POINTS as Millis;
 
 /// A bounded history of `(received_at, value)`: the last [`HISTORY_SPAN_MS`],
-/// at most [`HISTORY_POINTS`] points.
+/// at most [`HISTORY_POINTS`] points, about [`HISTORY_STEP_MS`] apart; until
+/// a step has passed the newest point moves to each new value, so it is
+/// always the latest.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
     points: std::collections::VecDeque<(Millis, f64)>,
 }
 
 impl History {
-    /// Adds a point and drops what is too old or too many.
+    /// Adds a point (or moves the newest one, within a step of the one
+    /// before it) and drops what is too old or too many.
     pub fn push(&mut self, at: Millis, value: f64) {
         if !value.is_finite() {
+            return;
+        }
+        let len = self.points.len();
+        let settled = len >= 2 && at - self.points[len - 2].0 < HISTORY_STEP_MS;
+        if settled {
+            self.points[len - 1] = (at, value);
             return;
         }
         self.points.push_back((at, value));
@@ -464,12 +477,13 @@ mod tests {
     fn histories_are_bounded_in_time_and_length() {
         let mut h = History::default();
         for i in 0..1000 {
-            h.push(f64::from(i) * 100.0, f64::from(i));
+            h.push(f64::from(i) * HISTORY_STEP_MS, f64::from(i));
         }
         let points = h.points();
         assert_eq!(points.len(), HISTORY_POINTS);
-        assert_eq!(points.last(), Some(&(99_900.0, 999.0)));
-        h.push(99_900.0 + HISTORY_SPAN_MS + 1.0, 5.0);
+        let last = 999.0 * HISTORY_STEP_MS;
+        assert_eq!(points.last(), Some(&(last, 999.0)));
+        h.push(last + HISTORY_SPAN_MS + 1.0, 5.0);
         assert_eq!(
             h.points().len(),
             1,
@@ -487,6 +501,36 @@ mod tests {
                 .points(),
             [(0.0, 1.0), (1.0, 2.0)]
         );
+    }
+
+    #[test]
+    fn histories_keep_a_step_between_points_and_the_latest_value_last() {
+        let mut h = History::default();
+        // Snapshots ten times a step: one point a step, the newest moving.
+        for i in 0..=30 {
+            h.push(f64::from(i) * HISTORY_STEP_MS / 10.0, f64::from(i));
+        }
+        let points = h.points();
+        assert_eq!(points.first(), Some(&(0.0, 0.0)));
+        assert_eq!(
+            points.last(),
+            Some(&(3.0 * HISTORY_STEP_MS, 30.0)),
+            "the latest"
+        );
+        assert!(points.len() <= 5, "{points:?}");
+        // About a step apart: at least a step less the time between
+        // snapshots.
+        for pair in points.windows(3) {
+            assert!(pair[1].0 - pair[0].0 >= 0.9 * HISTORY_STEP_MS, "{points:?}");
+        }
+        // So a fast stream spans the whole history, not its last seconds.
+        let mut fast = History::default();
+        for i in 0..100_000 {
+            fast.push(f64::from(i) * 10.0, 1.0);
+        }
+        let points = fast.points();
+        let span = points.last().unwrap().0 - points.first().unwrap().0;
+        assert!(span >= 0.95 * HISTORY_SPAN_MS, "{span}");
     }
 
     #[test]
