@@ -6,6 +6,8 @@
 use skydeck_astro::coords::{wrap_180, Equatorial};
 use skynet_protocol::{horizon_altitude, HorizonPoint, MountState, OffsetPattern};
 
+use super::time::push_stepped;
+
 /// The dome's centre and radius in SVG units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Dome {
@@ -120,13 +122,8 @@ impl Trail {
             ra_deg: mount.ra_deg,
             dec_deg: mount.dec_deg,
         };
-        let len = self.points.len();
-        if len >= 2 && at - self.points[len - 2].at < TRAIL_STEP_MS {
-            self.points[len - 1] = pointed;
-            return;
-        }
-        self.points.push_back(pointed);
-        if self.points.len() > TRAIL_POINTS {
+        let added = push_stepped(&mut self.points, pointed, |p| p.at, TRAIL_STEP_MS);
+        if added && self.points.len() > TRAIL_POINTS {
             self.points.pop_front();
         }
     }

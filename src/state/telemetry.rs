@@ -10,7 +10,7 @@ use skynet_protocol::{
 };
 
 use super::inbox::Changed;
-use super::time::Millis;
+use super::time::{push_stepped, Millis};
 
 /// A snapshot is stale when nothing newer came for this long.
 pub const STALE_AFTER_MS: Millis = 10_000.0;
@@ -191,13 +191,9 @@ impl History {
         if !value.is_finite() {
             return;
         }
-        let len = self.points.len();
-        let settled = len >= 2 && at - self.points[len - 2].0 < HISTORY_STEP_MS;
-        if settled {
-            self.points[len - 1] = (at, value);
+        if !push_stepped(&mut self.points, (at, value), |p| p.0, HISTORY_STEP_MS) {
             return;
         }
-        self.points.push_back((at, value));
         while self.points.len() > HISTORY_POINTS
             || self
                 .points

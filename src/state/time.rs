@@ -20,6 +20,26 @@ pub fn now_ms() -> Millis {
     }
 }
 
+/// Adds `point` to a series kept about `step` apart, oldest first (`at`
+/// reads a point's time): a new point starts once `step` has passed since
+/// the point before the newest; until then `point` replaces the newest, so
+/// the newest is always the latest. True when a point was added (the caller
+/// then bounds the series).
+pub fn push_stepped<T>(
+    points: &mut std::collections::VecDeque<T>,
+    point: T,
+    at: fn(&T) -> Millis,
+    step: Millis,
+) -> bool {
+    let len = points.len();
+    if len >= 2 && at(&point) - at(&points[len - 2]) < step {
+        points[len - 1] = point;
+        return false;
+    }
+    points.push_back(point);
+    true
+}
+
 /// Reads an RFC 3339 timestamp (`2026-11-24T21:04:05.120Z`, `...+01:00`) into
 /// milliseconds since the epoch. `None` for anything else: a timestamp the app
 /// cannot read is shown as text and never breaks a view.
