@@ -113,8 +113,16 @@ new MutationObserver(() => {
 window.__benchStart = performance.now();
 return true;"#;
 
+/// The page shows the retained mount snapshot and has loaded all it loads:
+/// no deferred panel or part of SkyDeck still waiting for its code
+/// (src/components/later.rs; the reference has none).
+const SETTLED: &str =
+    "return !!document.querySelector('[data-testid=\"live-mount-ra\"]')?.textContent
+    && !document.querySelector('.panel.deferred, [aria-busy=true]');";
+
 /// Replays `recording` into the page that `open` opens (pointed at the
-/// replay server's address) once it shows a mount snapshot.
+/// replay server's address) once it has settled ([`SETTLED`]): ingest is
+/// measured on a page that is done loading, not while it loads.
 async fn run(
     recording: &Arc<Recording>,
     page: &Browser,
@@ -124,8 +132,8 @@ async fn run(
     let (addr, go) = replay::serve(recording.clone()).await;
     navigate(addr).await;
     page.wait_js(
-        "the retained mount snapshot",
-        "return !!document.querySelector('[data-testid=\"live-mount-ra\"]')?.textContent;",
+        "the retained mount snapshot, every part of the page loaded",
+        SETTLED,
         Duration::from_secs(30),
     )
     .await;
