@@ -10,7 +10,7 @@ use skynet_protocol::{ShutterState, WeatherState};
 use crate::console::use_console;
 use crate::state::conditions::{Holds, Verdict};
 use crate::state::display;
-use crate::state::telemetry::{History, SiteDevices, WeatherTrends};
+use crate::state::telemetry::{History, SiteReadings, WeatherTrends};
 use crate::state::time::{format_clock, Millis};
 
 /// The active interlock's reason across the page, with since when.
@@ -87,18 +87,14 @@ pub fn ConditionsPanel() -> impl IntoView {
     // The readings follow every snapshot; the trends, minutes long, are
     // redrawn with the clock, twice a second (a trend gains nothing from a
     // redraw per snapshot, and each is a `points` list rebuilt and parsed).
-    let site_devices = Memo::new(move |_| {
+    let readings = Memo::new(move |_| {
         place.with(|p| {
             p.as_ref()
                 .and_then(|(_, o)| o.as_ref())
                 .map(|o| {
-                    console.sites.with(|s| {
-                        s.with_site(o, |d| SiteDevices {
-                            weather: d.weather.clone(),
-                            enclosure: d.enclosure.clone(),
-                            trends: WeatherTrends::default(),
-                        })
-                    })
+                    console
+                        .sites
+                        .with(|s| s.with_site(o, |d| d.readings.clone()))
                 })
                 .unwrap_or_default()
         })
@@ -118,7 +114,7 @@ pub fn ConditionsPanel() -> impl IntoView {
             <p class="verdict" data-testid="conditions-verdict" data-state=move || verdict.with(Verdict::class)>
                 {verdict_text}
             </p>
-            <Weather site=site_devices trends=trends />
+            <Weather site=readings trends=trends />
             <table class="constraints" data-testid="constraints">
                 <caption class="visually-hidden">"Observing constraints"</caption>
                 <thead>
@@ -146,7 +142,7 @@ pub fn ConditionsPanel() -> impl IntoView {
                 </tbody>
             </table>
             <p class="empty" hidden=move || !rows.with(Vec::is_empty)>"No constraints reported for this telescope."</p>
-            <Enclosure site=site_devices />
+            <Enclosure site=readings />
             <SunAndTwilight />
         </section>
     }
@@ -154,7 +150,7 @@ pub fn ConditionsPanel() -> impl IntoView {
 
 /// The weather sensor's readings, each with its unit and a short trend.
 #[component]
-fn Weather(site: Memo<SiteDevices>, trends: Memo<WeatherTrends>) -> impl IntoView {
+fn Weather(site: Memo<SiteReadings>, trends: Memo<WeatherTrends>) -> impl IntoView {
     let console = use_console();
     // Reads one value of the latest weather, without copying the rest.
     let reading = move |pick: &dyn Fn(&WeatherState) -> Option<f64>| {
@@ -351,7 +347,7 @@ fn Trend(trends: Memo<WeatherTrends>, pick: fn(&WeatherTrends) -> &History) -> i
 
 /// The dome or roof.
 #[component]
-fn Enclosure(site: Memo<SiteDevices>) -> impl IntoView {
+fn Enclosure(site: Memo<SiteReadings>) -> impl IntoView {
     let state = move || site.with(|s| s.enclosure.as_ref().map(|e| e.value.clone()));
     let text = move || match state() {
         None => "not reported".to_owned(),

@@ -67,12 +67,20 @@ pub struct DeviceSet {
 /// telescopes share: the weather sensor and the enclosure.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteDevices {
+    /// Their latest snapshots.
+    pub readings: SiteReadings,
+    /// Recent weather readings, for the trends.
+    pub trends: WeatherTrends,
+}
+
+/// An observatory's own devices as they are now (what a view of them follows
+/// at every snapshot; the trends it follows slower).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteReadings {
     /// The weather sensor.
     pub weather: Option<Stamped<WeatherState>>,
     /// The dome or roof.
     pub enclosure: Option<Stamped<EnclosureState>>,
-    /// Recent weather readings, for the trends.
-    pub trends: WeatherTrends,
 }
 
 /// Every observatory's own devices seen, by observatory: they change
@@ -108,13 +116,13 @@ impl Sites {
         match snapshot.state {
             DeviceState::Weather(w) => {
                 site.trends.push(now, &w);
-                site.weather = Some(Stamped {
+                site.readings.weather = Some(Stamped {
                     value: w,
                     received_at: now,
                 });
             }
             DeviceState::Enclosure(e) => {
-                site.enclosure = Some(Stamped {
+                site.readings.enclosure = Some(Stamped {
                     value: e,
                     received_at: now,
                 });
@@ -394,7 +402,7 @@ mod tests {
         sites.on_device(weather(Some("obs"), 6.0), 2.0);
         sites.on_device(weather(None, 9.0), 3.0);
         sites.with_site(&obs, |s| {
-            let w = &s.weather.as_ref().expect("the weather").value;
+            let w = &s.readings.weather.as_ref().expect("the weather").value;
             assert_eq!(
                 (w.wind_speed_m_s, w.rain, w.humidity_pct),
                 (Some(6.0), Some(false), None)
