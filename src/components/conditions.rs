@@ -118,7 +118,7 @@ pub fn ConditionsPanel() -> impl IntoView {
             <table class="constraints" data-testid="constraints">
                 <caption class="visually-hidden">"Observing constraints"</caption>
                 <thead>
-                    <tr><th scope="col">"Condition"</th><th scope="col">"Limit"</th><th scope="col">"Now"</th><th scope="col">"Since"</th></tr>
+                    <tr><th scope="col">"Condition"</th><th scope="col">"Now"</th><th scope="col">"Limit"</th></tr>
                 </thead>
                 <tbody>
                     <For each=move || rows.get() key=|r| (r.uid.clone(), r.holds.class(), r.value.clone(), r.since.map(|s| s as i64)) let:row>
@@ -127,8 +127,8 @@ pub fn ConditionsPanel() -> impl IntoView {
                             <th scope="row">
                                 {row.label.clone()}
                                 {row.interlock.then(|| view! { <span class="tag" title="A failure shuts the telescope down">" interlock"</span> })}
+                                <span class="since">{row.since.map(|at| format!(" since {} UTC", format_clock(at)))}</span>
                             </th>
-                            <td>{row.limit.clone()}</td>
                             <td class="value">{row.value.clone()}" "
                                 <span class="holds">{match row.holds {
                                     Holds::Yes => "✓ holds",
@@ -136,7 +136,7 @@ pub fn ConditionsPanel() -> impl IntoView {
                                     Holds::Unknown => "? unknown",
                                 }}</span>
                             </td>
-                            <td>{row.since.map(|at| format!("{} UTC", format_clock(at))).unwrap_or_else(|| "—".into())}</td>
+                            <td class="limit">{row.limit.clone()}</td>
                         </tr>
                     </For>
                 </tbody>
