@@ -172,25 +172,30 @@ pub fn ConsoleView(
         <OfflineStatus />
         <InterlockBanner />
         <Notices />
+        // Four groups, which style/main.css places in three columns, two or
+        // one as the screen allows: the session, the controls, the live
+        // state and the site.
         <main class="layout">
-            <div class="column">
+            <div class="column session">
                 <ConnectionPanel />
                 <LaterTelescopes />
                 <LaterLease />
-                <LaterConditions />
-                <LaterWorkflows />
-                <LaterAlertSettings />
             </div>
-            <div class="column wide">
+            <div class="column controls">
                 <LaterControls />
             </div>
-            <div class="column">
+            <div class="column live">
                 <LaterSky />
                 <Snapshots />
                 <LaterGallery />
                 <LaterVCurve />
                 <LaterCommandLog />
                 <LaterTelescopeLog />
+            </div>
+            <div class="column site">
+                <LaterConditions />
+                <LaterWorkflows />
+                <LaterAlertSettings />
             </div>
         </main>
     }

@@ -152,6 +152,24 @@ async fn a_new_user_signs_in_and_runs_both_patterns_from_the_ui() {
     .await;
     page.screenshot("03c-night-vision").await;
 
+    // On a tablet: the controls right under the lease, the live state beside
+    // them, the site's conditions after them.
+    page.client
+        .set_window_size(1024, 768)
+        .await
+        .expect("a tablet-sized window");
+    page.wait_js(
+        "the controls beside the live state on a tablet",
+        "const at = (s) => document.querySelector(s).getBoundingClientRect();
+         const session = at('.column.session'), controls = at('.column.controls'),
+               live = at('.column.live'), site = at('.column.site');
+         return controls.left === session.left && controls.top >= session.bottom
+             && controls.top < site.top && live.left >= controls.right
+             && live.top === session.top;",
+        WAIT,
+    )
+    .await;
+
     // On a phone: one column, nothing wider than the screen, every button,
     // select and text field at least 44 px tall.
     page.client
